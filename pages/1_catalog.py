@@ -1,0 +1,221 @@
+"""Catalog page: choose a catalog → see what was dropped → filter it → look at it.
+
+The filtered catalog becomes the session's catalog (pages/_common.set_catalog) for every
+other page.
+"""
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages._common import DATA, DEFAULT_DEMO, DEMO_CATALOGS, demo_banner, load_demo, set_catalog
+from seisviz.catalog import FORMAT_NAMES, FORMATS, load_catalog, summarize
+from seisviz.errors import SeisvizError
+from seisviz.fdsn import fetch_fdsn
+from seisviz.filters import clip_to_region, filter_catalog, read_region
+from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
+
+SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service"]
+
+
+@st.cache_data(show_spinner="Reading the catalog…", max_entries=4)
+def load_uploaded(data, name, fmt):
+    return load_catalog(data, format=fmt, name=name)
+
+
+@st.cache_data(show_spinner="Downloading from the FDSN service…", ttl=3600, max_entries=8)
+def fetch_catalog(service, start, end, bbox, min_magnitude):
+    return fetch_fdsn(service, start, end, bbox=bbox, min_magnitude=min_magnitude)
+
+
+@st.cache_data(show_spinner="Reading the region…", max_entries=4)
+def load_region(data, name):
+    suffix = os.path.splitext(name)[1].lower() or ".geojson"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "region" + suffix)
+        with open(path, "wb") as f:
+            f.write(data)
+        return read_region(path, name=name)
+
+
+def fail(message):
+    st.error(message)
+    st.stop()
+
+
+st.title("Catalog")
+
+# 1. source -----------------------------------------------------------------------------------
+st.subheader("1. Choose a catalog")
+source = st.radio("Source", SOURCES, horizontal=True, key="catalog_source",
+                  label_visibility="collapsed")
+is_demo, periods = False, None
+
+if source == SOURCES[0]:
+    available = [label for label, stem in DEMO_CATALOGS.items()
+                 if os.path.exists(os.path.join(DATA, stem + ".csv"))]
+    if not available:
+        st.info("The synthetic demo catalogs are not there yet (data/changning_demo.csv, "
+                "data/weiyuan_demo.csv). Create them with `python -m seisviz make-demo`, or "
+                "upload a catalog or fetch one from an FDSN service above.")
+        st.stop()
+    default = available.index(DEFAULT_DEMO) if DEFAULT_DEMO in available else 0
+    name = st.selectbox("Demo catalog", available, index=default)
+    try:
+        catalog_full, report, periods = load_demo(DEMO_CATALOGS[name])
+    except SeisvizError as exc:
+        fail(str(exc))
+    is_demo = True
+
+elif source == SOURCES[1]:
+    c1, c2 = st.columns([3, 1])
+    upload = c1.file_uploader("Catalog file: CSV, ZMAP, hypoDD .reloc, QuakeML, CENC (CSV or .xlsx)")
+    fmt = c2.selectbox("Format", ("auto",) + FORMATS,
+                       format_func=lambda f: "detect" if f == "auto" else FORMAT_NAMES[f])
+    if upload is None:
+        st.info("Upload a catalog file to go on.")
+        st.stop()
+    name = upload.name
+    try:
+        catalog_full, report = load_uploaded(upload.getvalue(), name, fmt)
+    except SeisvizError as exc:
+        fail(str(exc))
+
+else:
+    today = dt.date.today()
+    with st.form("fdsn"):
+        service = st.text_input("Service", value="usgs",
+                                help="usgs, iris, earthscope, isc, or a URL ending in /fdsnws/event/1/query")
+        c1, c2, c3 = st.columns(3)
+        start = c1.date_input("Start (UTC)", value=today - dt.timedelta(days=30))
+        end = c2.date_input("End (UTC, inclusive)", value=today)
+        min_mag = c3.number_input("Minimum magnitude", value=2.5, step=0.1, format="%.1f")
+        b = st.columns(4)
+        box = [b[0].number_input("Min longitude", value=None, min_value=-180.0, max_value=360.0),
+               b[1].number_input("Max longitude", value=None, min_value=-180.0, max_value=360.0),
+               b[2].number_input("Min latitude", value=None, min_value=-90.0, max_value=90.0),
+               b[3].number_input("Max latitude", value=None, min_value=-90.0, max_value=90.0)]
+        st.caption("Leave the box empty for the whole world.")
+        if st.form_submit_button("Fetch"):
+            if any(v is None for v in box) and not all(v is None for v in box):
+                st.error("Fill in all four box limits, or none.")
+            else:
+                st.session_state["fdsn_request"] = (
+                    service.strip(), str(start), str(end + dt.timedelta(days=1)),
+                    None if box[0] is None else tuple(box), min_mag)
+                st.session_state["fdsn_label"] = f"{service.strip()} {start} to {end}"
+    request = st.session_state.get("fdsn_request")
+    if request is None:
+        st.info("Fill in the form and press Fetch.")
+        st.stop()
+    try:
+        catalog_full, report = fetch_catalog(*request)
+    except SeisvizError as exc:
+        fail(str(exc))
+    name = st.session_state.get("fdsn_label", request[0])
+
+# 2. load report ------------------------------------------------------------------------------
+st.subheader("2. Load report")
+st.markdown(f"**{name}** ({FORMAT_NAMES.get(report.format, report.format)}): {report.summary()}")
+for note in report.notes:
+    st.caption(note)
+if len(report.dropped):
+    counts = pd.DataFrame(list(report.reason_counts().items()), columns=["reason", "rows"])
+    c1, c2 = st.columns([2, 1])
+    c1.dataframe(counts, hide_index=True)
+    stem = os.path.splitext(os.path.basename(str(name)))[0] or "catalog"
+    c2.download_button("Download dropped rows (CSV)",
+                       lambda: report.dropped.to_csv(index=False).encode("utf-8"),  # on click
+                       file_name=f"{stem}_dropped_rows.csv", mime="text/csv", on_click="ignore")
+    with st.expander("First dropped rows (row = line or record number in the file)"):
+        st.dataframe(report.dropped.head(500), hide_index=True)
+
+# 3. filters ----------------------------------------------------------------------------------
+st.subheader("3. Filters")
+full = summarize(catalog_full)
+key = hashlib.sha1(f"{source}|{name}|{report.n_rows}|{report.n_kept}".encode()).hexdigest()[:10]
+first_day, last_day = full["start"].date(), full["end"].date()
+
+c1, c2, c3 = st.columns(3)
+days = c1.date_input("Time range (UTC)", value=(first_day, last_day), min_value=first_day,
+                     max_value=last_day, key=f"days_{key}")
+if not isinstance(days, (tuple, list)) or len(days) != 2:
+    days = (first_day, last_day)
+mc = full["mc"]
+# Mc is offered, not imposed: the detector was trained on catalogs that include
+# incomplete small events, and cutting at Mc can hide small swarms.
+use_mc = c2.checkbox(f"Cut at Mc = {mc:.1f}", value=False, key=f"use_mc_{key}",
+                     help="Completeness magnitude by maximum curvature + 0.2.")
+min_magnitude = c2.number_input(
+    "Minimum magnitude", value=float(np.round(mc, 1) if use_mc else np.floor(full["min_magnitude"] * 10) / 10),
+    step=0.1, format="%.1f", key=f"mag_{key}_{use_mc}")
+lo_depth, hi_depth = float(np.floor(full["min_depth"])), float(np.ceil(full["max_depth"]))
+if hi_depth > lo_depth:
+    depth = c3.slider("Depth (km)", lo_depth, hi_depth, (lo_depth, hi_depth), key=f"depth_{key}")
+else:
+    depth = (lo_depth, hi_depth)
+    c3.caption(f"All events at depth {lo_depth:g} km.")
+
+with st.expander("Longitude/latitude box and polygon region"):
+    b = st.columns(4)
+    extent = [np.floor(full["min_longitude"] * 100) / 100, np.ceil(full["max_longitude"] * 100) / 100,
+              np.floor(full["min_latitude"] * 100) / 100, np.ceil(full["max_latitude"] * 100) / 100]
+    labels = ["Min longitude", "Max longitude", "Min latitude", "Max latitude"]
+    bbox = tuple(b[i].number_input(labels[i], value=float(extent[i]), step=0.1, format="%.2f",
+                                   key=f"bbox{i}_{key}") for i in range(4))
+    region_file = st.file_uploader("Polygon region (optional): GeoJSON, GeoPackage or zipped Shapefile",
+                                   type=["geojson", "json", "gpkg", "zip"], key=f"region_{key}")
+
+try:
+    catalog = filter_catalog(catalog_full, start=pd.Timestamp(days[0]),
+                             end=pd.Timestamp(days[1]) + pd.Timedelta(days=1),
+                             min_magnitude=min_magnitude, min_depth=depth[0], max_depth=depth[1],
+                             bbox=bbox)
+    region_id = None
+    if region_file is not None:
+        region_bytes = region_file.getvalue()
+        catalog = clip_to_region(catalog, load_region(region_bytes, region_file.name))
+        region_id = hashlib.sha1(region_bytes).hexdigest()
+except SeisvizError as exc:
+    fail(str(exc))
+
+signature = (source, str(name), report.n_rows, report.n_kept, str(days), min_magnitude, depth,
+             bbox, region_id)
+if st.session_state.get("catalog_signature") != signature:
+    set_catalog(catalog, name, report, is_demo=is_demo, true_periods=periods)
+    st.session_state["catalog_signature"] = signature
+
+# 4. summary ----------------------------------------------------------------------------------
+st.subheader("4. Summary")
+demo_banner()
+if len(catalog) == 0:
+    st.warning("No events pass these filters.")
+    st.stop()
+s = summarize(catalog)
+m = st.columns(4)
+m[0].metric("Events", f"{s['n_events']:,}", help=f"of {full['n_events']:,} loaded")
+m[1].metric("Magnitude", f"{s['min_magnitude']:.1f} – {s['max_magnitude']:.1f}")
+m[2].metric("Mc", f"{mc:.1f}", help="Completeness magnitude of the loaded catalog: maximum "
+            "curvature + 0.2")
+m[3].metric("Depth (km)", f"{s['min_depth']:.1f} – {s['max_depth']:.1f}")
+st.caption(f"From {s['start']:%Y-%m-%d %H:%M:%S} to {s['end']:%Y-%m-%d %H:%M:%S} UTC; "
+           f"longitude {s['min_longitude']:.3f} to {s['max_longitude']:.3f}, latitude "
+           f"{s['min_latitude']:.3f} to {s['max_latitude']:.3f}.")
+
+# 5. plots ------------------------------------------------------------------------------------
+tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magnitude"])
+with tabs[0]:
+    color_by = st.radio("Colour by", ["time", "depth"], horizontal=True, key="map_color")
+    st.plotly_chart(epicentre_map(catalog, color_by=color_by), key="map")
+with tabs[1]:
+    st.plotly_chart(magnitude_time(catalog), key="mag_time")
+with tabs[2]:
+    st.plotly_chart(cumulative_count(catalog), key="cumulative")
+with tabs[3]:
+    st.caption("All loaded events, before the filters, to help choose the minimum magnitude.")
+    st.plotly_chart(frequency_magnitude(catalog_full, mc=mc), key="fmd")

@@ -1,0 +1,237 @@
+"""Maps page: bin the catalog into sliding-window maps → watch them → look at one window.
+
+Builds `seisviz.raster.DistributionMaps` from the session's catalog (cached on a cheap
+fingerprint of the catalog plus the settings), shows them as an animated plotly figure
+(cached too), and opens the single-window view on the period the Detect page selected.
+"""
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages._common import current_catalog, demo_banner
+from seisviz.errors import SeisvizError
+from seisviz.plots.maps import (
+    animated_map,
+    animation_gif_bytes,
+    animation_html,
+    frame_indices,
+    single_map,
+    window_label,
+)
+from seisviz.raster import catalog_bbox, make_grid, rasterize, save_npz
+
+MAX_PIXELS = 256 * 256
+CHANNELS = {"count": "Events in the window (count)",
+            "background": "Earlier rate of the same place (background)"}
+
+
+def fingerprint(catalog):
+    """Cheap identity of a catalog: length, first/last time, sum of magnitudes."""
+    t = catalog["time"]
+    return (len(catalog), str(t.iloc[0]), str(t.iloc[-1]),
+            round(float(np.nansum(catalog["magnitude"].to_numpy(float))), 6))
+
+
+@st.cache_data(show_spinner="Binning the catalog into maps…", max_entries=6)
+def build_maps(_catalog, key, settings):
+    """`key` stands for `_catalog` (which is not hashed); settings is a plain tuple."""
+    grid_mode, grid_value, window, step, background = settings
+    bbox = catalog_bbox(_catalog)
+    grid = (make_grid(bbox, pixel_km=grid_value) if grid_mode == "km"
+            else make_grid(bbox, int(grid_value)))
+    if grid.nx * grid.ny > MAX_PIXELS:
+        least = grid.pixel_km[0] * np.sqrt(grid.nx * grid.ny / MAX_PIXELS)
+        raise SeisvizError(f"a {grid.nx}x{grid.ny} grid is too fine to animate: use pixels of "
+                           f"at least {least:.2f} km")
+    return rasterize(_catalog, grid, window_days=window, step_days=step,
+                     background_days=background)
+
+
+# Figures are cached as objects (cache_resource): pickling a plotly figure with hundreds of
+# frames, as cache_data would on every rerun, costs more than drawing it.
+@st.cache_resource(show_spinner="Drawing the animation…", max_entries=4)
+def build_animation(_catalog, key, settings, view):
+    dmaps = build_maps(_catalog, key, settings)
+    channel, log, max_frames, frame_ms, overlay = view
+    return animated_map(dmaps, channel=channel, log=log, max_frames=max_frames,
+                        catalog=_catalog if overlay else None, frame_ms=frame_ms, height=640)
+
+
+@st.cache_resource(show_spinner="Writing the HTML…", max_entries=2)
+def build_html(_catalog, key, settings, view):
+    return animation_html(build_animation(_catalog, key, settings, view)).encode("utf-8")
+
+
+@st.cache_resource(show_spinner="Drawing the GIF…", max_entries=2)
+def build_gif(_catalog, key, settings, view):
+    channel, log, max_frames, frame_ms, _ = view
+    return animation_gif_bytes(build_maps(_catalog, key, settings), channel=channel, log=log,
+                               max_frames=max_frames, frame_ms=frame_ms)
+
+
+@st.cache_resource(show_spinner="Compressing the maps…", max_entries=2)
+def build_npz(_catalog, key, settings):
+    buf = io.BytesIO()
+    save_npz(buf, build_maps(_catalog, key, settings))
+    return buf.getvalue()
+
+
+def fail(message):
+    st.error(message)
+    st.stop()
+
+
+def as_utc(value):
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+st.title("Maps")
+demo_banner()
+catalog = current_catalog()
+key = fingerprint(catalog)
+name = st.session_state.get("catalog_name", "catalog")
+
+st.markdown(
+    "The catalog binned on a longitude/latitude grid in **sliding windows**: each map "
+    "counts the events of one window `[start, start + length)`; the next window starts "
+    "one step later. The **background** channel is the same place's earlier rate "
+    "(events in the preceding background period, as an expected count for one window) - "
+    "what the detector compares a window with. See docs/maps.md.")
+
+# 1. settings -------------------------------------------------------------------------------
+st.subheader("1. Windows and grid")
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    grid_kind = st.radio("Grid", ["Pixels per side", "Pixel size (km)"], key="maps_grid_kind",
+                         horizontal=True)
+    if grid_kind == "Pixels per side":
+        grid_value = st.number_input("Pixels per side", 8, 256, 64, step=8, key="maps_pixels")
+        grid_mode = "n"
+    else:
+        grid_value = st.number_input("Pixel size (km)", 0.05, 100.0, 1.0, step=0.25,
+                                     format="%.2f", key="maps_pixel_km")
+        grid_mode = "km"
+with c2:
+    window = st.number_input("Window (days)", 0.5, 3650.0, 30.0, step=1.0, key="maps_window")
+with c3:
+    step = st.number_input("Step (days)", 0.25, 365.0, 1.0, step=1.0, key="maps_step")
+with c4:
+    background = st.number_input("Background period (days)", 1.0, 3650.0, 180.0, step=10.0,
+                                 key="maps_background")
+settings = (grid_mode, float(grid_value), float(window), float(step), float(background))
+
+try:
+    dmaps = build_maps(catalog, key, settings)
+except SeisvizError as exc:
+    fail(str(exc))
+
+w_km, h_km = dmaps.grid.pixel_km
+st.caption(f"{dmaps.report()}. Pixels {w_km:.2f} × {h_km:.2f} km.")
+short = int(np.count_nonzero(~dmaps.has_history))
+if short:
+    st.caption(f"The first {short:,} window(s) have less than {min(window, background):g} days "
+               "of catalog before them: their background comes from a shorter period.")
+
+# 2. what to show ---------------------------------------------------------------------------
+st.subheader("2. What to show")
+v1, v2, v3, v4, v5 = st.columns([2, 1, 1, 1, 1])
+with v1:
+    channel = st.selectbox("Channel", list(CHANNELS), format_func=CHANNELS.get,
+                           key="maps_channel")
+with v2:
+    log = st.radio("Colour scale", ["log", "linear"], horizontal=True,
+                   key="maps_scale") == "log"
+with v3:
+    frame_ms = st.slider("Frame (ms)", 30, 1000, 150, step=10, key="maps_frame_ms")
+with v4:
+    max_frames = st.number_input("Max frames", 10, 2000, 300, step=50, key="maps_max_frames",
+                                 help="Longer catalogs show every k-th window so that the "
+                                      "animation has at most this many frames.")
+with v5:
+    overlay = st.checkbox("Overlay events", False, key="maps_overlay",
+                          help="Draw each window's epicentres (at most 2,000 a frame).")
+view = (channel, log, int(max_frames), int(frame_ms), overlay)
+
+selected = st.session_state.get("selected_period")
+period = None
+if isinstance(selected, dict) and "start" in selected and "end" in selected:
+    try:
+        period = (as_utc(selected["start"]), as_utc(selected["end"]))
+    except (TypeError, ValueError):
+        period = None
+
+
+def show_animation():
+    try:
+        fig = build_animation(catalog, key, settings, view)
+    except SeisvizError as exc:
+        fail(str(exc))
+    st.plotly_chart(fig, key="maps_animation", config={"displaylogo": False})
+    _, k = frame_indices(len(dmaps), int(max_frames))
+    if k > 1:
+        st.caption(f"{len(dmaps):,} windows: every {k}th is shown. Lower the step or raise "
+                   "*Max frames* to see more; the single-window view below shows any window.")
+
+    d1, d2, d3 = st.columns(3)
+    stem = f"{name.split(' (')[0].replace(' ', '_').lower()}_maps"
+    d1.download_button("Animation (HTML, works offline)",
+                       lambda: build_html(catalog, key, settings, view),
+                       file_name=f"{stem}.html", mime="text/html", on_click="ignore",
+                       key="maps_dl_html")
+    d2.download_button("Animation (GIF)", lambda: build_gif(catalog, key, settings, view),
+                       file_name=f"{stem}.gif", mime="image/gif", on_click="ignore",
+                       key="maps_dl_gif")
+    d3.download_button("Maps (.npz)", lambda: build_npz(catalog, key, settings),
+                       file_name=f"{stem}.npz", mime="application/octet-stream",
+                       on_click="ignore", key="maps_dl_npz")
+
+
+# 3. one window -----------------------------------------------------------------------------
+def show_single():
+    starts = pd.DatetimeIndex(pd.to_datetime(dmaps.window_start, utc=True))
+    first, last = starts[0].date(), starts[-1].date()
+    if period is not None:
+        # the Detect page's period: open on its first window (the first starting in it)
+        target = int(np.clip(starts.searchsorted(period[0]), 0, len(starts) - 1))
+        if st.session_state.get("maps_period_applied") != (period, settings):
+            st.session_state["maps_period_applied"] = (period, settings)
+            st.session_state["maps_jump"] = starts[target].date()
+        st.info(f"Period selected on the Detect page: {period[0]:%Y-%m-%d} – "
+                f"{period[1]:%Y-%m-%d}.")
+    jump = st.session_state.get("maps_jump")
+    if not isinstance(jump, dt.date) or not first <= jump <= last:
+        st.session_state["maps_jump"] = first
+    if first < last:
+        day = st.slider("Jump to the window starting on", first, last, key="maps_jump",
+                        step=dt.timedelta(days=1), format="YYYY-MM-DD")
+    else:
+        day = first
+    # the last window starting on or before that day
+    i = int(np.clip(starts.searchsorted(pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1))
+                    - 1, 0, len(starts) - 1))
+    try:
+        fig = single_map(dmaps, i, channel=channel, log=log,
+                         catalog=catalog if overlay else None, height=560)
+    except SeisvizError as exc:
+        fail(str(exc))
+    st.plotly_chart(fig, key="maps_single", config={"displaylogo": False})
+    n = int(dmaps.channel("count")[i].sum())
+    st.caption(f"Window {i + 1:,} of {len(dmaps):,}: {window_label(dmaps, i)}, "
+               f"{n:,} events on the grid. Same colour scale as the animation.")
+
+
+if period is not None:
+    st.subheader("3. The selected period's first window")
+    show_single()
+    st.subheader("4. All windows, animated")
+    show_animation()
+else:
+    st.subheader("3. All windows, animated")
+    show_animation()
+    st.subheader("4. One window")
+    show_single()

@@ -1,0 +1,121 @@
+"""Train page: train a detector on artificial distribution maps, or rerun the paper's sweep."""
+
+import json
+import os
+import time
+
+import streamlit as st
+
+from pages._common import ROOT
+from seisviz.models import ARCHITECTURES, PAPER_HYPERPARAMETERS, WEIGHTS_DIR
+from seisviz.plots.training import loss_curve, sweep_bars
+
+st.title("Train a detector")
+st.write(
+    "Detectors learn from *artificial* distribution maps: seeded synthetic catalogs with "
+    "known anomalies (swarms, injection fronts, aftershock sequences) over backgrounds that "
+    "are diffuse, along faults, persistently busy, drifting, or change completeness. "
+    "A window is labelled anomalous when a 3×3-pixel neighbourhood holds ≥ 10 events of one "
+    "episode and at least as many as its own earlier rate.")
+
+# ---- what is shipped
+with st.expander("Shipped models", expanded=True):
+    for arch in ARCHITECTURES:
+        card_path = os.path.join(WEIGHTS_DIR, arch + ".json")
+        if not os.path.exists(card_path):
+            st.write(f"**{arch}**: no shipped weights (train below to add them).")
+            continue
+        with open(card_path) as f:
+            card = json.load(f)
+        st.write(f"**{arch}**: final validation loss {card['final_validation_loss']:.3f} "
+                 f"(epoch {card['best_epoch']}), threshold {card['threshold']:.2f}, "
+                 f"lr {card['hyperparameters']['lr']:g}, wd {card['hyperparameters']['wd']:g}, "
+                 f"{card['training_data']['n_train']:,} training maps.")
+        st.plotly_chart(loss_curve(card["history"], f"{arch}: loss curve"),
+                        key=f"shipped-{arch}")
+    sweep_path = os.path.join(ROOT, "docs", "sweep_resnet18.json")
+    if os.path.exists(sweep_path):
+        with open(sweep_path) as f:
+            sweep_doc = json.load(f)
+        st.write("The ResNet-18 sweep behind the shipped weights (paper's Tables S1–S2 shape):")
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(sweep_bars(sweep_doc["weight_decay"], "weight_decay",
+                                   "Weight decay"), key="sweep-wd")
+        c2.plotly_chart(sweep_bars(sweep_doc["learning_rate"], "learning_rate",
+                                   "Learning rate"), key="sweep-lr")
+
+# ---- settings
+st.subheader("New training")
+arch = st.selectbox("Architecture", ARCHITECTURES)
+mode = st.radio("What to run", ["Train one model", "Sweep (weight decay, then learning rate)"],
+                horizontal=True)
+quick = st.toggle("Quick (tiny budget: a smoke test, not a useful model)", value=True)
+c1, c2, c3 = st.columns(3)
+n_train = c1.number_input("Training maps", 64, 200_000, 512 if quick else 8000, step=64)
+n_val = c2.number_input("Validation maps", 32, 50_000, 256 if quick else 2000, step=32)
+epochs = c3.number_input("Most epochs", 1, 200, 3 if quick else 15)
+c4, c5, c6 = st.columns(3)
+patience = c4.number_input("Patience (epochs)", 1, 50, 2 if quick else 3)
+lr = c5.number_input("Learning rate", 1e-5, 1.0, PAPER_HYPERPARAMETERS[arch]["lr"],
+                     format="%.4f", disabled=mode.startswith("Sweep"))
+wd = c6.number_input("Weight decay", 0.0, 1.0, PAPER_HYPERPARAMETERS[arch]["wd"],
+                     format="%.4f", disabled=mode.startswith("Sweep"))
+seed = st.number_input("Data seed", 0, 10**9, 0)
+device_choice = st.selectbox("Device", ["auto", "cpu", "cuda", "mps"])
+install = st.checkbox(f"Install as the default {arch} model (weights/{arch}.pt)", value=False,
+                      disabled=mode.startswith("Sweep"))
+
+if st.button("Start", type="primary"):
+    from seisviz.errors import SeisvizError
+    from seisviz.models import pick_device, save_model
+    from seisviz.train import (Budget, make_data, model_card, sweep, sweep_markdown,
+                               train_model)
+
+    try:
+        device = pick_device(device_choice)
+    except SeisvizError as exc:
+        st.error(str(exc))
+        st.stop()
+    budget = Budget(n_train=int(n_train), n_val=int(n_val), epochs=int(epochs),
+                    patience=int(patience))
+    bar = st.progress(0.0, text="making artificial maps…")
+    log_box = st.empty()
+    lines = []
+
+    def log(line):
+        lines.append(line)
+        log_box.code("\n".join(lines[-8:]))
+
+    def progress(epoch, n_epochs, step, steps):
+        bar.progress(min(1.0, ((epoch - 1) + step / steps) / n_epochs),
+                     text=f"epoch {epoch}/{n_epochs}, step {step}/{steps}")
+
+    data = make_data(budget, int(seed))
+    if mode.startswith("Sweep"):
+        wd_table, lr_table, best = sweep(arch, data, budget, device, int(seed), log=log,
+                                         progress=progress)
+        bar.progress(1.0, text="sweep done")
+        st.session_state["train_sweep"] = (arch, wd_table, lr_table, best,
+                                           sweep_markdown(arch, wd_table, lr_table, best))
+    else:
+        result = train_model(arch, data, float(lr), float(wd), budget, device, int(seed),
+                             progress=progress, log=log)
+        bar.progress(1.0, text=f"done: val loss {result.best_val_loss:.4f}")
+        out = WEIGHTS_DIR if install else os.path.join(
+            ROOT, "runs", f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}")
+        card = model_card(arch, result, budget, int(seed), float(lr), float(wd), {}, device)
+        card["quick"] = bool(quick)
+        path, card = save_model(result.model, card, out)
+        st.session_state["train_result"] = (arch, result.history, path, card)
+
+if "train_result" in st.session_state:
+    arch_done, history, path, card = st.session_state["train_result"]
+    st.success(f"Saved {path}: final validation loss {card['final_validation_loss']:.4f}, "
+               f"threshold {card['threshold']:.2f}. Use it on the Detect page (model path).")
+    st.plotly_chart(loss_curve(history, f"{arch_done}: loss curve"), key="new-loss")
+if "train_sweep" in st.session_state:
+    arch_done, wd_table, lr_table, best, text = st.session_state["train_sweep"]
+    st.markdown(text)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(sweep_bars(wd_table, "weight_decay", "Weight decay"), key="new-sweep-wd")
+    c2.plotly_chart(sweep_bars(lr_table, "learning_rate", "Learning rate"), key="new-sweep-lr")

@@ -1,0 +1,314 @@
+"""Detect: run a ResNet detector over the session's catalog, compare with the baseline
+and with manual picks (the paper's Figure S3).
+
+Thin page: widgets, caching and session state; the work is `seisviz.scan.scan_catalog`,
+the figures `seisviz.plots.detection`. torch is only imported inside the seisviz calls.
+
+Session state written here:
+- "detection":       the ScanResult shown (read by the Subregions and Export pages)
+- "selected_period": {"period_id", "start", "end"} of the selected row (Maps/Subregions)
+- "detect_results":  {(catalog fingerprint, settings, model sha256): ScanResult}, the
+                     last few runs, so that coming back to earlier settings is instant
+- "detect_form":     the last values of this page's widgets (they survive page switches)
+"""
+
+import hashlib
+import json
+import os
+
+import pandas as pd
+import streamlit as st
+
+from pages._common import current_catalog, demo_banner
+from seisviz.detect import compare_periods, read_picks
+from seisviz.errors import SeisvizError
+from seisviz.models import available_models, pick_device, read_card, resolve_model_path
+from seisviz.plots.detection import picks_comparison, probability_timeseries
+from seisviz.scan import DEFAULT_BASELINE_THRESHOLD, baseline_periods, scan_catalog, scan_settings
+
+CUSTOM = "custom weights file (.pt)…"
+DEVICES = ["auto", "cpu", "cuda", "mps"]
+MAX_RESULTS = 3  # ScanResults kept in session state (each holds its maps)
+
+
+# ------------------------------------------------------------------ cached helpers
+
+@st.cache_resource(show_spinner="Looking at the hardware…")
+def hardware():
+    from seisviz.models import hardware_summary
+
+    return hardware_summary()
+
+
+@st.cache_data(show_spinner=False)
+def model_card(card_path, mtime):
+    return read_card(card_path)
+
+
+@st.cache_resource(show_spinner="Loading model weights…", max_entries=4)
+def loaded_model(model, device, sha256):
+    """(net, card), checked against its sha256; one per (model, device, weights)."""
+    from seisviz.models import load_model
+
+    return load_model(model, device)
+
+
+def catalog_fingerprint(catalog):
+    """A hash of the catalog's times, places and magnitudes (memoised per object)."""
+    memo = st.session_state.get("_detect_fingerprint")
+    if memo and memo[0] == id(catalog) and memo[1] == len(catalog):
+        return memo[2]
+    cols = [c for c in ("time", "latitude", "longitude", "depth", "magnitude") if c in catalog]
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(catalog[cols], index=False).to_numpy().tobytes()).hexdigest()
+    st.session_state["_detect_fingerprint"] = (id(catalog), len(catalog), digest)
+    return digest
+
+
+def remember(key, default):
+    """Give widget `key` its last value (or `default`) before it is drawn."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.setdefault("detect_form", {}).get(key, default)
+
+
+def keep(*keys):
+    form = st.session_state.setdefault("detect_form", {})
+    for key in keys:
+        form[key] = st.session_state.get(key)
+
+
+def fmt_time(series):
+    return pd.to_datetime(series, utc=True).dt.strftime("%Y-%m-%d %H:%M")
+
+
+# ------------------------------------------------------------------ page
+
+st.title("Detect anomalous seismicity")
+demo_banner()
+catalog = current_catalog()
+st.caption(f"Catalog: **{st.session_state.get('catalog_name', 'catalog')}** — "
+           f"{len(catalog):,} events")
+
+# --- model
+shipped = available_models()
+remember("detect_model_choice", shipped[0] if shipped else CUSTOM)
+if st.session_state["detect_model_choice"] not in shipped + [CUSTOM]:
+    st.session_state["detect_model_choice"] = shipped[0] if shipped else CUSTOM
+remember("detect_model_path", "")
+col_model, col_device = st.columns(2)
+with col_model:
+    st.selectbox("Model", shipped + [CUSTOM], key="detect_model_choice",
+                 help="Shipped models found in weights/, or a weights file of your own "
+                      "(its model card .json must sit beside it).")
+    if not shipped:
+        st.caption("No shipped weights in weights/ yet: give the path of a .pt file "
+                   "(e.g. from `python -m seisviz train --out DIR`).")
+    if st.session_state["detect_model_choice"] == CUSTOM:
+        st.text_input("Weights file (.pt)", key="detect_model_path",
+                      placeholder="/path/to/resnet18.pt")
+keep("detect_model_choice", "detect_model_path")
+model_ref = (st.session_state["detect_model_choice"] if st.session_state["detect_model_choice"]
+             != CUSTOM else st.session_state["detect_model_path"].strip())
+
+# --- device
+with col_device:
+    remember("detect_device", "auto")
+    st.radio("Device", DEVICES, key="detect_device", horizontal=True)
+    keep("detect_device")
+    hw = hardware()
+    gpus = ", ".join(hw["cuda"]) if hw["cuda"] else "none"
+    st.caption(f"Here: CUDA GPUs: {gpus} · Apple MPS: {'yes' if hw['mps'] else 'no'} · "
+               f"CPU threads: {hw['cpu_threads']}")
+device_choice = st.session_state["detect_device"]
+device = None
+if device_choice == "cuda" and not hw["cuda"]:
+    st.error("A CUDA GPU was asked for, but this machine has none: choose auto or cpu.")
+elif device_choice == "mps" and not hw["mps"]:
+    st.error("Apple MPS was asked for, but it is not available here: choose auto or cpu.")
+else:
+    try:
+        device = pick_device(device_choice)
+    except SeisvizError as exc:
+        st.error(str(exc))
+
+if not model_ref:
+    st.info("Choose a model: enter the path of a weights file (.pt).")
+    st.stop()
+try:
+    card_path = resolve_model_path(model_ref)
+    card = model_card(card_path, os.path.getmtime(card_path) if os.path.exists(card_path) else 0)
+except SeisvizError as exc:
+    st.error(str(exc))
+    st.stop()
+val_loss = card.get("final_validation_loss")
+st.caption(f"{card['architecture']} · weights sha256 {card['sha256'][:12]}… · trained "
+           f"{card.get('created', '?')} · validation loss "
+           + (f"{val_loss:.3f}" if isinstance(val_loss, (int, float)) else "?")
+           + (" · **quick smoke-test model, not a real detector**" if card.get("quick") else ""))
+
+# --- settings (defaults from the model card; the threshold resets when the model changes)
+card_threshold = float(card.get("threshold", 0.5))
+if st.session_state.get("_detect_threshold_for") != card["sha256"]:
+    st.session_state["detect_threshold"] = card_threshold
+    st.session_state["_detect_threshold_for"] = card["sha256"]
+else:
+    remember("detect_threshold", card_threshold)
+for key, default in (("detect_window", float(card.get("window_days", 30.0))),
+                     ("detect_step", 1.0), ("detect_grid", int(card.get("grid", 64))),
+                     ("detect_min_mag", None), ("detect_max_gap", 0.0),
+                     ("detect_background", float(card.get("background_days", 180.0))),
+                     ("detect_baseline_threshold",
+                      float(card.get("baseline_threshold", DEFAULT_BASELINE_THRESHOLD))),
+                     ("detect_batch", 0)):
+    remember(key, default)
+c1, c2, c3, c4 = st.columns(4)
+c1.number_input("Window (days)", min_value=1.0, max_value=3650.0, step=1.0,
+                key="detect_window")
+c2.number_input("Step (days)", min_value=0.05, max_value=365.0, step=1.0, key="detect_step")
+c3.number_input("Grid (pixels per side)", min_value=8, max_value=256, step=8, key="detect_grid")
+c4.slider("Probability threshold", 0.0, 1.0, step=0.01, key="detect_threshold",
+          help=f"Default: the model card's ({card_threshold:.2f}), the threshold "
+               "that maximised window F1 on its validation maps.")
+c1, c2, c3, c4 = st.columns(4)
+c1.number_input("Min magnitude", min_value=-3.0, max_value=10.0, step=0.1,
+                key="detect_min_mag", placeholder="all events")
+c2.number_input("Max gap (days)", min_value=0.0, max_value=365.0, step=1.0,
+                key="detect_max_gap",
+                help="A flagged window starting at most this long after the current period's "
+                     "end joins that period.")
+with st.expander("More settings"):
+    e1, e2, e3 = st.columns(3)
+    e1.number_input("Background (days)", min_value=1.0, max_value=3650.0, step=30.0,
+                    key="detect_background")
+    e2.number_input("Baseline beta threshold", min_value=0.0, max_value=100.0, step=0.5,
+                    key="detect_baseline_threshold")
+    e3.number_input("Batch size (0 = automatic)", min_value=0, max_value=8192, step=32,
+                    key="detect_batch")
+keep("detect_threshold", "detect_window", "detect_step", "detect_grid", "detect_min_mag", "detect_max_gap",
+     "detect_background", "detect_baseline_threshold", "detect_batch")
+s = st.session_state
+options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
+               grid=int(s["detect_grid"]), threshold=s["detect_threshold"],
+               min_magnitude=s["detect_min_mag"], max_gap_days=s["detect_max_gap"],
+               background_days=s["detect_background"],
+               baseline_threshold=s["detect_baseline_threshold"],
+               batch_size=int(s["detect_batch"]) or None, device=device or device_choice)
+settings = scan_settings(card, model=model_ref, **options)
+key = (catalog_fingerprint(catalog), json.dumps(settings, sort_keys=True), card["sha256"])
+results = st.session_state.setdefault("detect_results", {})
+
+# --- run
+run = st.button("Run detection", type="primary", disabled=device is None)
+if run and key not in results:
+    bar = st.progress(0.0, text="Loading the model…")
+
+    def progress(done, total):
+        bar.progress(done / max(total, 1), text=f"Detecting: {done:,} / {total:,} maps")
+
+    try:
+        loaded = loaded_model(model_ref, device, card["sha256"])
+        bar.progress(0.0, text="Rasterizing the catalog…")
+        results[key] = scan_catalog(catalog, model=model_ref, progress=progress, loaded=loaded,
+                                    **options)
+    except SeisvizError as exc:
+        st.error(str(exc))
+    bar.empty()
+    while len(results) > MAX_RESULTS:
+        results.pop(next(iter(results)))
+if key in results:
+    if st.session_state.get("detection") is not results[key]:
+        st.session_state["detection"] = results[key]
+        st.session_state.pop("selected_period", None)  # its id was another run's
+result = st.session_state.get("detection")
+if result is None:
+    st.info("Press **Run detection** to scan the catalog.")
+    st.stop()
+if key not in results:
+    st.warning("The results below are from an earlier run: the settings above differ. "
+               "Press **Run detection** to scan with them.")
+
+# --- results
+info, t, rs = result.device_info, result.timings, result.settings
+st.caption(f"Ran on **{info['device']}** · batch {info['batch_size']} · "
+           f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows · "
+           f"rasterize {t['rasterize_s']:.1f} s, detect {t['detect_s']:.1f} s, "
+           f"total {t['total_s']:.1f} s · {result.dmaps.report()}")
+baseline = baseline_periods(result, catalog)
+
+plot_box = st.container()  # filled below, once the manual picks are known
+
+left, right = st.columns(2)
+with left:
+    st.subheader(f"Network: {len(result.periods)} periods")
+    table = pd.DataFrame({
+        "period": result.periods["period_id"], "start (UTC)": fmt_time(result.periods["start"]),
+        "end (UTC)": fmt_time(result.periods["end"]),
+        "peak probability": result.periods["peak_probability"].astype(float).round(3),
+        "events": result.periods["n_events"], "windows": result.periods["n_windows"]})
+    event = st.dataframe(table, key="detect_periods_table", on_select="rerun",
+                         selection_mode="single-row", hide_index=True)
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        p = result.periods.iloc[rows[0]]
+        st.session_state["selected_period"] = {"period_id": int(p["period_id"]),
+                                               "start": p["start"], "end": p["end"]}
+        st.caption(f"Period {int(p['period_id'])} selected: {p['start']:%Y-%m-%d} → "
+                   f"{p['end']:%Y-%m-%d}")
+        st.page_link("pages/2_maps.py", label="Show it on the Maps page", icon="🗺️")
+        st.page_link("pages/5_subregions.py", label="Find its subregions", icon="📍")
+    else:
+        st.caption("Select a row to open that period on the Maps or Subregions page.")
+with right:
+    st.subheader(f"Baseline (beta ≥ {rs['baseline_threshold']:g}): {len(baseline)} periods")
+    st.dataframe(pd.DataFrame({
+        "period": baseline["period_id"], "start (UTC)": fmt_time(baseline["start"]),
+        "end (UTC)": fmt_time(baseline["end"]),
+        "peak beta": baseline["peak_beta"].astype(float).round(2),
+        "events": baseline["n_events"], "windows": baseline["n_windows"]}),
+        hide_index=True, key="detect_baseline_table")
+
+# --- comparison with manual picks (Figure S3)
+st.subheader("Comparison with manual picks (Figure S3)")
+# manual picks: an upload, else the demo's true periods
+picks, picks_label = None, None
+uploaded = st.file_uploader("Manual picks: a CSV with start,end columns (UTC)", type=["csv"],
+                            key="detect_picks_upload")
+if uploaded is not None:
+    try:
+        picks, picks_label = read_picks(uploaded, name=uploaded.name), uploaded.name
+    except SeisvizError as exc:
+        st.error(str(exc))
+elif st.session_state.get("is_demo") and st.session_state.get("true_periods") is not None:
+    picks, picks_label = st.session_state["true_periods"], "the demo's true periods"
+
+with plot_box:
+    st.plotly_chart(probability_timeseries(
+        result.windows, result.periods, rs["threshold"],
+        baseline={"beta": result.windows["baseline_beta"],
+                  "threshold": rs["baseline_threshold"], "periods": baseline},
+        true_periods=picks,
+        title=f"{st.session_state.get('catalog_name', 'catalog')}: probability per window "
+              f"({card['architecture']}, threshold {rs['threshold']:.2f})"),
+        key="detect_timeseries")
+    st.caption("x: window centre. Red shading: the network's flagged periods; orange band on "
+               "top: the baseline's; green band at the bottom: "
+               + (picks_label if picks is not None else "no manual picks") + ".")
+
+if picks is None:
+    st.info("Upload a CSV of manually picked periods (columns start,end) to compare.")
+else:
+    st.caption(f"Picks: {picks_label} ({len(picks)}). A detected period is correct when it "
+               "overlaps a pick; a pick is found when some detected period overlaps it.")
+    scores = {name: compare_periods(periods, picks)
+              for name, periods in (("network", result.periods), ("baseline", baseline))}
+    st.dataframe(pd.DataFrame([
+        {"detector": name, "precision": round(sc["precision"], 3),
+         "recall": round(sc["recall"], 3), "F1": round(sc["f1"], 3), "periods": sc["n_picked"],
+         "overlapping a pick": sc["n_picked_correct"], "picks found": sc["n_true_found"],
+         "picks": sc["n_true"]} for name, sc in scores.items()]),
+        hide_index=True, key="detect_scores_table")
+    st.plotly_chart(picks_comparison(picks, result.periods, "Manual picks (red) and network "
+                                     "periods (green)"), key="detect_figure_s3")
+    st.plotly_chart(picks_comparison(picks, baseline, "Manual picks (red) and baseline "
+                                     "periods (green)", network_label="baseline"),
+                    key="detect_figure_s3_baseline")

@@ -1,0 +1,148 @@
+"""Subregions: where each flagged period's anomaly sits, the paper's Figures S4/S5, and
+the condensed catalog.
+
+Thin page: the work is `seisviz.subregions` (find_subregions, condensed_catalog), the
+figure `seisviz.plots.subregions.subregion_figure`.
+
+Session state read: "detection" (the Detect page's ScanResult), "selected_period".
+Written: "selected_period" and "selected_subregion" ({"period_id", "subregion_id"}) of
+the subregion shown; "_subregions_cache" (subregions and condensed catalog of the
+current detection).
+"""
+
+import pandas as pd
+import streamlit as st
+
+from pages._common import current_catalog, demo_banner
+from seisviz.errors import SeisvizError
+from seisviz.plots.subregions import subregion_figure
+from seisviz.subregions import same_place, scanned_catalog, shrinkage, subregions_for
+
+PICK = "subregions_pick"
+
+st.title("Subregions")
+demo_banner()
+catalog = current_catalog()
+result = st.session_state.get("detection")
+if result is None:
+    st.info("No detection yet: run the detector on the Detect page first, then come back "
+            "to see where each flagged period's anomaly sits.")
+    st.page_link("pages/4_detect.py", label="Go to the Detect page", icon="🔎")
+    st.stop()
+if len(result.periods) == 0:
+    st.info("The last detection flagged no period, so there is nothing to place.")
+    st.page_link("pages/4_detect.py", label="Back to the Detect page", icon="🔎")
+    st.stop()
+
+try:
+    with st.spinner("Finding subregions…"):
+        subs, condensed = subregions_for(catalog, result, cache=st.session_state)
+except SeisvizError as exc:
+    st.error(str(exc))
+    st.stop()
+catalog = scanned_catalog(catalog, result)
+if len(subs) == 0:
+    st.info(f"None of the {len(result.periods)} flagged periods holds a place whose counts "
+            "rise sharply over its own background (see docs/subregions.md for the test).")
+    st.stop()
+
+pairs = list(zip(subs["period_id"].astype(int), subs["subregion_id"].astype(int)))
+n = len(pairs)
+
+
+def label(i):
+    r = subs.iloc[i]
+    return (f"Period {r['period_id']} · subregion {r['subregion_id']} — "
+            f"{r['start']:%Y-%m-%d} → {r['end']:%Y-%m-%d}, {r['n_events']:,} events")
+
+
+def start_index():
+    """Where to open: the selected subregion, else the first of the selected period."""
+    sel = st.session_state.get("selected_period")
+    pid = sel.get("period_id") if isinstance(sel, dict) else sel
+    chosen = st.session_state.get("selected_subregion")
+    if isinstance(chosen, dict):
+        key = (chosen.get("period_id"), chosen.get("subregion_id"))
+        if key in pairs and (pid is None or key[0] == pid):
+            return pairs.index(key)
+    for i, (p, _) in enumerate(pairs):
+        if p == pid:
+            return i
+    return 0
+
+
+def step(k):
+    st.session_state[PICK] = (st.session_state.get(PICK, 0) + k) % n
+
+
+if st.session_state.get(PICK) not in range(n):
+    st.session_state[PICK] = start_index()
+sel = st.session_state.get("selected_period")
+sel_pid = sel.get("period_id") if isinstance(sel, dict) else sel
+if sel_pid is not None and sel_pid not in {p for p, _ in pairs}:
+    st.caption(f"Period {sel_pid} (selected on the Detect page) has no subregion: no place "
+               "in it rises sharply over its own background.")
+
+c_prev, c_pick, c_next = st.columns([1, 6, 1], vertical_alignment="bottom")
+with c_prev:
+    st.button("◀ Previous", key="subregions_prev", on_click=step, args=(-1,),
+              width="stretch")
+with c_pick:
+    st.selectbox(f"Flagged subregion ({n} in {subs['period_id'].nunique()} periods)",
+                 list(range(n)), format_func=label, key=PICK)
+with c_next:
+    st.button("Next ▶", key="subregions_next", on_click=step, args=(1,),
+              width="stretch")
+i = st.session_state[PICK]
+row = subs.iloc[i]
+pid, sid = pairs[i]
+st.session_state["selected_subregion"] = {"period_id": pid, "subregion_id": sid}
+if sel_pid != pid or not isinstance(sel, dict):
+    st.session_state["selected_period"] = {"period_id": pid, "start": row["start"],
+                                           "end": row["end"]}
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Events in the subregion", f"{row['n_events']:,}")
+c2.metric("Area", f"{row['area_km2']:,.1f} km²")
+c3.metric("Centre", f"{row['center_lat']:.3f}°N {row['center_lon']:.3f}°E")
+c4.metric("Peak probability", "–" if pd.isna(row["peak_probability"])
+          else f"{row['peak_probability']:.3f}")
+margin = st.slider("Days shown before and after the period", 0, 180, 30, 5,
+                   key="subregions_margin")
+
+st.plotly_chart(subregion_figure(catalog, row, margin_days=margin), key="subregions_figure",
+                config={"displaylogo": False})
+st.caption("(a) events of the period in and around the subregion (red outline), coloured by "
+           "time, sized by magnitude; (c) the subregion's events as magnitude stems and "
+           "daily counts (bars, right axis), the period shaded.")
+
+# --- the same place in another period
+st.subheader("The same place in another period")
+others = same_place(subs, pid, sid)
+if len(others) == 0:
+    st.caption("No other flagged period has a subregion overlapping this one.")
+else:
+    other_labels = {int(j): label(subs.index.get_loc(j)) for j in others.index}
+    j = st.selectbox("Compare with", list(other_labels), format_func=other_labels.get,
+                     key=f"subregions_other_{pid}_{sid}")
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(subregion_figure(catalog, row, margin_days=margin, height=700),
+                        key="subregions_left", config={"displaylogo": False})
+    with right:
+        st.plotly_chart(subregion_figure(catalog, subs.loc[j], margin_days=margin, height=700),
+                        key="subregions_right", config={"displaylogo": False})
+
+# --- condensed catalog
+st.subheader("Condensed catalog")
+kept, total, pct = shrinkage(catalog, condensed)
+a, b, c = st.columns(3)
+a.metric("Events kept", f"{kept:,} of {total:,}")
+b.metric("Share of the catalog", f"{pct:.1f}%")
+c.metric("Smaller by", f"{total - kept:,} events ({100 - pct:.1f}%)")
+st.caption("Events inside a flagged period and one of its subregions. Showing this "
+           "subregion's events; all of them are on the Export page.")
+mine = condensed[(condensed["period_id"] == pid) & (condensed["subregion_id"] == sid)]
+st.dataframe(mine, hide_index=True, key="subregions_condensed")
+st.page_link("pages/6_export.py", label="Export periods, subregions and the condensed catalog",
+             icon="📦")

@@ -1,0 +1,75 @@
+"""Shared page helpers: the session-state contract between pages.
+
+Session state keys (set by the Catalog page, read by the others):
+- "catalog":        the loaded *and filtered* catalog (canonical columns)
+- "catalog_name":   what to call it in titles
+- "is_demo":        True for the bundled synthetic demo catalogs
+- "true_periods":   DataFrame of known anomalous periods (start, end, ...) or None
+- "load_report":    seisviz.catalog.LoadReport of the last load
+- "detection":      the last detection result (Detect page)
+- "selected_period", "selected_subregion": what the Maps/Subregions pages open on
+"""
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "data")
+
+DEMO_CATALOGS = {
+    "Changning-like (synthetic demo)": "changning_demo",
+    "Weiyuan-like (synthetic demo)": "weiyuan_demo",
+}
+DEFAULT_DEMO = "Changning-like (synthetic demo)"
+
+
+@st.cache_data(show_spinner="Loading demo catalog…")
+def load_demo(stem):
+    from seisviz.catalog import load_catalog
+
+    catalog, report = load_catalog(os.path.join(DATA, stem + ".csv"))
+    periods_path = os.path.join(DATA, stem + "_periods.csv")
+    periods = None
+    if os.path.exists(periods_path):
+        periods = pd.read_csv(periods_path, parse_dates=["start", "end"])
+    return catalog, report, periods
+
+
+def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
+    """Make `catalog` the one every page works on; forget results of the previous one."""
+    st.session_state["catalog"] = catalog
+    st.session_state["catalog_name"] = name
+    st.session_state["is_demo"] = is_demo
+    st.session_state["true_periods"] = true_periods
+    st.session_state["load_report"] = report
+    for key in ("detection", "selected_period", "selected_subregion"):
+        st.session_state.pop(key, None)
+
+
+def ensure_catalog():
+    """Preload the default demo so every page has data from the first click."""
+    if "catalog" in st.session_state:
+        return
+    stem = DEMO_CATALOGS[DEFAULT_DEMO]
+    if not os.path.exists(os.path.join(DATA, stem + ".csv")):
+        return
+    catalog, report, periods = load_demo(stem)
+    set_catalog(catalog, DEFAULT_DEMO, report, is_demo=True, true_periods=periods)
+
+
+def current_catalog():
+    """The session's catalog, or stop the page with a pointer to the Catalog page."""
+    catalog = st.session_state.get("catalog")
+    if catalog is None or len(catalog) == 0:
+        st.warning("No catalog loaded: pick a demo or upload one on the Catalog page.")
+        st.stop()
+    return catalog
+
+
+def demo_banner():
+    """Say 'synthetic demo' wherever demo data is shown."""
+    if st.session_state.get("is_demo"):
+        st.caption(f"⚠️ **Synthetic demo** data: {st.session_state.get('catalog_name')} — "
+                   "not a real catalog.")

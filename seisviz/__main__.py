@@ -1,0 +1,5 @@
+import sys
+
+from seisviz.cli import main
+
+sys.exit(main())

@@ -1,0 +1,56 @@
+"""`python -m seisviz info CATALOG`: a catalog's summary and its dropped-row report."""
+
+import pandas as pd
+
+from seisviz.catalog import FORMATS, load_catalog, summarize
+
+
+def add_arguments(parser):
+    parser.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC CSV/.xlsx)")
+    parser.add_argument("--format", default="auto", choices=("auto",) + FORMATS,
+                        help="file format (default: guessed from the content)")
+    parser.add_argument("--show-dropped", type=int, default=5, metavar="N",
+                        help="how many dropped rows to print (default 5)")
+
+
+def _fmt(value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def run(args):
+    catalog, report = load_catalog(args.catalog, format=args.format)
+    s = summarize(catalog)
+    print(f"{report.source} ({report.format})")
+    print(f"  events     {s['n_events']:,}")
+    print(f"  time       {_fmt(s['start'])} .. {_fmt(s['end'])}")
+    print(f"  longitude  {_fmt(s['min_longitude'])} .. {_fmt(s['max_longitude'])}")
+    print(f"  latitude   {_fmt(s['min_latitude'])} .. {_fmt(s['max_latitude'])}")
+    print(f"  depth km   {_fmt(s['min_depth'])} .. {_fmt(s['max_depth'])}")
+    print(f"  magnitude  {_fmt(s['min_magnitude'])} .. {_fmt(s['max_magnitude'])}")
+    print(f"  Mc         {_fmt(s['mc'])} (maximum curvature + 0.2)")
+    columns = ", ".join(f"{k} <- {v}" for k, v in report.columns.items())
+    if columns:
+        print(f"  columns    {columns}")
+    for note in report.notes:
+        print(f"  note       {note}")
+    print(report.summary())
+    counts = report.reason_counts()
+    if counts:
+        print("dropped rows by reason:")
+        width = max(len(f"{n:,}") for n in counts.values())
+        for reason, n in counts.items():
+            print(f"  {n:>{width},}  {reason}")
+        n_show = max(0, args.show_dropped)
+        if n_show:
+            shown = report.dropped.head(n_show)
+            where = {"quakeml": "event number in the file", "cenc": "row in the file"}.get(
+                report.format, "line number in the file")
+            print(f"first {len(shown)} dropped row(s) (row = {where}):")
+            with pd.option_context("display.width", 200, "display.max_columns", 20,
+                                   "display.max_colwidth", 40):
+                print(shown.to_string(index=False))
+    return 0

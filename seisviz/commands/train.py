@@ -1,0 +1,115 @@
+"""`python -m seisviz train`: train a detector (or rerun the paper's sweep)."""
+
+import json
+import os
+import sys
+
+from seisviz.errors import SeisvizError
+from seisviz.models import ARCHITECTURES
+
+
+def add_arguments(p):
+    p.add_argument("--arch", choices=ARCHITECTURES, default="resnet18")
+    p.add_argument("--lr", type=float, help="learning rate (default: the paper's for --arch)")
+    p.add_argument("--wd", type=float, help="weight decay (default: the paper's for --arch)")
+    p.add_argument("--epochs", type=int, help="most epochs (early stopping may end sooner)")
+    p.add_argument("--patience", type=int, help="epochs without a better validation loss")
+    p.add_argument("--n-train", type=int, help="artificial training maps")
+    p.add_argument("--n-val", type=int, help="artificial validation maps")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seed", type=int, default=0, help="seed of the artificial training data")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--threads", type=int, help="CPU threads for torch")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny budget (512 maps, 3 epochs): a smoke test, not a model")
+    p.add_argument("--sweep", action="store_true",
+                   help="rerun the paper's weight-decay then learning-rate grid; write tables")
+    p.add_argument("--out", required=True, help="output folder (weights, card, loss curve)")
+
+
+def budget_from(args):
+    from dataclasses import replace
+
+    from seisviz.train import QUICK, Budget
+
+    budget = QUICK if args.quick else Budget()
+    changes = {k: getattr(args, a) for k, a in (("n_train", "n_train"), ("n_val", "n_val"),
+               ("epochs", "epochs"), ("patience", "patience"), ("batch_size", "batch_size"))
+               if getattr(args, a) is not None}
+    for k, v in changes.items():
+        if v <= 0:
+            raise SeisvizError(f"--{k.replace('_', '-')} must be positive, got {v}")
+    return replace(budget, **changes)
+
+
+def run(args):
+    import torch
+
+    from seisviz.models import pick_device, save_model
+    from seisviz.plots.training import loss_curve
+    from seisviz.train import make_data, model_card, sweep, sweep_markdown, train_model
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    budget = budget_from(args)
+    os.makedirs(args.out, exist_ok=True)
+    bar = _progress_bar()
+    print(f"making {budget.n_train:,} training and {budget.n_val:,} validation maps "
+          f"(seed {args.seed})…", file=sys.stderr)
+    data = make_data(budget, args.seed)
+    if args.sweep:
+        wd_table, lr_table, best = sweep(args.arch, data, budget, device, args.seed,
+                                         log=_log, progress=bar)
+        text = sweep_markdown(args.arch, wd_table, lr_table, best)
+        with open(os.path.join(args.out, f"sweep_{args.arch}.md"), "w") as f:
+            f.write(text)
+        with open(os.path.join(args.out, f"sweep_{args.arch}.json"), "w") as f:
+            json.dump({"weight_decay": wd_table, "learning_rate": lr_table, "best": best,
+                       "budget": budget.__dict__, "seed": args.seed, "device": device}, f,
+                      indent=2)
+        print(text)
+        return 0
+    from seisviz.models import PAPER_HYPERPARAMETERS
+
+    lr = args.lr if args.lr is not None else PAPER_HYPERPARAMETERS[args.arch]["lr"]
+    wd = args.wd if args.wd is not None else PAPER_HYPERPARAMETERS[args.arch]["wd"]
+
+    def save(result):
+        card = model_card(args.arch, result, budget, args.seed, lr, wd, {}, device)
+        card["quick"] = bool(args.quick)
+        return save_model(result.model, card, args.out)
+
+    # the best model so far is on disk after every improvement
+    result = train_model(args.arch, data, args.lr, args.wd, budget, device, args.seed,
+                         progress=bar, log=_log, on_improvement=save)
+    path, card = save(result)
+    loss_curve(result.history, title=f"{args.arch} loss").write_html(
+        os.path.join(args.out, f"{args.arch}_loss.html"), include_plotlyjs=True)
+    print(f"saved {path} (val loss {result.best_val_loss:.4f} at epoch {result.best_epoch}, "
+          f"threshold {result.threshold:.2f}, val F1 {result.val_f1:.3f})")
+    return 0
+
+
+def _log(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def _progress_bar():
+    """A tqdm bar on a terminal, nothing when output is piped (logs stay readable)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    state = {"bar": None, "epoch": None}
+
+    def update(epoch, epochs, step, steps):
+        if state["epoch"] != epoch:
+            if state["bar"]:
+                state["bar"].close()
+            state["bar"] = tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", leave=False)
+            state["epoch"] = epoch
+        state["bar"].n = step
+        state["bar"].refresh()
+
+    return update

@@ -1,0 +1,423 @@
+"""Distribution maps as plotly figures: one window, or all windows as an animation.
+
+- `animated_map`: a heatmap per window as animation frames, play/pause buttons and a
+  time slider labelled by dates. The colour scale is fixed across frames (and is the
+  same as `single_map`'s), so a brighter frame means more events, not a rescaled one.
+  Long catalogs are subsampled evenly to `max_frames` frames, and frames are sent
+  compactly: each holds only the heatmap's values, the overlay's points (if any) and the
+  title, and values are rounded, in numpy arrays of small dtypes (counts and log values
+  as 1-2 byte unsigned ints), which plotly validates in bulk and sends as base64 typed
+  arrays instead of JSON text.
+- `single_map`: one window, with exact values in the hover.
+- `export_animation_html`: a self-contained HTML file (plotly.js embedded: works offline).
+- `export_animation_gif`: an animated GIF drawn with Pillow (no browser needed).
+
+No streamlit here: the Maps page and the CLI both call these.
+"""
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sequential
+
+from seisviz.errors import SeisvizError
+from seisviz.raster import _to_ns
+
+COLORSCALE = "Viridis"
+CHANNEL_LABELS = {
+    "count": "events",
+    "background": "background (expected events per window)",
+}
+MAX_MARKERS = 2000
+
+
+# ------------------------------------------------------------------ shared pieces
+
+def _check(dmaps, channel):
+    if len(dmaps) == 0:
+        raise SeisvizError("there are no windows to show")
+    if channel not in dmaps.channels:
+        raise SeisvizError(f"unknown channel {channel!r}: choose one of "
+                           f"{', '.join(dmaps.channels)}")
+
+
+def frame_indices(n_windows, max_frames):
+    """Windows to show (every k-th, from the first) and k, so that at most max_frames."""
+    if max_frames < 1:
+        raise SeisvizError(f"max_frames must be at least 1, got {max_frames}")
+    k = max(1, math.ceil(n_windows / max_frames))
+    return np.arange(0, n_windows, k), k
+
+
+LOG_UNITS = 100  # log mode colours by round(100 * log10(1 + value)): 2 decimals of the log
+
+
+def _transform(values, log):
+    return np.log10(1.0 + values) if log else values
+
+
+def _smallest_uint(top):
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return dtype
+    return np.float64
+
+
+class _Encoding:
+    """How one channel's values become a heatmap's z (and hover customdata), compactly.
+
+    - count, linear: z = the counts, in the smallest unsigned int dtype;
+    - log: z = round(100 * log10(1 + value)) as small unsigned ints, customdata = the
+      values themselves (counts as ints, background rounded to 2 decimals) for the hover;
+    - background, linear: z = the values rounded to 2 decimals (float32).
+    The colour range is 0 .. the channel's maximum over ALL windows, in z units, so it is
+    the same in every frame and in `single_map`.
+    """
+
+    def __init__(self, dmaps, channel, log):
+        self.log = log
+        self.integers = channel == "count"
+        self.top = max(float(dmaps.channel(channel).max()), 1.0)
+        self.value_dtype = _smallest_uint(self.top) if self.integers else np.float32
+        if log:
+            self.zmax = LOG_UNITS * math.log10(1 + self.top)
+            self.z_dtype = _smallest_uint(math.ceil(self.zmax))
+        else:
+            self.zmax = self.top
+            self.z_dtype = self.value_dtype
+
+    def values(self, v):
+        return (np.rint(v) if self.integers else np.round(v, 2)).astype(self.value_dtype)
+
+    def z(self, v):
+        if not self.log:
+            return self.values(v)
+        return np.rint(LOG_UNITS * np.log10(1.0 + v.astype(np.float64))).astype(self.z_dtype)
+
+    def trace(self, v):
+        """The per-frame part of the heatmap trace for window values `v`."""
+        out = {"z": self.z(v)}
+        if self.log:
+            out["customdata"] = self.values(v)
+        return out
+
+    def hover(self, label):
+        value = "%{customdata}" if self.log else "%{z}"
+        if not self.integers:
+            value = value[:-1] + ":.2f}"
+        return f"lon %{{x:.3f}}°, lat %{{y:.3f}}°<br>{label} {value}<extra></extra>"
+
+
+def colour_range(dmaps, channel="count", log=True):
+    """(zmin, zmax) shared by every frame, in the heatmap's z units (see `_Encoding`)."""
+    _check(dmaps, channel)
+    return 0.0, _Encoding(dmaps, channel, log).zmax
+
+
+def _count_ticks(top):
+    """Round counts 0, 1, 2, 5, 10, 20, 50, ... up to `top` (at most ~8 of them)."""
+    ticks, base = [0], 1
+    while base <= top:
+        ticks += [m * base for m in (1, 2, 5) if m * base <= top]
+        base *= 10
+    if len(ticks) > 8:
+        ticks = [0] + [t for t in ticks[1:] if str(t)[0] != "2"]
+    return ticks
+
+
+def _colorbar(dmaps, channel, log):
+    title = CHANNEL_LABELS.get(channel, channel)
+    if not log:
+        return {"title": {"text": title, "side": "right"}}
+    top = max(float(dmaps.channel(channel).max()), 1.0)
+    ticks = _count_ticks(top)
+    return {"title": {"text": title + " (log scale)", "side": "right"},
+            "tickvals": [round(LOG_UNITS * math.log10(1 + t), 3) for t in ticks],
+            "ticktext": [f"{t:,}" for t in ticks]}
+
+
+def _day(ts):
+    return pd.Timestamp(ts, tz="UTC").strftime("%Y-%m-%d")
+
+
+def window_label(dmaps, i):
+    """'2020-01-15 – 2020-02-13': the window's first and last day (the end is exclusive)."""
+    start = pd.Timestamp(dmaps.window_start[i], tz="UTC")
+    end = pd.Timestamp(dmaps.window_end[i], tz="UTC")
+    last = end - pd.Timedelta(1, "ns")
+    if dmaps.window_days >= 1 and start.normalize() == start and end.normalize() == end:
+        return f"{start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+
+
+def _layout(dmaps, title, height=None):
+    g = dmaps.grid
+    mid = math.radians((g.min_lat + g.max_lat) / 2)
+    layout = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        "xaxis": {"title": {"text": "longitude (°)"}, "range": [g.min_lon, g.max_lon],
+                  "constrain": "domain", "showgrid": False, "zeroline": False},
+        # degrees of latitude are longer than degrees of longitude away from the equator
+        "yaxis": {"title": {"text": "latitude (°)"}, "range": [g.min_lat, g.max_lat],
+                  "scaleanchor": "x", "scaleratio": 1 / max(math.cos(mid), 0.05),
+                  "constrain": "domain", "showgrid": False, "zeroline": False},
+        "plot_bgcolor": sequential.Viridis[0],  # the colour of 0, should any margin show
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
+        "showlegend": False,
+    }
+    if height:
+        layout["height"] = height
+    return layout
+
+
+def _event_source(events, catalog):
+    """(time ns, lon, lat) of the events to overlay, sorted by time; or None."""
+    source = events if events is not None else catalog
+    if source is None:
+        return None
+    missing = {"time", "longitude", "latitude"} - set(source.columns)
+    if missing:
+        raise SeisvizError(f"events to overlay lack column(s) {', '.join(sorted(missing))}")
+    t = _to_ns(source["time"])
+    lon = source["longitude"].to_numpy(np.float32)
+    lat = source["latitude"].to_numpy(np.float32)
+    if len(t) > 1 and not (np.diff(t) >= 0).all():
+        order = np.argsort(t, kind="stable")
+        t, lon, lat = t[order], lon[order], lat[order]
+    return t, lon, lat
+
+
+def _window_events(source, start_ns, end_ns, max_markers, seed):
+    """lon, lat (float32) of the events in [start, end), sampled to max_markers; and n."""
+    t, lon, lat = source
+    lo, hi = np.searchsorted(t, [start_ns, end_ns])
+    n = int(hi - lo)
+    if n <= max_markers:
+        return lon[lo:hi], lat[lo:hi], n
+    idx = np.sort(np.random.default_rng(seed).choice(np.arange(lo, hi), max_markers,
+                                                     replace=False))
+    return lon[idx], lat[idx], n
+
+
+def _overlay_trace(lon, lat):
+    return go.Scatter(x=lon, y=lat, mode="markers", hoverinfo="skip",
+                      marker={"size": 4, "color": "rgba(255,255,255,0.85)",
+                              "line": {"width": 0.5, "color": "black"}},
+                      name="events")
+
+
+# ------------------------------------------------------------------ figures
+
+def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, catalog=None,
+                 frame_ms=150, title=None, max_markers=MAX_MARKERS, height=None):
+    """All windows of `dmaps` as an animated heatmap.
+
+    channel: "count" or "background". log: colour by log10(1 + value), colorbar labelled
+    in counts. max_frames: more windows than this are subsampled evenly (every k-th, said
+    in the title). events / catalog: a DataFrame whose events in the current window are
+    drawn over each frame (`events` if given, else `catalog`; sampled to `max_markers`
+    per frame). frame_ms: milliseconds per frame when playing.
+    """
+    _check(dmaps, channel)
+    if frame_ms <= 0:
+        raise SeisvizError(f"frame duration must be positive, got {frame_ms} ms")
+    shown, k = frame_indices(len(dmaps), max_frames)
+    values = dmaps.channel(channel)
+    enc = _Encoding(dmaps, channel, log)
+    g = dmaps.grid
+    source = _event_source(events, catalog)
+    starts = dmaps.window_start.astype(np.int64)
+    ends = dmaps.window_end.astype(np.int64)
+
+    label = CHANNEL_LABELS.get(channel, channel)
+    w_km, h_km = g.pixel_km
+    if title is None:
+        title = (f"{label.capitalize()} per {w_km:.1f} × {h_km:.1f} km pixel, "
+                 f"{dmaps.window_days:g}-day windows every {dmaps.step_days:g} d")
+    if k > 1:
+        title += f" — every {_ordinal(k)} window shown ({len(shown):,} of {len(dmaps):,})"
+
+    def frame_title(i, n_events=None):
+        text = f"{title}<br><sup>window {i + 1:,} of {len(dmaps):,}: {window_label(dmaps, i)}"
+        if n_events is not None and n_events > max_markers:
+            text += f" · {max_markers:,} of {n_events:,} events drawn"
+        return text + "</sup>"
+
+    # Frames as plain dicts of numpy arrays: plotly validates arrays in bulk and sends
+    # them as base64 typed arrays.
+    frames = []
+    first = None
+    for i in shown:
+        data = [{"type": "heatmap", **enc.trace(values[i])}]
+        n_events = None
+        if source is not None:
+            lon, lat, n_events = _window_events(source, starts[i], ends[i], max_markers, i)
+            data.append({"type": "scatter", "x": lon, "y": lat})
+        if first is None:
+            first = data, n_events
+        frames.append({"data": data, "traces": list(range(len(data))), "name": str(i),
+                       "layout": {"title": {"text": frame_title(i, n_events)}}})
+
+    heatmap = go.Heatmap(
+        **first[0][0], x=g.lon_centers, y=g.lat_centers, zmin=0, zmax=enc.zmax, zauto=False,
+        colorscale=COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
+        hovertemplate=enc.hover(label), name=channel)
+    data = [heatmap]
+    if source is not None:
+        data.append(_overlay_trace(first[0][1]["x"], first[0][1]["y"]))
+
+    layout = _layout(dmaps, frame_title(shown[0], first[1]), height)
+    play = {"frame": {"duration": int(frame_ms), "redraw": True}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    still = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0},
+             "mode": "immediate"}
+    layout["updatemenus"] = [{
+        "type": "buttons", "direction": "left", "showactive": False,
+        "x": 0.0, "xanchor": "left", "y": -0.16, "yanchor": "top", "pad": {"r": 10, "t": 0},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "❚❚ Pause", "method": "animate",
+             "args": [[None], {**still, "frame": {"duration": 0, "redraw": False}}]},
+        ],
+    }]
+    many = len(shown) > 24
+    layout["sliders"] = [{
+        "active": 0, "x": 0.16, "len": 0.84, "y": -0.1, "yanchor": "top",
+        "pad": {"t": 0, "b": 0},
+        "currentvalue": {"prefix": "window starting ", "visible": True, "xanchor": "left",
+                         "font": {"size": 13, "color": "#444"}},
+        # with many steps every tick label would overlap: show the date above instead
+        "font": {"color": "rgba(0,0,0,0)"} if many else {"size": 9},
+        "ticklen": 2 if many else 5, "minorticklen": 0,
+        "steps": [{"label": _day(dmaps.window_start[i]), "method": "animate",
+                   "args": [[str(i)], still]} for i in shown],
+    }]
+    layout["margin"]["b"] = 130
+    fig = go.Figure(data=data, layout=layout, frames=frames)
+    return fig
+
+
+def single_map(dmaps, index, channel="count", log=True, events=None, catalog=None,
+               title=None, max_markers=MAX_MARKERS, height=None):
+    """Window `index` of `dmaps` as a heatmap, on the same colour scale as `animated_map`."""
+    _check(dmaps, channel)
+    n = len(dmaps)
+    if not -n <= int(index) < n:
+        raise SeisvizError(f"window {index} does not exist: there are {n:,} windows")
+    i = int(index) % n
+    label = CHANNEL_LABELS.get(channel, channel)
+    enc = _Encoding(dmaps, channel, log)
+    g = dmaps.grid
+    data = [go.Heatmap(
+        **enc.trace(dmaps.channel(channel)[i]), x=g.lon_centers, y=g.lat_centers, zmin=0,
+        zmax=enc.zmax, zauto=False, colorscale=COLORSCALE,
+        colorbar=_colorbar(dmaps, channel, log), hovertemplate=enc.hover(label), name=channel)]
+    subtitle = f"window {i + 1:,} of {n:,}: {window_label(dmaps, i)}"
+    source = _event_source(events, catalog)
+    if source is not None:
+        starts = dmaps.window_start.astype(np.int64)
+        ends = dmaps.window_end.astype(np.int64)
+        lon, lat, n_events = _window_events(source, starts[i], ends[i], max_markers, i)
+        data.append(_overlay_trace(lon, lat))
+        if n_events > max_markers:
+            subtitle += f" · {max_markers:,} of {n_events:,} events drawn"
+    if title is None:
+        title = f"{label.capitalize()}, {dmaps.window_days:g}-day window"
+    return go.Figure(data=data, layout=_layout(dmaps, f"{title}<br><sup>{subtitle}</sup>",
+                                               height))
+
+
+def _ordinal(k):
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+# ------------------------------------------------------------------ export
+
+def animation_html(fig):
+    """The figure as a self-contained HTML page (plotly.js embedded, no network needed)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False,
+                       config={"displaylogo": False})
+
+
+def export_animation_html(fig, path):
+    """Write `fig` to `path` as self-contained HTML; returns `path`."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(animation_html(fig))
+    except OSError as exc:
+        raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def _palette():
+    """254 Viridis colours (index 0-253), then black (254) and white (255), as RGB bytes."""
+    stops = [tuple(int(h[j:j + 2], 16) for j in (1, 3, 5)) for h in sequential.Viridis]
+    pos = np.linspace(0, 1, len(stops))
+    x = np.linspace(0, 1, 254)
+    rgb = np.stack([np.interp(x, pos, [s[c] for s in stops]) for c in range(3)], axis=1)
+    rgb = np.vstack([np.rint(rgb), [[0, 0, 0], [255, 255, 255]]]).astype(np.uint8)
+    return rgb
+
+
+def export_animation_gif(dmaps, path, channel="count", log=True, max_frames=300,
+                         frame_ms=150, width=480):
+    """Write the animation as a GIF (Pillow; one frame per shown window). `path` may be a
+    file name or a binary file object. Returns the number of frames."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:  # pragma: no cover - Pillow comes with streamlit
+        raise SeisvizError("GIF export needs Pillow: pip install pillow") from None
+    _check(dmaps, channel)
+    shown, k = frame_indices(len(dmaps), max_frames)
+    zmax = float(_transform(max(float(dmaps.channel(channel).max()), 1.0), log))
+    g = dmaps.grid
+    w_km, h_km = g.pixel_km
+    width = int(width)
+    map_h = max(1, int(round(width * (g.ny * h_km) / (g.nx * w_km))))
+    band = 40
+    try:
+        font = ImageFont.load_default(size=14)
+    except TypeError:  # pragma: no cover - old Pillow without sizes
+        font = ImageFont.load_default()
+    palette = _palette()
+    flat_palette = palette.reshape(-1).tolist()
+    label = CHANNEL_LABELS.get(channel, channel)
+    scale_text = (f"{label}: 0 (dark) – {dmaps.channel(channel).max():,.0f} (yellow)"
+                  + (", log scale" if log else ""))
+    if k > 1:
+        scale_text += f"; every {_ordinal(k)} window"
+    values = dmaps.channel(channel)
+    images = []
+    for i in shown:
+        z = _transform(values[i].astype(np.float64), log)
+        level = np.clip(np.rint(z / zmax * 253), 0, 253).astype(np.uint8)
+        level = level[::-1]  # north up: the first image row is the highest latitude
+        img = Image.fromarray(level, mode="P").resize((width, map_h), Image.NEAREST)
+        canvas = Image.new("P", (width, map_h + band), 254)
+        canvas.putpalette(flat_palette)
+        canvas.paste(img, (0, 0))
+        draw = ImageDraw.Draw(canvas)
+        draw.text((6, map_h + 3), window_label(dmaps, i), fill=255, font=font)
+        draw.text((6, map_h + 21), scale_text, fill=255, font=font)
+        images.append(canvas)
+    if isinstance(path, (str, bytes)) or hasattr(path, "__fspath__"):
+        try:
+            images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
+                           duration=max(20, int(frame_ms)), loop=0, optimize=False)
+        except OSError as exc:
+            raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+    else:
+        images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
+                       duration=max(20, int(frame_ms)), loop=0, optimize=False)
+    return len(images)
+
+
+def animation_gif_bytes(dmaps, **kwargs):
+    """`export_animation_gif` into memory, for a download button."""
+    buf = io.BytesIO()
+    export_animation_gif(dmaps, buf, **kwargs)
+    return buf.getvalue()

@@ -1,0 +1,306 @@
+"""The dashboard in a real browser: `streamlit run app.py` driven by Playwright + Chromium.
+
+One session walks the pages the way a user does: load a demo catalog (Catalog), play the
+animation (Maps), run detection on the CPU (Detect), open a subregion (Subregions) and
+download the periods CSV (Export). No page may show an exception. A screenshot of each
+page goes to docs/screenshots/ (the README's pictures: they are retaken on every run, so
+they stay true).
+
+Skipped, with the reason, only when no Chromium can be found (.ci/run installs the
+Debian package; Playwright's own browser download is not used).
+"""
+
+import csv
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHOTS = os.path.join(ROOT, "docs", "screenshots")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+DEMO = "Weiyuan-like (synthetic demo)"  # the smaller demo: detection on a CPU in seconds
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+# ---- helpers shared with benchmarks/bench_dashboard.py ------------------------------------
+
+def find_chromium():
+    """Path of a Chromium/Chrome executable, or None."""
+    for name in (os.environ.get("SEISVIZ_CHROMIUM"), "/usr/bin/chromium", "chromium",
+                 "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if not name:
+            continue
+        path = name if os.path.isabs(name) else shutil.which(name)
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port, log_path):
+    """`streamlit run app.py` on 127.0.0.1:port (no file watcher: others edit the tree)."""
+    exe = os.path.join(os.path.dirname(sys.executable), "streamlit")
+    cmd = ([exe] if os.path.exists(exe) else [sys.executable, "-m", "streamlit"]) + [
+        "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    log = open(log_path, "wb")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_for_server(proc, port, timeout=90):
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"streamlit did not answer on port {port} within {timeout} s")
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def wait_idle(page, timeout=120.0, quiet=0.6):
+    """Until the script has finished running and stayed finished for `quiet` seconds."""
+    app = page.locator('[data-testid="stApp"]')
+    deadline = time.monotonic() + timeout
+    since = None
+    while time.monotonic() < deadline:
+        state = app.get_attribute("data-test-script-state") if app.count() else None
+        spinning = page.locator('[data-testid="stSpinner"]').count()
+        if state == "notRunning" and not spinning:
+            since = since or time.monotonic()
+            if time.monotonic() - since >= quiet:
+                return
+        else:
+            since = None
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"the app was still running after {timeout} s")
+
+
+def go_to(page, title, heading, timeout=120.0):
+    """Click the sidebar navigation link `title`; wait for the page's `heading`."""
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).first.click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=timeout * 1000)
+    wait_idle(page, timeout)
+
+
+def no_exception(page, where):
+    boxes = page.get_by_test_id("stException")
+    if boxes.count():
+        raise AssertionError(f"{where}: the page shows an exception: "
+                             f"{boxes.first.inner_text()[:800]}")
+
+
+def pick(page, label, option):
+    """Choose `option` in the selectbox labelled `label`."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option).first.click()
+
+
+# ---- the test ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (looked for /usr/bin/chromium, chromium, "
+                    "chromium-browser, google-chrome; install with `apt-get install chromium` "
+                    "or set SEISVIZ_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    port = free_port()
+    proc = start_server(port, log_path)
+    try:
+        wait_for_server(proc, port)
+        yield f"http://127.0.0.1:{port}", log_path
+    finally:
+        stop_server(proc)
+
+
+def model_to_use(request):
+    """The shipped weights if there are any, else the quick model's path (typed in)."""
+    if os.path.exists(os.path.join(ROOT, "weights", "resnet18.pt")):
+        return None
+    return os.path.join(request.getfixturevalue("quick_model_dir"), "resnet18.pt")
+
+
+def test_dashboard_in_a_real_browser(browser, server, request):
+    url, log_path = server
+    custom_model = model_to_use(request)
+    os.makedirs(SHOTS, exist_ok=True)
+    shots = tempfile.mkdtemp()  # written here, moved into docs/ only when the walk succeeds
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    step, t_step, timings = "start", time.monotonic(), {}
+
+    def mark(name):
+        nonlocal step, t_step
+        timings[step] = round(time.monotonic() - t_step, 1)
+        step, t_step = name, time.monotonic()
+
+    try:
+        # --- Catalog: load the smaller demo
+        mark("Catalog")
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Catalog").first.wait_for(timeout=90_000)
+        wait_idle(page)
+        pick(page, "Demo catalog", DEMO)
+        wait_idle(page)
+        page.get_by_text("Weiyuan-like (synthetic demo) (CSV)").first.wait_for()
+        report = page.get_by_text("kept ", exact=False).first.inner_text()
+        assert "of" in report and "rows" in report, report
+        page.get_by_test_id("stMetric").filter(has_text="Events").first.wait_for()
+        page.get_by_test_id("stPlotlyChart").first.wait_for()
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "catalog.png"))
+
+        # --- Maps: press play, the slider's current window moves
+        mark("Maps")
+        go_to(page, "Maps", "Maps")
+        chart = page.get_by_test_id("stPlotlyChart").first
+        chart.locator(".slider-container").first.wait_for(timeout=120_000)
+        label = chart.locator("text.slider-label").filter(has_text="window starting").first
+        before = label.text_content()
+        chart.locator("g.updatemenu-button").filter(has_text="Play").first.click()
+        deadline = time.monotonic() + 20
+        while label.text_content() == before and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        moved = label.text_content()
+        assert moved != before, f"the animation did not advance from {before!r}"
+        page.wait_for_timeout(800)
+        chart.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "maps.png"))
+
+        # --- Detect: on the CPU, shipped weights or the quick model's path
+        mark("Detect")
+        go_to(page, "Detect", "Detect anomalous seismicity")
+        if custom_model is not None:
+            pick(page, "Model", "custom weights file (.pt)…")
+            wait_idle(page)
+            box = page.get_by_test_id("stTextInput").filter(has_text="Weights file").first \
+                .locator("input")
+            box.fill(custom_model)
+            box.press("Enter")
+            wait_idle(page)
+        page.get_by_test_id("stRadio").filter(has_text="Device").first \
+            .get_by_text("cpu", exact=True).click()
+        wait_idle(page)
+        no_exception(page, step + " (before running)")
+        page.get_by_role("button", name="Run detection").click()
+        page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=150_000)
+        wait_idle(page, 150)
+        heading = page.get_by_role("heading", name="Network:").first.inner_text()
+        if heading.startswith("Network: 0 periods"):
+            # a weak (quick) model may flag nothing: a lower threshold gives periods to open
+            thumb = page.get_by_test_id("stSlider").filter(
+                has_text="Probability threshold").first.get_by_role("slider")
+            thumb.focus()
+            thumb.press("Home")
+            wait_idle(page, 60)
+            page.get_by_role("button", name="Run detection").click()
+            page.get_by_role("heading", name="Network:").first.wait_for()
+            wait_idle(page, 150)
+            heading = page.get_by_role("heading", name="Network:").first.inner_text()
+        assert not heading.startswith("Network: 0 periods"), heading
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "detect.png"))
+
+        # --- Subregions: open one, step to the next
+        mark("Subregions")
+        go_to(page, "Subregions", "Subregions")
+        chooser = page.get_by_test_id("stSelectbox").filter(has_text="Flagged subregion").first
+        chooser.wait_for(timeout=120_000)
+        first = chooser.inner_text()
+        assert "Period" in first and "subregion" in first, first
+        page.get_by_test_id("stPlotlyChart").first.wait_for()
+        if "(1 in " not in first:
+            page.get_by_role("button", name="Next ▶").click()
+            wait_idle(page)
+            assert chooser.inner_text() != first
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "subregions.png"))
+
+        # --- Export: the periods CSV
+        mark("Export")
+        go_to(page, "Export", "Export")
+        with page.expect_download(timeout=60_000) as dl:
+            page.get_by_test_id("stDownloadButton").filter(has_text="Periods (CSV)").first \
+                .locator("button").click()
+        path = dl.value.path()
+        with open(path, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert rows, "the periods CSV is empty"
+        assert {"start", "end"} <= set(rows[0]), list(rows[0])
+        for r in rows:
+            assert r["start"] and r["end"] and r["start"] < r["end"], r
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "export.png"))
+
+        # --- Train: just that it draws
+        mark("Train")
+        go_to(page, "Train", "Train a detector")
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "train.png"))
+        mark("done")
+        print("seconds per page:", timings)
+    except Exception as exc:
+        try:
+            page.screenshot(path=os.path.join(tempfile.gettempdir(), "seisviz_browser_failure.png"))
+        except Exception:
+            pass
+        log = open(log_path, errors="replace").read()[-3000:]
+        raise AssertionError(f"{step} page: {type(exc).__name__}: {exc}\n"
+                             f"(screenshot: {tempfile.gettempdir()}/seisviz_browser_failure.png)"
+                             f"\n--- streamlit log (end) ---\n{log}") from exc
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+    for name in os.listdir(shots):
+        shutil.move(os.path.join(shots, name), os.path.join(SHOTS, name))
+    assert {"catalog.png", "maps.png", "detect.png", "subregions.png", "export.png",
+            "train.png"} <= set(os.listdir(SHOTS))

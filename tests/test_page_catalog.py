@@ -1,0 +1,188 @@
+"""The Catalog page, run headless with Streamlit's AppTest from the repository root."""
+
+import datetime as dt
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "changning_demo.csv"
+
+FDSN_TEXT = "\n".join(
+    ["#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|"
+     "MagType|Magnitude|MagAuthor|EventLocationName"]
+    + [f"ev{d}|2020-01-0{d}T12:00:00|28.{d}|104.{d}|5.0|t|t|t|ev{d}|ML|{m}|t|Sichuan"
+       for d, m in [(1, 1.0), (2, 1.2), (3, 1.2), (4, 1.2), (5, 2.0)]]
+    + ["ev6|2020-01-06T12:00:00|28.6|104.6|5.0|t|t|t|ev6|ML|99|t|Sichuan"]) + "\n"
+
+
+class FDSNHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        data = FDSN_TEXT.encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def app(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    # an absolute path: AppTest resolves relative ones against this test file
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def test_page_runs_and_shows_summary_or_demo_message(app):
+    app.run()
+    assert not app.exception
+    if DEMO.exists():
+        assert [m.label for m in app.metric][:2] == ["Events", "Magnitude"]
+        assert any(md.value.startswith("**Changning") and "kept" in md.value for md in app.markdown)
+        assert app.session_state["is_demo"] is True
+        n = int(app.metric[0].value.replace(",", ""))
+        assert 0 < n == len(app.session_state["catalog"])
+    else:
+        assert any("demo catalogs are not there yet" in i.value for i in app.info)
+
+
+def test_page_fetches_from_an_fdsn_service_reports_and_filters_at_mc(app):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FDSNHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/fdsnws/event/1/query"
+    try:
+        app.run()
+        app.radio(key="catalog_source").set_value("Fetch from an FDSN service").run()
+        assert not app.exception
+        assert any("press Fetch" in i.value for i in app.info)
+        app.text_input[0].set_value(url)
+        app.date_input[0].set_value(dt.date(2020, 1, 1))
+        app.date_input[1].set_value(dt.date(2020, 1, 6))
+        app.button[0].click().run()
+        assert not app.exception
+        assert not app.error, [e.value for e in app.error]
+        assert any("kept 5 of 6 rows; dropped 1: 1 magnitude out of range" in md.value
+                   for md in app.markdown)
+        # nothing is cut by default; Mc is offered
+        mag_filter = [w for w in app.number_input if w.label == "Minimum magnitude"][-1]
+        assert mag_filter.value == pytest.approx(1.0)
+        assert len(app.session_state["catalog"]) == 5
+        assert app.session_state["is_demo"] is False
+        assert app.metric[0].value == "5"
+        # Mc = 1.2 (modal bin) + 0.2 = 1.4: cutting there leaves only ev5
+        mc_box = [c for c in app.checkbox if c.label.startswith("Cut at Mc")][-1]
+        assert mc_box.label == "Cut at Mc = 1.4"
+        mc_box.check().run()
+        mag_filter = [w for w in app.number_input if w.label == "Minimum magnitude"][-1]
+        assert mag_filter.value == pytest.approx(1.4)
+        assert app.session_state["catalog"]["event_id"].tolist() == ["ev5"]
+        assert app.metric[0].value == "1"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+MESSY = ("time,lat,lon,depth,mag\n"
+         "2020-01-01T00:00:00Z,28.10,104.10,3.0,1.0\n"
+         "2020-01-02T00:00:00Z,28.20,104.20,3.0,1.0\n"
+         "2020-01-03T00:00:00Z,28.30,104.30,3.0,1.0\n"
+         "2020-01-04T00:00:00Z,28.80,104.80,3.0,1.5\n"
+         "soon,28.2,104.2,3.0,1.0\n"
+         "2020-01-05T00:00:00Z,28.2,104.2,3.0,99\n").encode()
+
+
+def upload(app, name, data):
+    app.run()
+    app.radio(key="catalog_source").set_value("Upload a file").run()
+    assert any("Upload a catalog file" in i.value for i in app.info)
+    app.file_uploader[0].set_value((name, data, "text/csv")).run()
+    assert not app.exception
+
+
+def test_page_upload_shows_report_and_dropped_rows(app):
+    upload(app, "messy.csv", MESSY)
+    assert not app.error
+    assert any("**messy.csv** (CSV): kept 4 of 6 rows; dropped 2: 1 magnitude out of range, "
+               "1 unparseable time" in md.value for md in app.markdown)
+    assert app.session_state["catalog_name"] == "messy.csv"
+    assert app.session_state["is_demo"] is False
+    assert app.session_state["load_report"].n_kept == 4
+    mag_filter = [w for w in app.number_input if w.label == "Minimum magnitude"][-1]
+    mag_filter.set_value(0.0).run()
+    assert len(app.session_state["catalog"]) == 4
+
+
+def test_page_upload_of_an_image_is_one_error_line(app):
+    upload(app, "photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert [e.value for e in app.error] == [
+        "photo.csv: not a text file (a PNG image); expected CSV, ZMAP, hypoDD .reloc, QuakeML "
+        "or a CENC export (CSV or .xlsx)"]
+    assert not app.metric
+
+
+def test_page_polygon_region_clips_the_catalog(app):
+    upload(app, "messy.csv", MESSY)
+    [w for w in app.number_input if w.label == "Minimum magnitude"][-1].set_value(0.0).run()
+    region = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+              '"geometry": {"type": "Polygon", "coordinates": [[[104.0, 28.0], [104.25, 28.0], '
+              '[104.25, 28.25], [104.0, 28.25], [104.0, 28.0]]]}}]}').encode()
+    app.file_uploader[1].set_value(("area.geojson", region, "application/geo+json")).run()
+    assert not app.exception and not app.error
+    assert app.session_state["catalog"]["latitude"].tolist() == [28.1, 28.2]
+    assert app.metric[0].value == "2"
+
+
+# the page's figures ----------------------------------------------------------------------------
+
+
+def big_catalog(n=100_000):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    cat = pd.DataFrame({
+        "time": pd.Timestamp("2020-01-01", tz="UTC")
+        + pd.to_timedelta(np.sort(rng.uniform(0, 3e7, n)), unit="s"),
+        "latitude": rng.uniform(59.0, 61.0, n), "longitude": rng.uniform(10.0, 12.0, n),
+        "depth": rng.uniform(0, 10, n), "magnitude": np.round(rng.exponential(0.4, n) + 0.5, 1)})
+    cat.loc[n // 2, "magnitude"] = 7.5
+    return cat
+
+
+def test_large_catalogs_are_thinned_in_the_figures():
+    import numpy as np
+
+    from seisviz.filters import mc_max_curvature
+    from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
+
+    cat = big_catalog()
+    fig = epicentre_map(cat, color_by="depth", max_points=20_000)
+    assert len(fig.data[0].x) == 20_000
+    assert "showing 20,000 of 100,000 events" in fig.layout.title.text
+    assert 7.5 in [round(float(t.split("M ")[1].split("<")[0]), 1) for t in fig.data[0].text]
+    again = epicentre_map(cat, color_by="depth", max_points=20_000)
+    assert np.array_equal(fig.data[0].x, again.data[0].x)  # seeded
+    # equal distances: 1° of latitude is drawn 1/cos(60°) = 2 times as long as 1° of longitude
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.yaxis.scaleratio == pytest.approx(2.0, rel=0.01)
+    small = epicentre_map(cat.iloc[:500])
+    assert len(small.data[0].x) == 500 and "showing" not in small.layout.title.text
+
+    assert len(magnitude_time(cat).data[0].x) == 20_000
+    cum = cumulative_count(cat)
+    assert len(cum.data[0].x) <= 4000 and cum.data[0].y[-1] == 100_000
+
+    fmd = frequency_magnitude(cat)
+    per_bin, cumulative = fmd.data
+    assert cumulative.y[0] == 100_000 and sum(per_bin.y) == 100_000
+    assert fmd.layout.yaxis.type == "log"
+    mc = mc_max_curvature(cat["magnitude"])
+    assert [a.text for a in fmd.layout.annotations] == [f"Mc = {mc:.1f}"]
+    assert [s.x0 for s in fmd.layout.shapes] == [pytest.approx(mc)]
+    marked = frequency_magnitude(cat, mc=1.5)
+    assert [s.x0 for s in marked.layout.shapes] == [1.5]
