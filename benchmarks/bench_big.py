@@ -191,6 +191,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     import torch
+    import torchvision  # noqa: F401  (imported here so that no stage counts its import)
 
     torch.set_num_threads(os.cpu_count() or 1)
     print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores, "
@@ -265,7 +266,9 @@ def main(argv=None):
               f"{tb['detect_s'] / ts['detect_s']:.2f} for {len(catalog) / len(small):.0f}x the "
               f"events")
 
-    peak_all = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # (ru_maxrss is reset with the peak mark by clear_refs: take the stages' peaks)
+    peak_all = max([s.peak_mib for s in Stage.rows]
+                   + [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024])
     print(f"process peak RSS over the whole run: {peak_all:,.0f} MiB")
     figures = {
         "events": args.events, "csv_mib": size / MIB, "windows": n_windows,

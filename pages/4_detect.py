@@ -7,8 +7,10 @@ the figures `seisviz.plots.detection`. torch is only imported inside the seisviz
 Session state written here:
 - "detection":       the ScanResult shown (read by the Subregions and Export pages)
 - "selected_period": {"period_id", "start", "end"} of the selected row (Maps/Subregions)
-- "detect_results":  {(catalog fingerprint, settings, model sha256): ScanResult}, the
-                     last few runs, so that coming back to earlier settings is instant
+- "detect_scans":    {(catalog fingerprint, scan settings, model sha256): ScanResult}, the
+                     last few network runs, so that coming back to earlier settings is instant
+- "detect_results":  the same, re-flagged per (threshold, baseline threshold, max gap):
+                     moving those re-derives periods without running the network
 - "detect_form":     the last values of this page's widgets (they survive page switches)
 """
 
@@ -24,7 +26,8 @@ from seisviz.detect import compare_periods, read_picks
 from seisviz.errors import SeisvizError
 from seisviz.models import available_models, pick_device, read_card, resolve_model_path
 from seisviz.plots.detection import picks_comparison, probability_timeseries
-from seisviz.scan import DEFAULT_BASELINE_THRESHOLD, baseline_periods, scan_catalog, scan_settings
+from seisviz.scan import (DEFAULT_BASELINE_THRESHOLD, FLAG_SETTINGS, baseline_periods, reflag,
+                          scan_catalog, scan_settings)
 
 CUSTOM = "custom weights file (.pt)…"
 DEVICES = ["auto", "cpu", "cuda", "mps"]
@@ -184,8 +187,8 @@ with st.expander("More settings"):
                     key="detect_baseline_threshold")
     e3.number_input("Batch size (0 = automatic)", min_value=0, max_value=8192, step=32,
                     key="detect_batch")
-keep("detect_threshold", "detect_window", "detect_step", "detect_grid", "detect_min_mag", "detect_max_gap",
-     "detect_background", "detect_baseline_threshold", "detect_batch")
+keep("detect_threshold", "detect_window", "detect_step", "detect_grid", "detect_min_mag",
+     "detect_max_gap", "detect_background", "detect_baseline_threshold", "detect_batch")
 s = st.session_state
 options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
                grid=int(s["detect_grid"]), threshold=s["detect_threshold"],
@@ -194,12 +197,17 @@ options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
                baseline_threshold=s["detect_baseline_threshold"],
                batch_size=int(s["detect_batch"]) or None, device=device or device_choice)
 settings = scan_settings(card, model=model_ref, **options)
-key = (catalog_fingerprint(catalog), json.dumps(settings, sort_keys=True), card["sha256"])
+# The network runs once per scan key; thresholds and the gap only re-derive flags
+# and periods from its stored probabilities (instant), see seisviz.scan.reflag.
+scan_part = {k: v for k, v in settings.items() if k not in FLAG_SETTINGS}
+scan_key = (catalog_fingerprint(catalog), json.dumps(scan_part, sort_keys=True), card["sha256"])
+key = scan_key + (json.dumps({k: settings[k] for k in FLAG_SETTINGS}, sort_keys=True),)
+scans = st.session_state.setdefault("detect_scans", {})
 results = st.session_state.setdefault("detect_results", {})
 
 # --- run
-run = st.button("Run detection", type="primary", disabled=device is None)
-if run and key not in results:
+run = st.button("Run detection", type="primary", disabled=device is None, key="detect_run")
+if run and scan_key not in scans:
     bar = st.progress(0.0, text="Loading the model…")
 
     def progress(done, total):
@@ -208,11 +216,16 @@ if run and key not in results:
     try:
         loaded = loaded_model(model_ref, device, card["sha256"])
         bar.progress(0.0, text="Rasterizing the catalog…")
-        results[key] = scan_catalog(catalog, model=model_ref, progress=progress, loaded=loaded,
-                                    **options)
+        scans[scan_key] = scan_catalog(catalog, model=model_ref, progress=progress,
+                                       loaded=loaded, **options)
     except SeisvizError as exc:
         st.error(str(exc))
     bar.empty()
+    while len(scans) > MAX_RESULTS:
+        scans.pop(next(iter(scans)))
+if scan_key in scans and key not in results:
+    results[key] = reflag(scans[scan_key], catalog, settings["threshold"],
+                          settings["baseline_threshold"], settings["max_gap_days"])
     while len(results) > MAX_RESULTS:
         results.pop(next(iter(results)))
 if key in results:

@@ -13,34 +13,20 @@ current detection).
 import pandas as pd
 import streamlit as st
 
-from pages._common import current_catalog, demo_banner
-from seisviz.errors import SeisvizError
+from pages._common import demo_banner, detection_and_subregions
 from seisviz.plots.subregions import subregion_figure
-from seisviz.subregions import same_place, scanned_catalog, shrinkage, subregions_for
+from seisviz.subregions import same_place, shrinkage
 
 PICK = "subregions_pick"
 
 st.title("Subregions")
 demo_banner()
-catalog = current_catalog()
-result = st.session_state.get("detection")
-if result is None:
-    st.info("No detection yet: run the detector on the Detect page first, then come back "
-            "to see where each flagged period's anomaly sits.")
-    st.page_link("pages/4_detect.py", label="Go to the Detect page", icon="🔎")
-    st.stop()
+catalog, result, subs, condensed = detection_and_subregions(
+    "then come back to see where each flagged period's anomaly sits.")
 if len(result.periods) == 0:
     st.info("The last detection flagged no period, so there is nothing to place.")
     st.page_link("pages/4_detect.py", label="Back to the Detect page", icon="🔎")
     st.stop()
-
-try:
-    with st.spinner("Finding subregions…"):
-        subs, condensed = subregions_for(catalog, result, cache=st.session_state)
-except SeisvizError as exc:
-    st.error(str(exc))
-    st.stop()
-catalog = scanned_catalog(catalog, result)
 if len(subs) == 0:
     st.info(f"None of the {len(result.periods)} flagged periods holds a place whose counts "
             "rise sharply over its own background (see docs/subregions.md for the test).")

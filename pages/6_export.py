@@ -8,28 +8,15 @@ without one the page says so and offers HTML.
 
 import streamlit as st
 
-from pages._common import current_catalog, demo_banner
+from pages._common import demo_banner, detection_and_subregions
 from seisviz import export
-from seisviz.errors import SeisvizError
 from seisviz.plots.subregions import subregion_figure
-from seisviz.subregions import scanned_catalog, shrinkage, subregions_for
+from seisviz.subregions import shrinkage
 
 st.title("Export")
 demo_banner()
-catalog = current_catalog()
-result = st.session_state.get("detection")
-if result is None:
-    st.info("No detection yet: run the detector on the Detect page first; its periods, "
-            "subregions and condensed catalog can then be downloaded here.")
-    st.page_link("pages/4_detect.py", label="Go to the Detect page", icon="🔎")
-    st.stop()
-try:
-    with st.spinner("Finding subregions…"):
-        subs, condensed = subregions_for(catalog, result, cache=st.session_state)
-except SeisvizError as exc:
-    st.error(str(exc))
-    st.stop()
-catalog = scanned_catalog(catalog, result)
+catalog, result, subs, condensed = detection_and_subregions(
+    "its periods, subregions and condensed catalog can then be downloaded here.")
 name = st.session_state.get("catalog_name", "catalog")
 kept, total, pct = shrinkage(catalog, condensed)
 st.caption(f"**{name}**: {len(result.periods)} flagged periods, {len(subs)} subregions, "

@@ -73,3 +73,27 @@ def demo_banner():
     if st.session_state.get("is_demo"):
         st.caption(f"⚠️ **Synthetic demo** data: {st.session_state.get('catalog_name')} — "
                    "not a real catalog.")
+
+
+def detection_and_subregions(purpose):
+    """The last detection, its subregions and condensed catalog, for the pages after Detect.
+
+    Stops the page with a pointer to the Detect page when there is no detection yet;
+    `purpose` finishes the sentence "run the detector on the Detect page first; …".
+    -> (scanned catalog, ScanResult, subregions, condensed catalog)."""
+    from seisviz.errors import SeisvizError
+    from seisviz.subregions import scanned_catalog, subregions_for
+
+    catalog = current_catalog()
+    result = st.session_state.get("detection")
+    if result is None:
+        st.info(f"No detection yet: run the detector on the Detect page first; {purpose}")
+        st.page_link("pages/4_detect.py", label="Go to the Detect page", icon="🔎")
+        st.stop()
+    try:
+        with st.spinner("Finding subregions…"):
+            subs, condensed = subregions_for(catalog, result, cache=st.session_state)
+    except SeisvizError as exc:
+        st.error(str(exc))
+        st.stop()
+    return scanned_catalog(catalog, result), result, subs, condensed

@@ -14,7 +14,8 @@ from seisviz.errors import SeisvizError
 def window_probabilities(maps, model, card, device="cpu", batch_size=None, progress=None):
     """Probability of 'anomalous' per map. `maps` is [N, C, ny, nx] (numpy).
 
-    On a GPU: inference mode, channels-last and fp16 autocast. Returns (probs, info)
+    Inference mode and channels-last everywhere, the input normalisation on the device,
+    fp16 autocast on a GPU. Returns (probs, info)
     where info says which device ran, the batch size and the throughput in maps/s."""
     import torch
 

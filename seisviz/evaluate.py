@@ -11,7 +11,7 @@ import pandas as pd
 
 from seisviz.baseline import beta_scores
 from seisviz.detect import best_threshold, compare_periods, flagged_periods, window_scores
-from seisviz.raster import make_grid, rasterize
+from seisviz.raster import DAY_NS, _to_ns, make_grid, rasterize
 from seisviz.synthetic import random_scenario, window_labels
 
 HELDOUT_SEED = 9_000_000
@@ -67,19 +67,15 @@ def _score_catalog(dmaps, labels, cause, scenario, flagged, prob):
 
 
 def _near_share(periods, truth, margin_days):
-    """Share of flagged days that lie within `margin_days` of a true episode."""
+    """(flagged days within `margin_days` of a true episode, flagged days)."""
     if len(periods) == 0:
         return (0.0, 0.0)
-    days = np.concatenate([pd.date_range(s, e, freq="D")[:-1] if e > s else [s]
-                           for s, e in zip(periods["start"], periods["end"])]).astype(
-        "datetime64[ns]")
-    days = np.unique(days)
+    days = np.unique(np.concatenate([
+        np.arange(s // DAY_NS, max(e // DAY_NS, s // DAY_NS + 1))
+        for s, e in zip(_to_ns(periods["start"]), _to_ns(periods["end"]))]))
     near = np.zeros(len(days), bool)
-    margin = np.timedelta64(int(margin_days * 86400e9), "ns")
-    for s, e in zip(truth["start"], truth["end"]):
-        s = pd.Timestamp(s).tz_convert(None).to_datetime64()
-        e = pd.Timestamp(e).tz_convert(None).to_datetime64()
-        near |= (days >= s - margin) & (days <= e + margin)
+    for s, e in zip(_to_ns(truth["start"]), _to_ns(truth["end"])):
+        near |= (days >= s // DAY_NS - margin_days) & (days <= e // DAY_NS + margin_days)
     return (float(near.sum()), float(len(days)))
 
 

@@ -4,7 +4,7 @@
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -85,15 +85,41 @@ def scan_catalog(catalog, model="resnet18", progress=None, loaded=None, **option
 
     windows = dmaps.window_table()
     windows["probability"] = prob
-    windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings["threshold"]
     windows["baseline_beta"] = beta
-    windows["baseline_flagged"] = np.nan_to_num(beta, nan=-np.inf) >= settings["baseline_threshold"]
     windows["has_history"] = dmaps.has_history
-    periods = flagged_periods(windows, windows["flagged"], settings["max_gap_days"], prob)
-    periods["n_events"] = count_events(scanned_events(catalog, settings, grid), periods)
+    result = ScanResult(windows=windows, periods=None, dmaps=dmaps, settings=settings,
+                        card=card, timings=timings, device_info=info)
+    result = reflag(result, catalog)
     timings["total_s"] = time.perf_counter() - t0
-    return ScanResult(windows=windows, periods=periods, dmaps=dmaps, settings=settings,
-                      card=card, timings=timings, device_info=info)
+    return result
+
+
+# Settings that only decide which windows are flagged and how they merge: changing them
+# re-derives flags and periods from the stored probabilities, without running the network.
+FLAG_SETTINGS = ("threshold", "baseline_threshold", "max_gap_days")
+WINDOW_COLUMNS = ["window_start", "window_end", "n_events", "probability", "flagged",
+                  "baseline_beta", "baseline_flagged", "has_history"]
+
+
+def reflag(result, catalog, threshold=None, baseline_threshold=None, max_gap_days=None):
+    """`result` with flags and periods derived anew for other thresholds / gap.
+
+    `catalog` is the catalog that was scanned (for the periods' event counts)."""
+    settings = dict(result.settings)
+    for name, value in (("threshold", threshold), ("baseline_threshold", baseline_threshold),
+                        ("max_gap_days", max_gap_days)):
+        if value is not None:
+            settings[name] = float(value)
+    windows = result.windows.copy()
+    prob = windows["probability"].to_numpy()
+    windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings["threshold"]
+    windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
+                                                 nan=-np.inf) >= settings["baseline_threshold"])
+    windows = windows[WINDOW_COLUMNS]
+    periods = flagged_periods(windows, windows["flagged"], settings["max_gap_days"], prob)
+    periods["n_events"] = count_events(scanned_events(catalog, settings, result.dmaps.grid),
+                                       periods)
+    return replace(result, windows=windows, periods=periods, settings=settings)
 
 
 def baseline_periods(result, catalog=None):

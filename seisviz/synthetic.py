@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seisviz.raster import DAY_NS, KM_PER_DEGREE, make_grid, pixel_index, rasterize
+from seisviz.raster import DAY_NS, KM_PER_DEGREE, make_grid, rasterize
 
 EPOCH = pd.Timestamp("2016-01-01", tz="UTC")
 ANOMALY_KINDS = ("swarm", "injection", "aftershock")

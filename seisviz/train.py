@@ -81,11 +81,13 @@ def evaluate_loss(model, x, y, batch_size, device):
 
 
 def train_model(arch, data, lr=None, wd=None, budget=Budget(), device="cpu", seed=0,
-                progress=None, log=print, on_improvement=None):
+                progress=None, log=print, on_improvement=None, init=None):
     """Train `arch` on `data` = make_data(...) with early stopping on validation loss.
 
     `on_improvement(result)` is called whenever the validation loss improves, so a
-    long run that is stopped still leaves its best model behind."""
+    long run that is stopped still leaves its best model behind. `init` = (model, card)
+    warm-starts from a trained model and keeps its input normalisation (fine-tuning).
+    The learning rate drops 3x whenever the validation loss stalls for an epoch."""
     import torch
 
     from seisviz.detect import best_threshold
@@ -95,10 +97,14 @@ def train_model(arch, data, lr=None, wd=None, budget=Budget(), device="cpu", see
     lr = PAPER_HYPERPARAMETERS[arch]["lr"] if lr is None else lr
     wd = PAPER_HYPERPARAMETERS[arch]["wd"] if wd is None else wd
     x_tr, y_tr, x_va, y_va = data[:4]
-    norm = input_statistics(x_tr)
+    norm = input_statistics(x_tr) if init is None else init[1]["normalization"]
     x_tr, x_va = prepare_input(x_tr, norm), prepare_input(x_va, norm)
-    model = build_model(arch, x_tr.shape[1]).to(device)
+    model = build_model(arch, x_tr.shape[1])
+    if init is not None:
+        model.load_state_dict(init[0].state_dict())
+    model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
+    schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=1 / 3, patience=0)
     result = TrainResult(model=model, normalization=norm)
     best_state, waited = None, 0
     steps_per_epoch = int(np.ceil(len(x_tr) / budget.batch_size))
@@ -119,6 +125,7 @@ def train_model(arch, data, lr=None, wd=None, budget=Budget(), device="cpu", see
             if progress:
                 progress(epoch, budget.epochs, step + 1, steps_per_epoch)
         val_loss, val_probs = evaluate_loss(model, x_va, y_va, budget.batch_size, device)
+        schedule.step(val_loss)
         result.history.append({"epoch": epoch, "train_loss": running / len(x_tr),
                                "val_loss": val_loss, "seconds": time.perf_counter() - t0})
         if log:

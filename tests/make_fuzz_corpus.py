@@ -88,7 +88,7 @@ def bad(line, reason):
 # ---- nothing to read ---------------------------------------------------------------------
 fails("empty.csv", b"", "empty file", "zero bytes")
 fails("blank_lines.csv", b"\n  \n\t\n\r\n", "empty file", "only whitespace")
-fails("header_only.csv", text([HEADER]), "has a header but no data rows")
+fails("header_only.csv", text([HEADER]), "has a header but no data rows", "a header line only")
 fails("header_only_bom_crlf.csv", b"\xef\xbb\xbf" + text([HEADER, "", ""], crlf=True),
       "has a header but no data rows", "UTF-8 BOM, CRLF, trailing blank lines")
 
@@ -128,11 +128,12 @@ loads("csv_named.xlsx", text([HEADER] + [csv_line(e) for e in evs]), evs, 5,
 
 # ---- columns that cannot be found ----------------------------------------------------------
 fails("no_known_columns.csv", text(["a,b,c,d,e", "1,2,3,4,5", "6,7,8,9,10"]),
-      "no recognisable columns for time, latitude, longitude, depth, magnitude")
+      "no recognisable columns for time, latitude, longitude, depth, magnitude",
+      "columns named a, b, c, d, e")
 fails("missing_magnitude_column.csv",
       text(["time,latitude,longitude,depth,colour"]
            + [csv_line(good(i)).rsplit(",", 1)[0] + ",red" for i in range(3)]),
-      "no recognisable column for magnitude")
+      "no recognisable column for magnitude", "a 'colour' column where the magnitude should be")
 fails("colon_delimited.csv",
       text([HEADER.replace(",", ":")] + [csv_line(good(i), ":") for i in range(3)]),
       "no recognisable columns for time, latitude, longitude, depth, magnitude",
@@ -145,7 +146,7 @@ fails("only_invalid_rows.csv",
       text([HEADER, "yesterday,28.1,104.5,5.0,1.0", "2020-01-01T00:00:00Z,,104.5,5.0,1.0",
             "2020-01-02T00:00:00Z,28.1,104.5,5.0,99"]),
       "no usable rows: dropped all 3: 1 magnitude out of range, 1 missing latitude, "
-      "1 unparseable time")
+      "1 unparseable time", "three rows, each bad in its own way")
 
 # ---- other delimiters, encodings, line ends (all rows good) ---------------------------------
 evs = [good(i) for i in range(6)]
@@ -155,7 +156,8 @@ loads("semicolon_decimal_comma.csv",
                         str(e[3]).replace(".", ","), str(e[4]).replace(".", ",")]) for e in evs]),
       evs, 6, note="European CSV: ';' and decimal commas")
 loads("tab_delimited.tsv", text(["Origin Time\tLat\tLon\tDepth (km)\tML"]
-                                + [csv_line(e, "\t") for e in evs]), evs, 6)
+                                + [csv_line(e, "\t") for e in evs]), evs, 6,
+      note="tabs; column names Origin Time, Lat, Lon, Depth (km), ML")
 fdsn_header = ("#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|"
                "ContributorID|MagType|Magnitude|MagAuthor|EventLocationName")
 loads("fdsn_pipe.txt",
@@ -197,7 +199,8 @@ lines_case("nan_and_out_of_range_coordinates.csv", [HEADER], [
     bad("2020-02-09T00:00:00Z,28.2,104.5,,1.0", "missing depth"),
     ok(E[3]), ok(E[4]), ok(E[5]), ok(E[6]), ok(E[7]),
     ok(("2020-03-01T00:00:00Z", -90.0, 360.0, -10.0, 1.0)),  # the edges are allowed
-])
+], note="NaN, 91°, -200°, 'north', 1e999, depth -11 / 5000 km, empty depth; the range edges "
+        "(-90°, 360°, -10 km) are kept")
 
 E = [good(i) for i in range(6)]
 lines_case("magnitude_99.csv", [HEADER], [ok(E[0]), ok(E[1]), ok(E[2])] + [
@@ -247,7 +250,7 @@ lines_case("ragged_rows.csv", [HEADER], [
     ok(E[0]), bad(csv_line(good(50)) + ",extra", "wrong number of columns (expected 5, got 6)"),
     ok(E[1]), bad("2020-05-01T00:00:00Z,28.1,104.5", "wrong number of columns (expected 5, got 3)"),
     ok(E[2]), bad("x" * 3000, "wrong number of columns (expected 5, got 1)"),
-    ok(E[3]), ok(E[4]), ok(E[5])])
+    ok(E[3]), ok(E[4]), ok(E[5])], note="a row too long, one too short, one 3,000-character line")
 
 E = [good(i) for i in range(5)]
 lines_case("comments_and_footer.csv", ["# exported by some tool", "# 5 events", HEADER],
@@ -317,7 +320,8 @@ lines_case("zmap_with_garbage.txt", [], [
     (zmap_line(E[0]), E[0], None), (zmap_line(E[1]), E[1], None),
     bad("104.5 28.0 2020 1", "wrong number of columns (expected 10, got 4)"),
     (zmap_line(E[2]), E[2], None), (zmap_line(E[3]), E[3], None), (zmap_line(E[4]), E[4], None),
-    bad("104.5 28.0 2020 1 1 99 5.0 0 0 0", "magnitude out of range")])
+    bad("104.5 28.0 2020 1 1 99 5.0 0 0 0", "magnitude out of range")],
+           note="ZMAP: a truncated line and a magnitude 99")
 
 
 def reloc_line(i, e):
@@ -331,7 +335,8 @@ E = [good(i) for i in range(5)]
 cut = " ".join(reloc_line(5, good(5)).split()[:11])  # the last line cut after 11 fields
 lines_case("reloc_truncated.reloc", [],
            [(reloc_line(i, e), e, None) for i, e in enumerate(E)]
-           + [bad(cut, "wrong number of columns (expected 24, got 11)")])
+           + [bad(cut, "wrong number of columns (expected 24, got 11)")],
+           note="hypoDD .reloc whose last line is cut off")
 
 
 # ---- a real .xlsx (CENC export) with bad rows ------------------------------------------------

@@ -2,11 +2,14 @@
 made by hand (every expected value below is worked out in the comments)."""
 
 import io
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from seisviz.detect import compare_periods, flagged_periods, read_picks
 from seisviz.errors import SeisvizError
@@ -299,3 +302,45 @@ def test_window_probabilities_match_the_models_own_normalisation():
     assert info["device"] == "cpu" and info["batch_size"] == 4 and info["maps_per_second"] > 0
     with pytest.raises(SeisvizError, match="3 channels"):
         window_probabilities(np.zeros((1, 3, 16, 16), np.float32), net, card, "cpu")
+
+
+# ------------------------------------------------------------------ events of a scan
+
+def test_period_events_count_only_what_the_scan_looked_at():
+    from seisviz.raster import make_grid
+    from seisviz.scan import count_events, scanned_events
+
+    # 6 events, one a day; #2 is outside the grid, #4 below the min magnitude
+    catalog = pd.DataFrame({
+        "time": [day(k) for k in range(6)],
+        "longitude": [105.1, 105.2, 106.5, 105.3, 105.4, 105.5],
+        "latitude": [28.1, 28.2, 28.3, 28.4, 28.5, 28.6],
+        "magnitude": [1.0, 2.0, 3.0, 1.5, 0.2, 1.1],
+    })
+    grid = make_grid((105.0, 106.0, 28.0, 29.0), 8)
+    kept = scanned_events(catalog, {"min_magnitude": 0.5}, grid)
+    assert kept.index.tolist() == [0, 1, 3, 5]
+    # [day 0, day 4) holds events 0-3, of which 0, 1, 3 were scanned; [day 4, day 6): 5
+    p = periods(("2020-01-01", "2020-01-05"), ("2020-01-05", "2020-01-07"))
+    assert count_events(kept, p).tolist() == [3, 1]
+    assert scanned_events(catalog, {"min_magnitude": None}, grid).index.tolist() == [0, 1, 3, 4, 5]
+
+
+def test_reflag_equals_a_fresh_scan_at_the_new_threshold(quick_model_dir):
+    """Moving the threshold re-derives flags and periods without rerunning the network."""
+    from seisviz.catalog import load_catalog
+    from seisviz.scan import reflag, scan_catalog
+
+    catalog, _ = load_catalog(os.path.join(ROOT, "data", "weiyuan_demo.csv"))
+    model = os.path.join(quick_model_dir, "resnet18.pt")
+    first = scan_catalog(catalog, model=model, device="cpu", step_days=5, threshold=0.9)
+    prob = first.windows["probability"].dropna()
+    new_threshold = float(prob.quantile(0.7))  # some windows flagged, some not
+    moved = reflag(first, catalog, threshold=new_threshold, max_gap_days=10)
+    fresh = scan_catalog(catalog, model=model, device="cpu", step_days=5,
+                         threshold=new_threshold, max_gap_days=10)
+    assert 0 < moved.windows["flagged"].sum() < len(moved.windows)
+    pd.testing.assert_frame_equal(moved.windows, fresh.windows, check_exact=False, atol=1e-5)
+    pd.testing.assert_frame_equal(moved.periods, fresh.periods, check_exact=False, atol=1e-5)
+    assert moved.settings == fresh.settings
+    assert moved.dmaps is first.dmaps  # nothing was rasterized or detected again

@@ -46,7 +46,7 @@ def ran_page(quick_model_dir):
     at.run()
     threshold_before_run = at.slider(key="detect_threshold").value
     errors_before_run = [e.value for e in at.error]
-    at.button[0].click().run()
+    at.button(key="detect_run").click().run()
     return at, threshold_before_run, errors_before_run
 
 
@@ -58,7 +58,7 @@ def test_absent_gpu_is_an_error_not_a_crash(quick_model_dir):
     at.radio(key="detect_device").set_value("cuda").run()
     assert not at.exception, at.exception
     assert any("CUDA" in e.value for e in at.error)
-    assert at.button[0].disabled
+    assert at.button(key="detect_run").disabled
 
 
 def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):

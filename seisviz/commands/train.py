@@ -24,6 +24,8 @@ def add_arguments(p):
                    help="tiny budget (512 maps, 3 epochs): a smoke test, not a model")
     p.add_argument("--sweep", action="store_true",
                    help="rerun the paper's weight-decay then learning-rate grid; write tables")
+    p.add_argument("--init", help="fine-tune: start from this trained model (.pt/.json) and "
+                   "keep its input normalisation")
     p.add_argument("--out", required=True, help="output folder (weights, card, loss curve)")
 
 
@@ -75,14 +77,27 @@ def run(args):
     lr = args.lr if args.lr is not None else PAPER_HYPERPARAMETERS[args.arch]["lr"]
     wd = args.wd if args.wd is not None else PAPER_HYPERPARAMETERS[args.arch]["wd"]
 
+    init = None
+    if args.init:
+        from seisviz.models import load_model
+
+        init = load_model(args.init, "cpu")
+        if init[1]["architecture"] != args.arch:
+            raise SeisvizError(f"--init {args.init} is a {init[1]['architecture']}, "
+                               f"not a {args.arch}")
+
     def save(result):
         card = model_card(args.arch, result, budget, args.seed, lr, wd, {}, device)
         card["quick"] = bool(args.quick)
+        if init is not None:
+            card["fine_tuned_from"] = {k: init[1].get(k) for k in (
+                "sha256", "training_data", "hyperparameters", "epochs_run",
+                "final_validation_loss", "history")}
         return save_model(result.model, card, args.out)
 
     # the best model so far is on disk after every improvement
     result = train_model(args.arch, data, args.lr, args.wd, budget, device, args.seed,
-                         progress=bar, log=_log, on_improvement=save)
+                         progress=bar, log=_log, on_improvement=save, init=init)
     path, card = save(result)
     loss_curve(result.history, title=f"{args.arch} loss").write_html(
         os.path.join(args.out, f"{args.arch}_loss.html"), include_plotlyjs=True)

@@ -1,0 +1,219 @@
+"""Dashboard timings in a real browser (Playwright + Chromium), all measured in this run.
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--model PATH] [--rounds 2]
+
+1. Start: from launching `streamlit run app.py` to the server answering its health check,
+   to the Catalog page's title in the browser (first paint of the page; the browser is
+   already running), and to the Catalog page finished (script done, first chart drawn).
+   The browser's own first-contentful-paint (from navigation start) is printed too.
+2. Page switches, clicking the sidebar links Catalog -> Maps -> Detect -> Subregions ->
+   Export -> Train -> Catalog: time to the page's title, and to the page finished (the
+   script has stopped running, nothing is spinning, and it stayed so for 0.3 s; the 0.3 s
+   is not counted). Round 1 is the first visit of each page (caches cold); detection is then
+   run once on the CPU and round 2 repeats the walk with results to show (caches warm).
+3. The animation on the Maps page: playing, the time between frames, from plotly's
+   `plotly_animatingframe` events recorded by JavaScript in the page (performance.now()),
+   at the page's default frame duration (150 ms) and at its shortest (30 ms, where the
+   browser's drawing is the limit). Frames are 64x64 heatmaps of the default demo.
+
+Uses the default demo (Changning-like) and the shipped weights/resnet18 when present, else
+--model, else a resnet18 with random weights saved like a trained one (detection costs the
+same; the periods it flags are then meaningless).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from test_browser import (  # noqa: E402
+    CHROMIUM_ARGS, find_chromium, free_port, pick, start_server, stop_server,
+    wait_idle)
+
+PAGES = [("Catalog", "Catalog"), ("Maps", "Maps"), ("Detect", "Detect anomalous seismicity"),
+         ("Subregions", "Subregions"), ("Export", "Export"), ("Train", "Train a detector"),
+         ("Catalog", "Catalog")]
+
+FRAME_JS = """() => {
+  const gd = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
+    .find(g => g._transitionData && (g._transitionData._frames || []).length > 1);
+  window.__frames = [];
+  if (!gd || !gd.on) return false;
+  if (!gd.__benchHooked) {
+    gd.on('plotly_animatingframe', () => window.__frames.push(performance.now()));
+    gd.__benchHooked = true;
+  }
+  return true;
+}"""
+
+
+def random_model(tmp):
+    import torch
+
+    from seisviz.models import build_model, save_model
+
+    torch.manual_seed(0)
+    card = {"architecture": "resnet18", "in_channels": 2, "grid": 64, "window_days": 30.0,
+            "background_days": 180.0, "threshold": 0.5,
+            "normalization": {"transform": "log1p", "mean": [0.05, 0.05], "std": [0.2, 0.2]}}
+    return save_model(build_model("resnet18", 2), card, os.path.join(tmp, "model"))[0]
+
+
+def switch(page, link, heading, timeout=300):
+    t0 = time.perf_counter()
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=link).first.click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=timeout * 1000)
+    t_title = time.perf_counter() - t0
+    wait_idle(page, timeout, quiet=0.3)
+    return t_title, time.perf_counter() - t0 - 0.3
+
+
+def animation_chart(page):
+    return page.get_by_test_id("stPlotlyChart").filter(
+        has=page.locator("g.updatemenu-button")).first
+
+
+def frame_intervals(page, seconds):
+    chart = animation_chart(page)
+    chart.locator("g.updatemenu-button").first.wait_for()
+    if not page.evaluate(FRAME_JS):
+        raise RuntimeError("no plotly chart with events found on the Maps page")
+    chart.locator("g.updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_timeout(seconds * 1000)
+    chart.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
+    stamps = page.evaluate("() => window.__frames")
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    if len(gaps) < 3:
+        raise RuntimeError(f"only {len(stamps)} frames in {seconds} s")
+    gaps.sort()
+    return {"frames": len(stamps), "median_ms": statistics.median(gaps),
+            "p90_ms": gaps[int(0.9 * (len(gaps) - 1))], "mean_ms": statistics.fmean(gaps)}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", help="weights .pt to type into the Detect page")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--play-seconds", type=float, default=6.0)
+    args = p.parse_args(argv)
+    chromium = find_chromium()
+    if chromium is None:
+        print("no Chromium found: install it (apt-get install chromium)")
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}; Python {platform.python_version()}; browser {chromium}")
+    print(f"command: {' '.join([os.path.basename(sys.executable)] + sys.argv)}")
+    tmp = tempfile.mkdtemp()
+    shipped = os.path.exists(os.path.join(ROOT, "weights", "resnet18.pt"))
+    model = None if shipped and not args.model else (args.model or random_model(tmp))
+    print("model:", "shipped weights/resnet18.pt" if model is None else model)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        port = free_port()
+        t0 = time.perf_counter()
+        proc = start_server(port, os.path.join(tmp, "streamlit.log"))
+        try:
+            url = f"http://127.0.0.1:{port}"
+            import urllib.request
+
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                        if r.read().strip() == b"ok":
+                            break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError("streamlit exited") from None
+                    time.sleep(0.05)
+            t_health = time.perf_counter() - t0
+            page.goto(url, wait_until="commit")
+            page.get_by_role("heading", name="Catalog").first.wait_for(timeout=120_000)
+            t_title = time.perf_counter() - t0
+            wait_idle(page, 120, quiet=0.3)
+            page.get_by_test_id("stPlotlyChart").first.wait_for()
+            t_done = time.perf_counter() - t0 - 0.3
+            fcp = page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')"
+                                "[0] || {}).startTime")
+            print("\n1. start (from launching streamlit)")
+            print(f"   server healthy            {t_health:6.2f} s")
+            print(f"   Catalog title painted     {t_title:6.2f} s   (browser first-contentful-"
+                  f"paint {fcp / 1000 if fcp else float('nan'):.2f} s after navigation)")
+            print(f"   Catalog page finished     {t_done:6.2f} s")
+
+            rounds = []
+            for r in range(args.rounds):
+                times = []
+                for (link, heading) in PAGES[1:]:
+                    times.append((link, *switch(page, link, heading)))
+                rounds.append(times)
+                if r == 0:  # give the later rounds a detection to show
+                    switch(page, "Detect", "Detect anomalous seismicity")
+                    if model is not None:
+                        pick(page, "Model", "custom weights file (.pt)…")
+                        wait_idle(page)
+                        box = page.get_by_test_id("stTextInput").filter(
+                            has_text="Weights file").first.locator("input")
+                        box.fill(model)
+                        box.press("Enter")
+                        wait_idle(page)
+                    page.get_by_test_id("stRadio").filter(has_text="Device").first \
+                        .get_by_text("cpu", exact=True).click()
+                    wait_idle(page)
+                    t = time.perf_counter()
+                    page.get_by_role("button", name="Run detection").click()
+                    page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=600_000)
+                    wait_idle(page, 600, quiet=0.3)
+                    t_detect = time.perf_counter() - t - 0.3
+                    ran = page.get_by_text("Ran on cpu", exact=False).first.inner_text()
+                    print(f"\n   (detection on the CPU, button to results drawn: {t_detect:.1f} s;"
+                          f" {ran.split(' · ')[2]})")
+                    switch(page, "Catalog", "Catalog")
+            print("\n2. page switches (click -> title painted / page finished), seconds")
+            header = "   from -> to              " + "".join(
+                f"round {i + 1} ({'cold' if i == 0 else 'warm'})".rjust(22)
+                for i in range(len(rounds)))
+            print(header)
+            prev = "Catalog"
+            for k, (link, _) in enumerate(PAGES[1:]):
+                cells = "".join(f"{rounds[i][k][1]:9.2f} / {rounds[i][k][2]:6.2f}    "
+                                for i in range(len(rounds)))
+                print(f"   {prev + ' -> ' + link:<24}{cells}")
+                prev = link
+
+            print("\n3. animation frame step (Maps page, playing)")
+            switch(page, "Maps", "Maps")
+            animation_chart(page).scroll_into_view_if_needed()
+            default = frame_intervals(page, args.play_seconds)
+            print(f"   frame duration 150 ms: median {default['median_ms']:.0f} ms, p90 "
+                  f"{default['p90_ms']:.0f} ms, mean {default['mean_ms']:.0f} ms "
+                  f"({default['frames']} frames)")
+            slider = page.get_by_test_id("stSlider").filter(has_text="Frame (ms)").first \
+                .get_by_role("slider")
+            slider.focus()
+            slider.press("Home")
+            wait_idle(page, 120, quiet=0.3)
+            animation_chart(page).scroll_into_view_if_needed()
+            fast = frame_intervals(page, args.play_seconds)
+            print(f"   frame duration  30 ms: median {fast['median_ms']:.0f} ms, p90 "
+                  f"{fast['p90_ms']:.0f} ms, mean {fast['mean_ms']:.0f} ms "
+                  f"({fast['frames']} frames) -> at most "
+                  f"{1000 / fast['median_ms']:.0f} frames/s")
+        finally:
+            stop_server(proc)
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
