@@ -15,6 +15,7 @@ import streamlit as st
 from pages._common import current_catalog, demo_banner
 from seisviz.errors import SeisvizError
 from seisviz.plots.maps import (
+    ordinal,
     animated_map,
     animation_gif_bytes,
     animation_html,
@@ -174,7 +175,7 @@ def show_animation():
     st.plotly_chart(fig, key="maps_animation", config={"displaylogo": False})
     _, k = frame_indices(len(dmaps), int(max_frames))
     if k > 1:
-        st.caption(f"{len(dmaps):,} windows: every {k}th is shown. Lower the step or raise "
+        st.caption(f"{len(dmaps):,} windows: every {ordinal(k)} is shown. Lower the step or raise "
                    "*Max frames* to see more; the single-window view below shows any window.")
 
     d1, d2, d3 = st.columns(3)

@@ -90,7 +90,8 @@ if sel_pid != pid or not isinstance(sel, dict):
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Events in the subregion", f"{row['n_events']:,}")
 c2.metric("Area", f"{row['area_km2']:,.1f} km²")
-c3.metric("Centre", f"{row['center_lat']:.3f}°N {row['center_lon']:.3f}°E")
+c3.metric("Centre", f"{row['center_lat']:.3f}°N", delta=f"{row['center_lon']:.3f}°E",
+          delta_color="off", delta_arrow="off")
 c4.metric("Peak probability", "–" if pd.isna(row["peak_probability"])
           else f"{row['peak_probability']:.3f}")
 margin = st.slider("Days shown before and after the period", 0, 180, 30, 5,

@@ -15,21 +15,31 @@ import numpy as np
 from seisviz.synthetic import MIN_EVENTS, box3
 
 
-def beta_scores(dmaps, min_events=MIN_EVENTS):
-    """Per window: the largest beta statistic over 3x3 cells (NaN without history)."""
-    count = box3(dmaps.channel("count")).astype(np.float64)
-    bg_expected = box3(dmaps.channel("background")).astype(np.float64)
-    history_days = dmaps.history_days
-    ratio = np.where(history_days > 0, history_days / dmaps.window_days, 0.0)[:, None, None]
-    n_bg = bg_expected * ratio  # background counts back in their own period
-    f = (1.0 / (1.0 + ratio))
+def beta_scores(dmaps, min_events=MIN_EVENTS, batch=256):
+    """Per window: the largest beta statistic over 3x3 cells (NaN without history).
+
+    Windows are taken `batch` at a time so memory stays bounded for long catalogs."""
+    scores = np.empty(len(dmaps))
+    for lo in range(0, len(dmaps), batch):
+        sl = slice(lo, lo + batch)
+        scores[sl] = _beta_max(dmaps.maps[sl, dmaps.channels.index("count")],
+                               dmaps.maps[sl, dmaps.channels.index("background")],
+                               dmaps.history_days[sl], dmaps.window_days, min_events)
+    scores[~dmaps.has_history] = np.nan
+    return scores
+
+
+def _beta_max(count_maps, background_maps, history_days, window_days, min_events):
+    count = box3(count_maps).astype(np.float64)
+    n_bg = box3(background_maps).astype(np.float64)
+    ratio = np.where(history_days > 0, history_days / window_days, 0.0)[:, None, None]
+    n_bg *= ratio  # background counts back in their own period
+    f = 1.0 / (1.0 + ratio)
     n = count + n_bg
     with np.errstate(invalid="ignore", divide="ignore"):
         beta = (count - n * f) / np.sqrt(np.maximum(n * f * (1 - f), 1e-12))
     beta = np.where(count >= min_events, beta, -np.inf)
-    scores = beta.reshape(len(dmaps), -1).max(axis=1)
-    scores[~dmaps.has_history] = np.nan
-    return scores
+    return beta.reshape(len(count), -1).max(axis=1)
 
 
 def beta_probability(scores, threshold):

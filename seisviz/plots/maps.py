@@ -238,7 +238,7 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
         title = (f"{label.capitalize()} per {w_km:.1f} × {h_km:.1f} km pixel, "
                  f"{dmaps.window_days:g}-day windows every {dmaps.step_days:g} d")
     if k > 1:
-        title += f" — every {_ordinal(k)} window shown ({len(shown):,} of {len(dmaps):,})"
+        title += f" — every {ordinal(k)} window shown ({len(shown):,} of {len(dmaps):,})"
 
     def frame_title(i, n_events=None):
         text = f"{title}<br><sup>window {i + 1:,} of {len(dmaps):,}: {window_label(dmaps, i)}"
@@ -330,7 +330,8 @@ def single_map(dmaps, index, channel="count", log=True, events=None, catalog=Non
                                                height))
 
 
-def _ordinal(k):
+def ordinal(k):
+    """1st, 2nd, 3rd, 4th, 11th, 21st…"""
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
 
@@ -389,7 +390,7 @@ def export_animation_gif(dmaps, path, channel="count", log=True, max_frames=300,
     scale_text = (f"{label}: 0 (dark) – {dmaps.channel(channel).max():,.0f} (yellow)"
                   + (", log scale" if log else ""))
     if k > 1:
-        scale_text += f"; every {_ordinal(k)} window"
+        scale_text += f"; every {ordinal(k)} window"
     values = dmaps.channel(channel)
     images = []
     for i in shown:
