@@ -62,8 +62,10 @@ wd = c6.number_input("Weight decay", 0.0, 1.0, PAPER_HYPERPARAMETERS[arch]["wd"]
                      format="%.4f", disabled=mode.startswith("Sweep"))
 seed = st.number_input("Data seed", 0, 10**9, 0)
 device_choice = st.selectbox("Device", ["auto", "cpu", "cuda", "mps"])
+# a quick smoke-test model must never replace shipped weights
 install = st.checkbox(f"Install as the default {arch} model (weights/{arch}.pt)", value=False,
-                      disabled=mode.startswith("Sweep"))
+                      disabled=mode.startswith("Sweep") or quick,
+                      help="Not with Quick: a smoke-test model is no detector.") and not quick
 
 if st.button("Start", type="primary"):
     from seisviz.errors import SeisvizError
@@ -105,7 +107,12 @@ if st.button("Start", type="primary"):
             ROOT, "runs", f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}")
         card = model_card(arch, result, budget, int(seed), float(lr), float(wd), {}, device)
         card["quick"] = bool(quick)
-        path, card = save_model(result.model, card, out)
+        try:
+            path, card = save_model(result.model, card, out)
+        except (SeisvizError, OSError) as exc:  # e.g. weights/ not writable
+            st.error(f"The model was trained but could not be saved to {out}: "
+                     f"{getattr(exc, 'strerror', None) or exc}")
+            st.stop()
         st.session_state["train_result"] = (arch, result.history, path, card)
 
 if "train_result" in st.session_state:

@@ -58,13 +58,15 @@ def loaded_model(model, device, sha256):
 
 def catalog_fingerprint(catalog):
     """A hash of the catalog's times, places and magnitudes (memoised per object)."""
+    # the catalog itself, compared by identity: a bare id() may be reused by the next
+    # catalog once this one is freed, which would give it this one's scans
     memo = st.session_state.get("_detect_fingerprint")
-    if memo and memo[0] == id(catalog) and memo[1] == len(catalog):
+    if memo and memo[0] is catalog and memo[1] == len(catalog):
         return memo[2]
     cols = [c for c in ("time", "latitude", "longitude", "depth", "magnitude") if c in catalog]
     digest = hashlib.sha256(
         pd.util.hash_pandas_object(catalog[cols], index=False).to_numpy().tobytes()).hexdigest()
-    st.session_state["_detect_fingerprint"] = (id(catalog), len(catalog), digest)
+    st.session_state["_detect_fingerprint"] = (catalog, len(catalog), digest)
     return digest
 
 
@@ -220,6 +222,9 @@ if run and scan_key not in scans:
                                        loaded=loaded, **options)
     except SeisvizError as exc:
         st.error(str(exc))
+    except (RuntimeError, MemoryError) as exc:  # e.g. GPU out of memory: one line, no traceback
+        st.error(f"Detection failed on {device}: {str(exc).strip().splitlines()[0]} "
+                 "(try a smaller batch size or the CPU)")
     bar.empty()
     while len(scans) > MAX_RESULTS:
         scans.pop(next(iter(scans)))

@@ -23,7 +23,9 @@ def window_probabilities(maps, model, card, device="cpu", batch_size=None, progr
         raise SeisvizError(f"maps have {maps.shape[1]} channels, the model takes "
                            f"{card['in_channels']}")
     gpu = device.startswith("cuda")
-    batch_size = batch_size or (1024 if gpu else 128)
+    if batch_size is not None and int(batch_size) < 0:
+        raise SeisvizError(f"batch size must be positive, got {batch_size}")
+    batch_size = int(batch_size or (1024 if gpu else 128))
     # channels-last is faster on the CPU too (oneDNN convolutions), not only on a GPU
     memory_format = torch.channels_last
     model = model.to(device=device, memory_format=memory_format).eval()

@@ -31,14 +31,20 @@ class ScanResult:
 def scan_settings(card, bbox=None, grid=None, window_days=None, step_days=1.0,
                   background_days=None, threshold=None, min_magnitude=None, max_gap_days=0.0,
                   device="auto", batch_size=None, model="resnet18", baseline_threshold=None):
-    """Every setting of a scan, defaults taken from the model card."""
+    """Every setting of a scan, defaults (None) taken from the model card."""
+    def default(value, key, fallback):
+        value = card.get(key, fallback) if value is None else value
+        if not float(value) > 0:
+            raise SeisvizError(f"{key.replace('_', ' ')} must be positive, got {value}")
+        return value
+
     return {
         "model": model,
         "bbox": None if bbox is None else [float(v) for v in bbox],
-        "grid": int(grid or card.get("grid", 64)),
-        "window_days": float(window_days or card.get("window_days", 30.0)),
-        "step_days": float(step_days),
-        "background_days": float(background_days or card.get("background_days", 180.0)),
+        "grid": int(default(grid, "grid", 64)),
+        "window_days": float(default(window_days, "window_days", 30.0)),
+        "step_days": float(default(step_days, "step_days", 1.0)),
+        "background_days": float(default(background_days, "background_days", 180.0)),
         "threshold": float(card.get("threshold", 0.5) if threshold is None else threshold),
         "baseline_threshold": float(baseline_threshold if baseline_threshold is not None
                                     else card.get("baseline_threshold",

@@ -417,14 +417,17 @@ def subregions_for(catalog, result, cache=None, **options):
     `cache` (any dict, e.g. a page's session state) for this result and catalog.
 
     -> (subregions, condensed)."""
-    key = (id(result), id(catalog), len(catalog), tuple(sorted(options.items())))
+    # The key holds the objects themselves, compared by identity: an id() alone can be
+    # reused by a new result once the old one is freed, and would then hit a stale entry.
+    key = (result, catalog, len(catalog), tuple(sorted(options.items())))
     if cache is not None:
         hit = cache.get("_subregions_cache")
-        if hit is not None and hit[0] == key:
+        if hit is not None and hit[0][0] is result and hit[0][1] is catalog \
+                and hit[0][2:] == key[2:]:
             return hit[1], hit[2]
-    catalog = scanned_catalog(catalog, result)
-    table = find_subregions(result, catalog=catalog, **options)
-    condensed = condensed_catalog(catalog, result.periods, table)
+    scanned = scanned_catalog(catalog, result)
+    table = find_subregions(result, catalog=scanned, **options)
+    condensed = condensed_catalog(scanned, result.periods, table)
     if cache is not None:
         cache["_subregions_cache"] = (key, table, condensed)
     return table, condensed

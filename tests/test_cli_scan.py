@@ -124,3 +124,16 @@ def test_scan_of_a_missing_catalog_is_one_line(quick_model_dir, tmp_path):
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("error: ") and "no_such_catalog.csv" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("extra, says", [(["--batch-size", "-4"], "--batch-size -4"),
+                                         ([], "is a file, not a folder")])
+def test_scan_refuses_bad_options_before_scanning(tmp_path, extra, says):
+    """A negative batch gave uninitialised probabilities; an --out that is a file failed with
+    'unexpected FileExistsError' (exit 1) only after the whole scan."""
+    out = tmp_path / "out"
+    out.write_text("a file") if not extra else None
+    r = seisviz("scan", DEMO, "--out", out, "--device", "cpu", *extra)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], r.stderr

@@ -304,6 +304,17 @@ def test_window_probabilities_match_the_models_own_normalisation():
         window_probabilities(np.zeros((1, 3, 16, 16), np.float32), net, card, "cpu")
 
 
+def test_window_probabilities_refuses_a_negative_batch_size():
+    """A negative batch made range() empty: every probability was uninitialised memory."""
+    pytest.importorskip("torch")
+    from seisviz.detect import window_probabilities
+
+    card = {"in_channels": 2, "normalization": {"mean": [0, 0], "std": [1, 1]}}
+    with pytest.raises(SeisvizError, match="batch size"):
+        window_probabilities(np.zeros((3, 2, 16, 16), np.float32), None, card, "cpu",
+                             batch_size=-4)
+
+
 # ------------------------------------------------------------------ events of a scan
 
 def test_period_events_count_only_what_the_scan_looked_at():

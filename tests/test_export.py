@@ -303,3 +303,29 @@ def test_scan_then_export_with_a_model(quick_model_dir, tmp_path):
     assert all(x.hausdorff_distance(y) < 1e-5 for x, y in zip(a.geometry, b.geometry))
     assert pd.read_csv(tmp_path / "scan" / "condensed_catalog.csv").equals(
         pd.read_csv(tmp_path / "scan" / "export" / "condensed_catalog.csv"))
+
+
+@pytest.mark.parametrize("files, says", [
+    ({"run.json": '{"settings": {}}', "windows.csv": "", "periods.csv": ""},
+     "No columns to parse"),
+    ({"run.json": '{"settings": {}}', "windows.csv": "window_start,flagged\n2020-01-01,True\n",
+      "periods.csv": "start,end\n"}, "no 'window_end'"),
+    ({"run.json": "[1]", "windows.csv": "window_start,window_end,flagged\n",
+      "periods.csv": "start,end\n"}, "unreadable scan output"),
+    ({"run.json": '{"settings": {}}', "windows.csv": "window_start,window_end,flagged\n"
+      "not a date,2020-01-02,True\n", "periods.csv": "start,end\n"}, "unreadable scan output"),
+    ({"run.json": '{"settings": {"bbox": null, "grid": 8, "window_days": 30, "step_days": 1,'
+      ' "background_days": 180}}', "windows.csv": "window_start,window_end,flagged\n",
+      "periods.csv": "start,end\n"}, "unusable bbox"),
+])
+def test_a_damaged_scan_folder_is_a_seisviz_error(tmp_path, files, says):
+    """Damaged scan output is bad input: one `error:` line and exit 2, not 'unexpected'."""
+    from seisviz.commands.export import load_scan
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    catalog = pd.DataFrame({"time": pd.to_datetime(["2020-01-01"], utc=True),
+                            "longitude": [104.1], "latitude": [30.1], "depth": [5.0],
+                            "magnitude": [1.0]})
+    with pytest.raises(SeisvizError, match=says):
+        load_scan(str(tmp_path), catalog)

@@ -209,3 +209,27 @@ def test_distance_to_a_polygon_in_km():
     assert distance_km(square, lon0, lat0) == 0.0
     east = _offset(lon0, lat0, 4.0, 0.0)
     assert distance_km(square, *east) == pytest.approx(3.0, rel=0.01)
+
+
+def test_subregions_for_never_serves_another_results_cache(one_swarm):
+    """The cache was keyed on id(result): a new result at a freed result's address (common
+    in CPython) got the old result's subregions."""
+    from seisviz.scan import ScanResult
+    from seisviz.subregions import subregions_for
+
+    catalog, dmaps, flagged, periods = one_swarm
+    windows = dmaps.window_table().assign(flagged=flagged)
+    tables = [periods, periods.iloc[:0]]
+    cache = {}
+    for k in range(20):  # alternately the period, then no period at all
+        some = tables[k % 2]
+        result = ScanResult(windows=windows, periods=some, dmaps=dmaps, settings={},
+                            card={})
+        subs, condensed = subregions_for(catalog, result, cache=cache)
+        assert (len(subs) > 0) == (len(some) > 0), k
+        assert (len(condensed) > 0) == (len(some) > 0), k
+        del result, subs, condensed
+    # and a hit still is a hit
+    result = ScanResult(windows=windows, periods=periods, dmaps=dmaps, settings={}, card={})
+    first = subregions_for(catalog, result, cache=cache)
+    assert subregions_for(catalog, result, cache=cache)[0] is first[0]

@@ -52,23 +52,33 @@ def load_scan(scan_dir, catalog):
         settings = run["settings"]
         windows = pd.read_csv(_read(scan_dir, "windows.csv"))
         periods = pd.read_csv(_read(scan_dir, "periods.csv"))
-    except (json.JSONDecodeError, KeyError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SeisvizError(f"{scan_dir}: unreadable scan output ({exc})") from None
-    for col in ("window_start", "window_end"):
-        windows[col] = pd.to_datetime(windows[col], utc=True)
-    for col in ("start", "end"):
-        periods[col] = pd.to_datetime(periods[col], utc=True)
-    if "flagged" not in windows:
-        raise SeisvizError(f"{scan_dir}/windows.csv has no 'flagged' column")
+        for col in ("window_start", "window_end"):
+            windows[col] = pd.to_datetime(windows[col], utc=True)
+        for col in ("start", "end"):
+            periods[col] = pd.to_datetime(periods[col], utc=True)
+        if "flagged" not in windows:
+            raise SeisvizError(f"{scan_dir}/windows.csv has no 'flagged' column")
+        grid_settings = (settings["bbox"], int(settings["grid"]),
+                         float(settings["window_days"]), float(settings["step_days"]),
+                         float(settings["background_days"]))
+    except KeyError as exc:
+        raise SeisvizError(f"{scan_dir}: unreadable scan output (no {exc} in it)") from None
+    except (ValueError, TypeError, OSError) as exc:
+        # ValueError covers bad JSON, empty CSVs (EmptyDataError), unreadable dates
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise SeisvizError(f"{scan_dir}: unreadable scan output ({reason})") from None
     windows["flagged"] = windows["flagged"].astype(str).str.lower().isin(["true", "1"])
     result = ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
                         card=dict(run.get("model") or {}))
     catalog = scanned_catalog(catalog, result)
     if len(catalog) == 0:
         raise SeisvizError("no events left in the catalog after the scan's min_magnitude")
-    grid = make_grid(settings["bbox"], settings["grid"])
-    dmaps = rasterize(catalog, grid, settings["window_days"], settings["step_days"],
-                      settings["background_days"])
+    bbox, n_pixels, window_days, step_days, background_days = grid_settings
+    try:
+        grid = make_grid(bbox, n_pixels)
+    except (ValueError, TypeError):  # a bbox that is not four numbers
+        raise SeisvizError(f"{scan_dir}/run.json: unusable bbox {bbox!r}") from None
+    dmaps = rasterize(catalog, grid, window_days, step_days, background_days)
     starts = pd.DatetimeIndex(pd.to_datetime(dmaps.window_start, utc=True))
     if len(dmaps) != len(windows) or not np.array_equal(
             starts.as_unit("ns").asi8,

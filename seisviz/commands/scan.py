@@ -5,6 +5,7 @@ import os
 import sys
 
 from seisviz import __version__
+from seisviz.errors import SeisvizError
 from seisviz.models import ARCHITECTURES
 
 
@@ -33,6 +34,10 @@ def run(args):
     from seisviz.scan import iso_utc, scan_catalog
 
     pick_device(args.device)  # an absent GPU fails before a large catalog is read
+    if args.batch_size is not None and args.batch_size < 0:
+        raise SeisvizError(f"--batch-size {args.batch_size}: must be positive (0: automatic)")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):  # before the scan, not after
+        raise SeisvizError(f"--out {args.out}: is a file, not a folder")
     catalog, report = load_catalog(args.catalog, format=args.format)
     print(report.summary(), file=sys.stderr)
     bar = _progress_bar()
@@ -43,7 +48,11 @@ def run(args):
                           batch_size=args.batch_size)
     if bar:
         bar(None, None)
-    os.makedirs(args.out, exist_ok=True)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        raise SeisvizError(f"--out {args.out}: cannot create the folder "
+                           f"({exc.strerror or exc})") from None
     windows = result.windows.copy()
     for col in ("window_start", "window_end"):
         windows[col] = iso_utc(windows[col])
