@@ -20,9 +20,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def flagged_days(periods):
-    """Days covered by the periods (they never overlap: overlapping windows merge)."""
-    return float(sum((e - s).total_seconds() for s, e in zip(periods["start"], periods["end"])))\
-        / 86400
+    """Days covered by the union of the periods (periods of separate episodes may overlap)."""
+    days = set()
+    for s, e in zip(periods["start"], periods["end"]):
+        days.update(pd.date_range(s.floor("D"), e, freq="D", inclusive="left"))
+    return float(len(days))
 
 
 def main():

@@ -26,6 +26,7 @@ from seisviz.detect import compare_periods, read_picks
 from seisviz.errors import SeisvizError
 from seisviz.models import available_models, pick_device, read_card, resolve_model_path
 from seisviz.plots.detection import picks_comparison, probability_timeseries
+from seisviz.detect import MIN_PERIOD_DAYS
 from seisviz.scan import (DEFAULT_BASELINE_THRESHOLD, FLAG_SETTINGS, baseline_periods, reflag,
                           scan_catalog, scan_settings)
 
@@ -161,6 +162,7 @@ else:
 for key, default in (("detect_window", float(card.get("window_days", 30.0))),
                      ("detect_step", 1.0), ("detect_grid", int(card.get("grid", 64))),
                      ("detect_min_mag", None), ("detect_max_gap", 0.0),
+                     ("detect_min_period", MIN_PERIOD_DAYS),
                      ("detect_background", float(card.get("background_days", 180.0))),
                      ("detect_baseline_threshold",
                       float(card.get("baseline_threshold", DEFAULT_BASELINE_THRESHOLD))),
@@ -179,8 +181,13 @@ c1.number_input("Min magnitude", min_value=-3.0, max_value=10.0, step=0.1,
                 key="detect_min_mag", placeholder="all events")
 c2.number_input("Max gap (days)", min_value=0.0, max_value=365.0, step=1.0,
                 key="detect_max_gap",
-                help="A flagged window starting at most this long after the current period's "
-                     "end joins that period.")
+                help="Days of unflagged windows that may lie inside one period. 0: only "
+                     "back-to-back flagged windows form a period.")
+c3.number_input("Min period (days)", min_value=0.0, max_value=365.0, step=1.0,
+                key="detect_min_period",
+                help="Runs of flagged windows whose starts span less than this are dropped "
+                     "as flicker around the threshold (a real episode lies in every window "
+                     "that covers it: 30 consecutive windows at the defaults).")
 with st.expander("More settings"):
     e1, e2, e3 = st.columns(3)
     e1.number_input("Background (days)", min_value=1.0, max_value=3650.0, step=30.0,
@@ -190,11 +197,13 @@ with st.expander("More settings"):
     e3.number_input("Batch size (0 = automatic)", min_value=0, max_value=8192, step=32,
                     key="detect_batch")
 keep("detect_threshold", "detect_window", "detect_step", "detect_grid", "detect_min_mag",
-     "detect_max_gap", "detect_background", "detect_baseline_threshold", "detect_batch")
+     "detect_max_gap", "detect_min_period", "detect_background", "detect_baseline_threshold",
+     "detect_batch")
 s = st.session_state
 options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
                grid=int(s["detect_grid"]), threshold=s["detect_threshold"],
                min_magnitude=s["detect_min_mag"], max_gap_days=s["detect_max_gap"],
+               min_period_days=s["detect_min_period"],
                background_days=s["detect_background"],
                baseline_threshold=s["detect_baseline_threshold"],
                batch_size=int(s["detect_batch"]) or None, device=device or device_choice)
@@ -230,7 +239,8 @@ if run and scan_key not in scans:
         scans.pop(next(iter(scans)))
 if scan_key in scans and key not in results:
     results[key] = reflag(scans[scan_key], catalog, settings["threshold"],
-                          settings["baseline_threshold"], settings["max_gap_days"])
+                          settings["baseline_threshold"], settings["max_gap_days"],
+                          settings["min_period_days"])
     while len(results) > MAX_RESULTS:
         results.pop(next(iter(results)))
 if key in results:

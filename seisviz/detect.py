@@ -53,30 +53,45 @@ def window_probabilities(maps, model, card, device="cpu", batch_size=None, progr
                    "maps_per_second": len(maps) / seconds if seconds > 0 else float("inf")}
 
 
-def flagged_periods(windows, flagged, max_gap_days=0.0, probability=None):
+MIN_PERIOD_DAYS = 5.0
+
+
+def flagged_periods(windows, flagged, max_gap_days=0.0, probability=None,
+                    min_period_days=MIN_PERIOD_DAYS):
     """Merge consecutive flagged windows into periods.
 
     `windows` has window_start and window_end; a period runs from its first flagged
-    window's start to its last flagged window's end. A flagged window that starts no
-    later than `max_gap_days` after the current period's end joins that period.
+    window's start to its last flagged window's end. Flagged windows join a period when
+    they follow each other, i.e. when the next flagged window starts at most one step
+    plus `max_gap_days` after the last one (`max_gap_days` bridges that many days of
+    unflagged windows). Separate episodes stay separate periods even though their
+    windows overlap in time, so two periods may overlap by up to a window length.
     Returns period_id, start, end, peak_probability, n_windows."""
     flagged = np.asarray(flagged, bool)
     cols = ["period_id", "start", "end", "peak_probability", "n_windows"]
     starts = pd.DatetimeIndex(pd.to_datetime(windows["window_start"], utc=True))
     ends = pd.DatetimeIndex(pd.to_datetime(windows["window_end"], utc=True))
     prob = np.full(len(flagged), np.nan) if probability is None else np.asarray(probability)
-    gap = pd.Timedelta(days=max_gap_days)
-    rows = []
+    step = (starts[1:] - starts[:-1]).min() if len(starts) > 1 else pd.Timedelta(0)
+    # a little slack: fractional-day steps are rounded to whole nanoseconds
+    reach = step + pd.Timedelta(days=max_gap_days) + pd.Timedelta(seconds=1)
+    rows, previous = [], None
     for i in np.flatnonzero(flagged):
-        if rows and starts[i] <= rows[-1]["end"] + gap:
+        if rows and starts[i] - starts[previous] <= reach:
             last = rows[-1]
             last["end"] = max(last["end"], ends[i])
             # fmax: the larger, ignoring NaN (and NaN, without a warning, when both are)
             last["peak_probability"] = np.fmax(last["peak_probability"], prob[i])
             last["n_windows"] += 1
+            last["last_start"] = starts[i]
         else:
             rows.append({"start": starts[i], "end": ends[i], "peak_probability": prob[i],
-                         "n_windows": 1})
+                         "n_windows": 1, "last_start": starts[i]})
+        previous = i
+    rows = [r for r in rows
+            if (r["last_start"] - r["start"]) + step >= pd.Timedelta(days=min_period_days)]
+    for r in rows:
+        del r["last_start"]
     out = pd.DataFrame(rows, columns=cols[1:])
     if not rows:  # typed columns even when nothing was flagged
         out = out.astype({"start": starts.dtype, "end": ends.dtype,

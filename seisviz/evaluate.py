@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.baseline import beta_scores
-from seisviz.detect import best_threshold, compare_periods, flagged_periods, window_scores
+from seisviz.detect import MIN_PERIOD_DAYS, best_threshold, compare_periods, flagged_periods, window_scores
 from seisviz.raster import DAY_NS, _to_ns, make_grid, rasterize
 from seisviz.synthetic import random_scenario, window_labels
 
@@ -55,11 +55,12 @@ def tune_baseline(n_catalogs=8, seed=TUNING_SEED, step_days=5.0):
     return threshold
 
 
-def _score_catalog(dmaps, labels, cause, scenario, flagged, prob):
+def _score_catalog(dmaps, labels, cause, scenario, flagged, prob, min_period_days):
     """Window and episode scores for one catalog and one method."""
     keep = dmaps.has_history
     windows = dmaps.window_table()
-    periods = flagged_periods(windows[keep], flagged[keep], probability=prob[keep])
+    periods = flagged_periods(windows[keep], flagged[keep], probability=prob[keep],
+                              min_period_days=min_period_days)
     found_eps = set(np.unique(cause[labels & keep])) - {-1}
     truth = scenario.episodes[scenario.episodes["episode"].isin(found_eps)]
     return {"labels": labels[keep], "flagged": flagged[keep], "periods": periods,
@@ -102,7 +103,7 @@ def summarize(per_catalog):
 
 
 def evaluate(model, card, sets=None, n_catalogs=6, seed=HELDOUT_SEED, step_days=1.0,
-             device="cpu", baseline_threshold=None, log=None):
+             device="cpu", baseline_threshold=None, log=None, min_period_days=MIN_PERIOD_DAYS):
     """Scores of network and baseline per held-out set. -> DataFrame (set, method, ...)."""
     from seisviz.detect import window_probabilities
 
@@ -120,10 +121,11 @@ def evaluate(model, card, sets=None, n_catalogs=6, seed=HELDOUT_SEED, step_days=
             prob, _ = window_probabilities(dmaps.maps, model, card, device)
             beta = beta_scores(dmaps)
             results["network"].append(
-                _score_catalog(dmaps, labels, cause, sc, prob >= card["threshold"], prob))
+                _score_catalog(dmaps, labels, cause, sc, prob >= card["threshold"], prob,
+                               min_period_days))
             results["baseline"].append(
                 _score_catalog(dmaps, labels, cause, sc, np.nan_to_num(beta, nan=-np.inf)
-                               >= baseline_threshold, beta))
+                               >= baseline_threshold, beta, min_period_days))
         for method, per in results.items():
             rows.append({"set": name, "method": method, **summarize(per)})
         if log:

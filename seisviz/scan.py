@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.baseline import beta_scores
-from seisviz.detect import flagged_periods, window_probabilities
+from seisviz.detect import MIN_PERIOD_DAYS, flagged_periods, window_probabilities
 from seisviz.errors import SeisvizError
 from seisviz.raster import _to_ns, catalog_bbox, make_grid, pixel_index, rasterize
 
@@ -30,6 +30,7 @@ class ScanResult:
 
 def scan_settings(card, bbox=None, grid=None, window_days=None, step_days=1.0,
                   background_days=None, threshold=None, min_magnitude=None, max_gap_days=0.0,
+                  min_period_days=MIN_PERIOD_DAYS,
                   device="auto", batch_size=None, model="resnet18", baseline_threshold=None):
     """Every setting of a scan, defaults (None) taken from the model card."""
     def default(value, key, fallback):
@@ -51,6 +52,7 @@ def scan_settings(card, bbox=None, grid=None, window_days=None, step_days=1.0,
                                                   DEFAULT_BASELINE_THRESHOLD)),
         "min_magnitude": None if min_magnitude is None else float(min_magnitude),
         "max_gap_days": float(max_gap_days),
+        "min_period_days": float(min_period_days),
         "device": device,
         "batch_size": batch_size,
     }
@@ -102,18 +104,20 @@ def scan_catalog(catalog, model="resnet18", progress=None, loaded=None, **option
 
 # Settings that only decide which windows are flagged and how they merge: changing them
 # re-derives flags and periods from the stored probabilities, without running the network.
-FLAG_SETTINGS = ("threshold", "baseline_threshold", "max_gap_days")
+FLAG_SETTINGS = ("threshold", "baseline_threshold", "max_gap_days", "min_period_days")
 WINDOW_COLUMNS = ["window_start", "window_end", "n_events", "probability", "flagged",
                   "baseline_beta", "baseline_flagged", "has_history"]
 
 
-def reflag(result, catalog, threshold=None, baseline_threshold=None, max_gap_days=None):
-    """`result` with flags and periods derived anew for other thresholds / gap.
+def reflag(result, catalog, threshold=None, baseline_threshold=None, max_gap_days=None,
+           min_period_days=None):
+    """`result` with flags and periods derived anew for other thresholds / gap / minimum
+    period length.
 
     `catalog` is the catalog that was scanned (for the periods' event counts)."""
     settings = dict(result.settings)
     for name, value in (("threshold", threshold), ("baseline_threshold", baseline_threshold),
-                        ("max_gap_days", max_gap_days)):
+                        ("max_gap_days", max_gap_days), ("min_period_days", min_period_days)):
         if value is not None:
             settings[name] = float(value)
     windows = result.windows.copy()
@@ -122,7 +126,8 @@ def reflag(result, catalog, threshold=None, baseline_threshold=None, max_gap_day
     windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
                                                  nan=-np.inf) >= settings["baseline_threshold"])
     windows = windows[WINDOW_COLUMNS]
-    periods = flagged_periods(windows, windows["flagged"], settings["max_gap_days"], prob)
+    periods = flagged_periods(windows, windows["flagged"], settings["max_gap_days"], prob,
+                              settings["min_period_days"])
     periods["n_events"] = count_events(scanned_events(catalog, settings, result.dmaps.grid),
                                        periods)
     return replace(result, windows=windows, periods=periods, settings=settings)
@@ -134,7 +139,8 @@ def baseline_periods(result, catalog=None):
     With the scanned `catalog`, an `n_events` column as in `result.periods`."""
     w = result.windows
     periods = flagged_periods(w, w["baseline_flagged"], result.settings["max_gap_days"],
-                              w["baseline_beta"].to_numpy())
+                              w["baseline_beta"].to_numpy(),
+                              result.settings["min_period_days"])
     periods = periods.rename(columns={"peak_probability": "peak_beta"})
     if catalog is not None:
         periods["n_events"] = count_events(

@@ -20,6 +20,11 @@ T0 = pd.Timestamp("2020-01-01", tz="UTC")
 DAY = pd.Timedelta(days=1)
 
 
+def merge(*args, **kwargs):
+    """flagged_periods without the minimum period length (tested on its own below)."""
+    return flagged_periods(*args, min_period_days=0, **kwargs)
+
+
 def windows(n, length_days=1, step_days=1):
     """n windows starting at T0 + k*step, each length_days long."""
     start = T0 + np.arange(n) * step_days * DAY
@@ -42,7 +47,7 @@ def test_consecutive_windows_make_one_period():
     # 1-day windows every day: windows 1, 2, 3 flagged = days [1, 2), [2, 3), [3, 4)
     w = windows(5)
     prob = [0.1, 0.6, 0.9, 0.7, 0.2]
-    p = flagged_periods(w, [False, True, True, True, False], probability=prob)
+    p = merge(w, [False, True, True, True, False], probability=prob)
     assert list(p.columns) == ["period_id", "start", "end", "peak_probability", "n_windows"]
     # from window 1's start (day 1) to window 3's end (day 4); peak = max(0.6, 0.9, 0.7)
     assert spans(p) == [(1, 4, 3)]
@@ -53,25 +58,26 @@ def test_consecutive_windows_make_one_period():
 def test_a_gap_splits_periods():
     # windows 0 and 3 flagged: window 3 starts on day 3, two days after period 1 ends (day 1)
     w = windows(5)
-    p = flagged_periods(w, [True, False, False, True, False], probability=[0.8, 0, 0, 0.6, 0])
+    p = merge(w, [True, False, False, True, False], probability=[0.8, 0, 0, 0.6, 0])
     assert spans(p) == [(0, 1, 1), (3, 4, 1)]
     assert p["period_id"].tolist() == [1, 2]
     assert p["peak_probability"].tolist() == pytest.approx([0.8, 0.6])
 
 
 def test_max_gap_joins_periods_up_to_the_gap():
-    # same flags: window 3 starts 2 days after the first period's end (day 1)
+    # same flags: windows 1 and 2 (two days of unflagged windows) lie between the flagged
+    # windows 0 and 3, whose starts are 3 days = one step + 2 days apart
     w = windows(5)
     flags = [True, False, False, True, False]
-    # gap 2: day 3 <= day 1 + 2 -> one period [0, 4) of 2 windows
-    assert spans(flagged_periods(w, flags, max_gap_days=2)) == [(0, 4, 2)]
-    # gap 1.9: day 3 > day 2.9 -> still two periods
-    assert spans(flagged_periods(w, flags, max_gap_days=1.9)) == [(0, 1, 1), (3, 4, 1)]
+    # gap 2: bridges the two unflagged days -> one period [0, 4) of 2 windows
+    assert spans(merge(w, flags, max_gap_days=2)) == [(0, 4, 2)]
+    # gap 1.9: does not -> still two periods
+    assert spans(merge(w, flags, max_gap_days=1.9)) == [(0, 1, 1), (3, 4, 1)]
 
 
 def test_single_flagged_window():
     w = windows(4, length_days=30, step_days=5)
-    p = flagged_periods(w, [False, False, True, False], probability=[0.1, 0.2, 0.55, 0.3])
+    p = merge(w, [False, False, True, False], probability=[0.1, 0.2, 0.55, 0.3])
     # window 2 = [day 10, day 40)
     assert spans(p) == [(10, 40, 1)]
     assert p["peak_probability"].tolist() == pytest.approx([0.55])
@@ -79,42 +85,64 @@ def test_single_flagged_window():
 
 def test_nothing_flagged_gives_an_empty_typed_table():
     w = windows(4)
-    p = flagged_periods(w, [False] * 4, probability=[0.1] * 4)
+    p = merge(w, [False] * 4, probability=[0.1] * 4)
     assert len(p) == 0
     assert list(p.columns) == ["period_id", "start", "end", "peak_probability", "n_windows"]
     assert isinstance(p["start"].dtype, pd.DatetimeTZDtype)
     assert p["n_windows"].dtype == np.int64
 
 
-def test_overlapping_windows_join_even_when_not_consecutive():
-    # 10-day windows every day. Window 0 = [0, 10), window 5 = [5, 15): window 5 starts
-    # before period 1 ends, so they join into [0, 15) although windows 1-4 are not flagged.
+def test_episodes_with_overlapping_windows_stay_separate_periods():
+    # 10-day windows every day. Windows 0 = [0, 10) and 5 = [5, 15) overlap in time, but
+    # windows 1-4 between them are not flagged: two episodes, two (overlapping) periods
     w = windows(20, length_days=10)
     flags = np.zeros(20, bool)
     flags[[0, 5]] = True
-    assert spans(flagged_periods(w, flags)) == [(0, 15, 2)]
-    # window 11 = [11, 21) starts a day after [0, 10) ends: a new period
+    assert spans(merge(w, flags)) == [(0, 10, 1), (5, 15, 1)]
+    # a run of flagged windows 2..6 is one period [2, 16)
     flags = np.zeros(20, bool)
-    flags[[0, 11]] = True
-    assert spans(flagged_periods(w, flags)) == [(0, 10, 1), (11, 21, 1)]
-    # window 10 = [10, 20) starts exactly when [0, 10) ends: touching windows join
+    flags[2:7] = True
+    assert spans(merge(w, flags)) == [(2, 16, 5)]
+    # max gap 4 bridges the four unflagged windows 1-4 between windows 0 and 5
     flags = np.zeros(20, bool)
-    flags[[0, 10]] = True
-    assert spans(flagged_periods(w, flags)) == [(0, 20, 2)]
+    flags[[0, 5]] = True
+    assert spans(merge(w, flags, max_gap_days=4)) == [(0, 15, 2)]
+
+
+def test_runs_shorter_than_the_minimum_period_are_flicker():
+    # 30-day windows every day: a run of 3 flagged windows (starts span 3 days with the
+    # step) is dropped at the default 5 days; a run of 5 is kept; so is any run at 0
+    w = windows(40, length_days=30)
+    flags = np.zeros(40, bool)
+    flags[2:5] = True      # 3 windows: flicker
+    flags[20:25] = True    # 5 windows: a period [20, 54)
+    assert spans(flagged_periods(w, flags)) == [(20, 54, 5)]
+    assert spans(flagged_periods(w, flags, min_period_days=0)) == [(2, 34, 3), (20, 54, 5)]
+    # at a 5-day step one window already spans 5 days
+    w5 = windows(10, length_days=30, step_days=5)
+    assert spans(flagged_periods(w5, [False, True] + [False] * 8)) == [(5, 35, 1)]
+
+
+def test_fractional_steps_join_consecutive_windows():
+    # 0.25-day steps: consecutive flagged windows are one period despite rounding
+    w = windows(12, length_days=1, step_days=0.25)
+    flags = np.zeros(12, bool)
+    flags[3:9] = True
+    assert spans(merge(w, flags)) == [(0.75, 3.0, 6)]
 
 
 def test_without_probabilities_peak_is_nan_and_no_warning():
     w = windows(3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # np.nanmax of two NaNs used to warn
-        p = flagged_periods(w, [True, True, True])
+        p = merge(w, [True, True, True])
     assert spans(p) == [(0, 3, 3)]
     assert np.isnan(p["peak_probability"].iloc[0])
 
 
 def test_nan_probability_does_not_hide_the_peak():
     w = windows(3)
-    p = flagged_periods(w, [True, True, True], probability=[np.nan, 0.7, np.nan])
+    p = merge(w, [True, True, True], probability=[np.nan, 0.7, np.nan])
     assert p["peak_probability"].tolist() == pytest.approx([0.7])
 
 
@@ -260,10 +288,10 @@ def test_probability_timeseries_shades_each_period():
     w = windows(20, length_days=10)
     w["probability"] = np.where(np.isin(np.arange(20), [3, 4, 15]), 0.9, 0.1)
     flags = w["probability"] >= 0.5
-    p = flagged_periods(w, flags, probability=w["probability"])
+    p = merge(w, flags, probability=w["probability"])
     assert len(p) == 2  # windows 3-4 = [3, 14) join; window 15 starts after day 14
     beta = np.linspace(0, 10, 20)
-    base = flagged_periods(w, beta >= 9, probability=beta)
+    base = merge(w, beta >= 9, probability=beta)
     fig = probability_timeseries(w, p, 0.5,
                                  baseline={"beta": beta, "threshold": 9, "periods": base},
                                  true_periods=TRUTH)

@@ -21,7 +21,7 @@ from seisviz.plots.maps import (
     frame_indices,
     single_map,
 )
-from seisviz.raster import DAY_NS, events_in_window, make_grid, rasterize
+from seisviz.raster import events_in_window, make_grid, rasterize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 T0 = pd.Timestamp("2020-01-01", tz="UTC")

@@ -24,7 +24,11 @@ def add_arguments(p):
     p.add_argument("--threshold", type=float, help="probability threshold (default: the card's)")
     p.add_argument("--min-magnitude", type=float, help="drop events below this magnitude")
     p.add_argument("--max-gap", type=float, default=0.0,
-                   help="days between flagged windows that still join one period")
+                   help="days of unflagged windows that may lie inside one period (default 0: "
+                   "only back-to-back flagged windows join)")
+    p.add_argument("--min-period", type=float, default=5.0,
+                   help="days: runs of flagged windows shorter than this are dropped as "
+                   "flicker (default 5)")
     p.add_argument("--batch-size", type=int)
 
 
@@ -44,8 +48,8 @@ def run(args):
     result = scan_catalog(catalog, model=args.model, progress=bar, bbox=args.bbox,
                           grid=args.grid, window_days=args.window, step_days=args.step,
                           threshold=args.threshold, min_magnitude=args.min_magnitude,
-                          max_gap_days=args.max_gap, device=args.device,
-                          batch_size=args.batch_size)
+                          max_gap_days=args.max_gap, min_period_days=args.min_period,
+                          device=args.device, batch_size=args.batch_size)
     if bar:
         bar(None, None)
     try:
