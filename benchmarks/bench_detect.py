@@ -30,13 +30,11 @@ import tempfile
 import time
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from seisviz.models import (  # noqa: E402
     ARCHITECTURES, build_model, input_statistics, prepare_input, save_model)
-from seisviz.raster import DAY_NS  # noqa: E402
 
 
 def random_maps(n, grid=64, seed=0):
@@ -47,17 +45,8 @@ def random_maps(n, grid=64, seed=0):
     return np.concatenate([count, background], axis=1)
 
 
-def random_catalog(n, years, seed=0):
-    rng = np.random.default_rng(seed)
-    t0 = pd.Timestamp("2019-01-01", tz="UTC").value
-    t = np.sort(rng.integers(t0, t0 + int(years * 365 * DAY_NS), n))
-    return pd.DataFrame({
-        "time": pd.to_datetime(t, utc=True),
-        "latitude": rng.uniform(28.0, 29.0, n),
-        "longitude": rng.uniform(104.5, 105.5, n),
-        "depth": rng.uniform(0, 10, n),
-        "magnitude": np.round(rng.exponential(0.43, n), 1),
-    })
+# the same random catalog as the rasterizer benchmark
+from bench_raster import random_catalog  # noqa: E402
 
 
 def card_for(arch, maps):

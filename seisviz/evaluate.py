@@ -20,9 +20,9 @@ TUNING_SEED = 1  # catalogs drawn like the training data, for the baseline's thr
 # Held-out sets: name -> random_scenario options
 EVALUATION_SETS = {
     "mixed": {},
-    "swarm": {"kinds": ("swarm",), "figure_s1": False},
-    "injection": {"kinds": ("injection",), "figure_s1": False},
-    "aftershock": {"kinds": ("aftershock",), "figure_s1": False},
+    **{f"{kind}, {'with' if spots else 'no'} busy spots": {
+        "kinds": (kind,), "figure_s1": False, "persistent": spots}
+       for kind in ("swarm", "injection", "aftershock") for spots in (False, True)},
     "figure_s1": {"figure_s1": True},
     "no anomaly (busy spots, drift, completeness change)": {
         "n_episodes": 0, "persistent": True, "drift": True, "completeness": True,
