@@ -9,8 +9,8 @@ Session state written here:
 - "selected_period": {"period_id", "start", "end"} of the selected row (Maps/Subregions)
 - "detect_scans":    {(catalog fingerprint, scan settings, model sha256): ScanResult}, the
                      last few network runs, so that coming back to earlier settings is instant
-- "detect_results":  the same, re-flagged per (threshold, baseline threshold, max gap):
-                     moving those re-derives periods without running the network
+- "detect_results":  the same, re-flagged per (threshold, baseline threshold, max gap,
+                     min period): moving those re-derives periods without running the network
 - "detect_form":     the last values of this page's widgets (they survive page switches)
 """
 
@@ -22,11 +22,10 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import current_catalog, demo_banner
-from seisviz.detect import compare_periods, read_picks
+from seisviz.detect import MIN_PERIOD_DAYS, compare_periods, read_picks
 from seisviz.errors import SeisvizError
 from seisviz.models import available_models, pick_device, read_card, resolve_model_path
 from seisviz.plots.detection import picks_comparison, probability_timeseries
-from seisviz.detect import MIN_PERIOD_DAYS
 from seisviz.scan import (DEFAULT_BASELINE_THRESHOLD, FLAG_SETTINGS, baseline_periods, reflag,
                           scan_catalog, scan_settings)
 
@@ -208,7 +207,7 @@ options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
                baseline_threshold=s["detect_baseline_threshold"],
                batch_size=int(s["detect_batch"]) or None, device=device or device_choice)
 settings = scan_settings(card, model=model_ref, **options)
-# The network runs once per scan key; thresholds and the gap only re-derive flags
+# The network runs once per scan key; thresholds, gap and minimum period only re-derive flags
 # and periods from its stored probabilities (instant), see seisviz.scan.reflag.
 scan_part = {k: v for k, v in settings.items() if k not in FLAG_SETTINGS}
 scan_key = (catalog_fingerprint(catalog), json.dumps(scan_part, sort_keys=True), card["sha256"])

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from seisviz.baseline import beta_scores
-from seisviz.detect import MIN_PERIOD_DAYS, best_threshold, compare_periods, flagged_periods, window_scores
+from seisviz.detect import (MIN_PERIOD_DAYS, best_threshold, compare_periods, flagged_periods,
+                            window_scores)
 from seisviz.raster import DAY_NS, _to_ns, make_grid, rasterize
 from seisviz.synthetic import random_scenario, window_labels
 

@@ -122,6 +122,21 @@ def no_exception(page, where):
                              f"{boxes.first.inner_text()[:800]}")
 
 
+def choose_model_on_cpu(page, custom_model=None):
+    """On the Detect page: a custom weights file (when given) and the CPU device."""
+    if custom_model is not None:
+        pick(page, "Model", "custom weights file (.pt)…")
+        wait_idle(page)
+        box = page.get_by_test_id("stTextInput").filter(has_text="Weights file").first \
+            .locator("input")
+        box.fill(custom_model)
+        box.press("Enter")
+        wait_idle(page)
+    page.get_by_test_id("stRadio").filter(has_text="Device").first \
+        .get_by_text("cpu", exact=True).click()
+    wait_idle(page)
+
+
 def chosen(selectbox):
     """The option a selectbox shows (an <input> combobox in Streamlit 1.67)."""
     return selectbox.locator("input").first.input_value()
@@ -234,17 +249,7 @@ def test_dashboard_in_a_real_browser(browser, server, request):
         # --- Detect: on the CPU, shipped weights or the quick model's path
         mark("Detect")
         go_to(page, "Detect", "Detect anomalous seismicity")
-        if custom_model is not None:
-            pick(page, "Model", "custom weights file (.pt)…")
-            wait_idle(page)
-            box = page.get_by_test_id("stTextInput").filter(has_text="Weights file").first \
-                .locator("input")
-            box.fill(custom_model)
-            box.press("Enter")
-            wait_idle(page)
-        page.get_by_test_id("stRadio").filter(has_text="Device").first \
-            .get_by_text("cpu", exact=True).click()
-        wait_idle(page)
+        choose_model_on_cpu(page, custom_model)
         no_exception(page, step + " (before running)")
         page.get_by_role("button", name="Run detection").click()
         page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=150_000)

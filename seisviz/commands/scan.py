@@ -5,6 +5,7 @@ import os
 import sys
 
 from seisviz import __version__
+from seisviz.detect import MIN_PERIOD_DAYS
 from seisviz.errors import SeisvizError
 from seisviz.models import ARCHITECTURES
 
@@ -26,9 +27,9 @@ def add_arguments(p):
     p.add_argument("--max-gap", type=float, default=0.0,
                    help="days of unflagged windows that may lie inside one period (default 0: "
                    "only back-to-back flagged windows join)")
-    p.add_argument("--min-period", type=float, default=5.0,
+    p.add_argument("--min-period", type=float, default=MIN_PERIOD_DAYS,
                    help="days: runs of flagged windows shorter than this are dropped as "
-                   "flicker (default 5)")
+                   f"flicker (default {MIN_PERIOD_DAYS:g})")
     p.add_argument("--batch-size", type=int)
 
 
