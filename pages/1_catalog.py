@@ -14,10 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import DATA, DEFAULT_DEMO, DEMO_CATALOGS, demo_banner, load_demo, set_catalog
-from seisviz.catalog import FORMAT_NAMES, FORMATS, load_catalog, summarize
+from seisviz.catalog import (FORMAT_NAMES, clip_to_region, fetch_fdsn, filter_catalog,
+                             format_choices, load_catalog, read_region, summarize)
 from seisviz.errors import SeisvizError
-from seisviz.fdsn import fetch_fdsn
-from seisviz.filters import clip_to_region, filter_catalog, read_region
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
 
 SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service"]
@@ -75,7 +74,7 @@ if source == SOURCES[0]:
 elif source == SOURCES[1]:
     c1, c2 = st.columns([3, 1])
     upload = c1.file_uploader("Catalog file: CSV, ZMAP, hypoDD .reloc, QuakeML, CENC (CSV or .xlsx)")
-    fmt = c2.selectbox("Format", ("auto",) + FORMATS,
+    fmt = c2.selectbox("Format", format_choices(),
                        format_func=lambda f: "detect" if f == "auto" else FORMAT_NAMES[f])
     if upload is None:
         st.info("Upload a catalog file to go on.")

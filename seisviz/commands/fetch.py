@@ -1,7 +1,7 @@
 """`python -m seisviz fetch`: download a catalog from an FDSN event web service."""
 
 from seisviz.catalog import write_catalog_csv
-from seisviz.fdsn import SERVICES, fetch_fdsn
+from seisviz.catalog.fdsn import SERVICES, fetch_fdsn
 
 
 def add_arguments(parser):
@@ -26,7 +26,7 @@ def run(args):
                                  min_magnitude=args.min_magnitude, page_days=args.page_days,
                                  limit=args.limit, timeout=args.timeout)
     if args.out.lower().endswith((".xml", ".quakeml", ".qml")):
-        from seisviz.quakeml import write_quakeml
+        from seisviz.catalog.quakeml import write_quakeml
 
         write_quakeml(catalog, args.out)
     else:

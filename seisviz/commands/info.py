@@ -2,12 +2,12 @@
 
 import pandas as pd
 
-from seisviz.catalog import FORMATS, load_catalog, summarize
+from seisviz.catalog import format_choices, load_catalog, summarize
 
 
 def add_arguments(parser):
     parser.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC CSV/.xlsx)")
-    parser.add_argument("--format", default="auto", choices=("auto",) + FORMATS,
+    parser.add_argument("--format", default="auto", choices=format_choices(),
                         help="file format (default: guessed from the content)")
     parser.add_argument("--show-dropped", type=int, default=5, metavar="N",
                         help="how many dropped rows to print (default 5)")

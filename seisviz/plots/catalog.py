@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from seisviz.filters import mc_max_curvature
+from seisviz.catalog.filters import mc_max_curvature
 
 MAX_LINE_POINTS = 4000
 

@@ -1,7 +1,7 @@
-"""Bad input: every file of tests/fuzz_corpus/, a 2 GB file, and damaged or hostile weights.
+"""Bad input: every file of tests/catalog/fuzz_corpus/, a 2 GB file, and damaged or hostile weights.
 
 Each corpus file either loads, with exactly the kept events and the dropped rows (line
-number and reason) written down by hand in tests/make_fuzz_corpus.py, or is refused with a
+number and reason) written down by hand in tests/catalog/make_fuzz_corpus.py, or is refused with a
 CatalogError: one line, naming the file. The same files go through `python -m seisviz info`
 (exit 0, or exit 2 with one line on stderr; never a traceback).
 """
@@ -21,8 +21,8 @@ import pytest
 from seisviz.catalog import load_catalog
 from seisviz.errors import CatalogError, ModelError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORPUS = os.path.join(ROOT, "tests", "fuzz_corpus")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.path.join(ROOT, "tests", "catalog", "fuzz_corpus")
 with open(os.path.join(CORPUS, "expected.json"), encoding="utf-8") as _f:
     EXPECTED = json.load(_f)
 LOADS = sorted(n for n, e in EXPECTED.items() if e["expect"] == "load")
@@ -43,7 +43,7 @@ def in_parallel(fn, items, workers=3):
 
 def test_corpus_is_complete_and_small():
     on_disk = sorted(f for f in os.listdir(CORPUS) if f != "expected.json")
-    assert on_disk == sorted(EXPECTED), "run tests/make_fuzz_corpus.py"
+    assert on_disk == sorted(EXPECTED), "run tests/catalog/make_fuzz_corpus.py"
     assert len(LOADS) >= 15 and len(FAILS) >= 15
     for name in on_disk:
         assert os.path.getsize(os.path.join(CORPUS, name)) <= 8192, name
@@ -95,12 +95,12 @@ def test_corpus_file_refused_with_one_line(name):
 def test_corpus_through_the_cli():
     """`python -m seisviz info FILE`: exit 0 with the report, or 2 with one stderr line."""
     names = sorted(EXPECTED)
-    results = in_parallel(lambda n: seisviz("info", os.path.join("tests", "fuzz_corpus", n)),
+    results = in_parallel(lambda n: seisviz("info", os.path.join("tests", "catalog", "fuzz_corpus", n)),
                           names)
     problems = []
     for name, r in zip(names, results):
         exp = EXPECTED[name]
-        rel = os.path.join("tests", "fuzz_corpus", name)
+        rel = os.path.join("tests", "catalog", "fuzz_corpus", name)
         err_lines = r.stderr.splitlines()
         if "Traceback" in r.stderr + r.stdout:
             problems.append(f"{name}: traceback")
@@ -181,7 +181,7 @@ def bad_models(tmp_path_factory):
 
     import torch
 
-    from seisviz.models import build_model, save_model, sha256_of
+    from seisviz.detect.models import build_model, save_model, sha256_of
 
     base = tmp_path_factory.mktemp("models")
     card = {"architecture": "resnet18", "in_channels": 2, "grid": 16, "window_days": 30.0,
@@ -238,7 +238,7 @@ WEIGHT_CASES = {
 def test_bad_weights_refused_in_process(bad_models):
     import re
 
-    from seisviz.models import load_model
+    from seisviz.detect.models import load_model
 
     made, flag = bad_models
     net, card = load_model(made["good"])  # the control: the same recipe, untouched, loads
@@ -258,7 +258,7 @@ def test_bad_weights_refused_by_scan_cli(bad_models, tmp_path):
     import re
 
     made, flag = bad_models
-    catalog = os.path.join("tests", "fuzz_corpus", "out_of_order.csv")
+    catalog = os.path.join("tests", "catalog", "fuzz_corpus", "out_of_order.csv")
     cases = ["tampered", "channels", "hostile"]
     results = in_parallel(
         lambda c: seisviz("scan", catalog, "--out", tmp_path / c, "--model", made[c],

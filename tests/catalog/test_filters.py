@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Polygon
 
 from seisviz.errors import CatalogError, SeisvizError
-from seisviz.filters import clip_to_region, filter_catalog, mc_max_curvature, read_region
+from seisviz.catalog.filters import clip_to_region, filter_catalog, mc_max_curvature, read_region
 
 
 def make_catalog():

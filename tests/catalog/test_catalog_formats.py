@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from seisviz.catalog import load_catalog, write_catalog_csv
-from seisviz.quakeml import read_quakeml, write_quakeml
+from seisviz.catalog.quakeml import read_quakeml, write_quakeml
 
 T0 = pd.Timestamp("2019-06-17 14:55:43.5", tz="UTC")
 

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from seisviz import __version__
-from seisviz.catalog import catalog_from_table
+from seisviz.catalog.report import LoadReport
+from seisviz.catalog.validate import catalog_from_table
 from seisviz.errors import SeisvizError
+from seisviz.timeutil import utc
 
 SERVICES = {
     "usgs": "https://earthquake.usgs.gov/fdsnws/event/1/query",
@@ -32,7 +34,7 @@ TEXT_COLUMNS = ["EventID", "Time", "Latitude", "Longitude", "Depth/km", "Author"
 MIN_PAGE = pd.Timedelta(minutes=1)
 
 
-def service_url(service):
+def service_url(service: str) -> str:
     """Query URL for a service name ("usgs", "iris"/"earthscope", "isc") or a base URL."""
     key = str(service).strip().lower()
     if key in SERVICES:
@@ -46,21 +48,11 @@ def service_url(service):
     return url
 
 
-def _utc(t):
-    try:
-        ts = pd.Timestamp(t)
-    except (ValueError, TypeError):
-        raise SeisvizError(f"not a date/time: {t!r} (use e.g. 2019-06-17 or 2019-06-17T14:55:00)") from None
-    if ts is pd.NaT:
-        raise SeisvizError(f"not a date/time: {t!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def _fmt(ts):
     return ts.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def parse_fdsn_text(text):
+def parse_fdsn_text(text: str) -> tuple[pd.DataFrame, np.ndarray]:
     """FDSN text-format response -> DataFrame of its columns (strings) and line numbers."""
     lines = text.splitlines()
     header = None
@@ -131,8 +123,9 @@ def _first_line(body):
     return ""
 
 
-def fetch_fdsn(service, start, end, bbox=None, min_magnitude=None, page_days=None, limit=None,
-               timeout=30):
+def fetch_fdsn(service: str, start, end, bbox: tuple | None = None,
+               min_magnitude: float | None = None, page_days: float | None = None,
+               limit: int | None = None, timeout: float = 30) -> tuple[pd.DataFrame, LoadReport]:
     """Download events between start and end into ``(catalog, report)``.
 
     service: "usgs", "iris"/"earthscope", "isc" or a query URL. bbox: (min_lon, max_lon,
@@ -144,7 +137,7 @@ def fetch_fdsn(service, start, end, bbox=None, min_magnitude=None, page_days=Non
     """
     url = service_url(service)
     host = urllib.parse.urlsplit(url).netloc
-    start, end = _utc(start), _utc(end)
+    start, end = utc(start), utc(end)
     if end <= start:
         raise SeisvizError(f"fetch: end {end} is not after start {start}")
     params = {"format": "text", "orderby": "time-asc"}

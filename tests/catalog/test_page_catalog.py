@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "changning_demo.csv"
 
 FDSN_TEXT = "\n".join(
@@ -157,7 +157,7 @@ def big_catalog(n=100_000):
 def test_large_catalogs_are_thinned_in_the_figures():
     import numpy as np
 
-    from seisviz.filters import mc_max_curvature
+    from seisviz.catalog.filters import mc_max_curvature
     from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
 
     cat = big_catalog()

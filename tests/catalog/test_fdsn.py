@@ -13,9 +13,9 @@ import pytest
 
 from seisviz.catalog import load_catalog
 from seisviz.errors import SeisvizError
-from seisviz.fdsn import fetch_fdsn, parse_fdsn_text, service_url
+from seisviz.catalog.fdsn import fetch_fdsn, parse_fdsn_text, service_url
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = ("#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|"
           "MagType|Magnitude|MagAuthor|EventLocationName")
 # one event a day at noon, 2020-01-01 .. 2020-01-30; event 10 has no magnitude

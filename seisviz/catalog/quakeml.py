@@ -14,6 +14,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 
+from seisviz.catalog.source import Payload
+from seisviz.catalog.times import format_time
+from seisviz.catalog.validate import catalog_from_table
 from seisviz.errors import CatalogError
 
 BED_NS = "http://quakeml.org/xmlns/bed/1.2"
@@ -57,7 +60,21 @@ def _pick(elems, preferred_id):
     return elems[0]
 
 
-def read_quakeml(source, name=None):
+def _is_quakeml(text_or_bytes: str | bytes) -> bool:
+    """XML: the text starts with "<" (the reader says when it is XML but not QuakeML)."""
+    return isinstance(text_or_bytes, str) and text_or_bytes[:4096].lstrip().startswith("<")
+
+
+def _read_quakeml(payload: Payload):
+    """QuakeML events -> (catalog, LoadReport); dropped rows are numbered by event."""
+    table = read_quakeml(payload.data, name=payload.name)
+    if len(table) == 0:
+        raise CatalogError(f"{payload.name}: QuakeML file contains no events")
+    rows = table.pop("row").to_numpy()
+    return catalog_from_table(table, payload.name, "quakeml", rows=rows)
+
+
+def read_quakeml(source, name: str | None = None) -> pd.DataFrame:
     """Events of a QuakeML file as a table, one row per event.
 
     source: path, bytes or binary file object. Returns a DataFrame with columns
@@ -135,11 +152,9 @@ def _number(x):
     return repr(float(x))
 
 
-def write_quakeml(catalog, path_or_buffer):
+def write_quakeml(catalog: pd.DataFrame, path_or_buffer) -> None:
     """Write a catalog as QuakeML 1.2 (origin time/latitude/longitude/depth in metres,
     magnitude with its type). Columns other than the canonical ones are ignored."""
-    from seisviz.catalog import format_time
-
     ET.register_namespace("q", QUAKEML_NS)
     ET.register_namespace("", BED_NS)
     root = ET.Element(f"{{{QUAKEML_NS}}}quakeml")

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from seisviz.errors import CatalogError, SeisvizError
+from seisviz.timeutil import utc_or_none
 
 
-def mc_max_curvature(magnitudes, bin_width=0.1, correction=0.2):
+def mc_max_curvature(magnitudes, bin_width: float = 0.1, correction: float = 0.2) -> float:
     """Magnitude of completeness by maximum curvature (Wiemer & Wyss 2000).
 
     Mc is the centre of the most populated magnitude bin of the non-cumulative
@@ -29,15 +30,9 @@ def mc_max_curvature(magnitudes, bin_width=0.1, correction=0.2):
     return round(float(mode * bin_width + correction), 10)
 
 
-def _utc(t):
-    if t is None:
-        return None
-    ts = pd.Timestamp(t)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def filter_catalog(catalog, start=None, end=None, min_magnitude=None, min_depth=None,
-                   max_depth=None, bbox=None):
+def filter_catalog(catalog: pd.DataFrame, start=None, end=None, min_magnitude: float | None = None,
+                   min_depth: float | None = None, max_depth: float | None = None,
+                   bbox: tuple | None = None) -> pd.DataFrame:
     """Events with start <= time < end, magnitude >= min_magnitude, min_depth <= depth <=
     max_depth and inside bbox = (min_lon, max_lon, min_lat, max_lat). None = no limit.
 
@@ -46,7 +41,7 @@ def filter_catalog(catalog, start=None, end=None, min_magnitude=None, min_depth=
     DataFrame with the index reset.
     """
     keep = np.ones(len(catalog), dtype=bool)
-    start, end = _utc(start), _utc(end)
+    start, end = utc_or_none(start), utc_or_none(end)
     if start is not None and end is not None and end <= start:
         raise SeisvizError(f"time filter: end {end} is not after start {start}")
     if start is not None:
@@ -83,7 +78,7 @@ def _wrap180(lon):
     return np.where((lon == 180.0), 180.0, out)
 
 
-def read_region(path, name=None):
+def read_region(path, name: str | None = None):
     """Polygon region (union of all polygons) from a GeoJSON, Shapefile (.shp or zipped) or
     GeoPackage, in EPSG:4326 longitude/latitude. `path` may also be a file object with a
     ``.name`` (an upload). Raises CatalogError if unreadable or without polygons."""
@@ -124,7 +119,7 @@ def read_region(path, name=None):
     return region
 
 
-def clip_to_region(catalog, region):
+def clip_to_region(catalog: pd.DataFrame, region) -> pd.DataFrame:
     """Events inside `region` (a shapely (Multi)Polygon in lon/lat, or a GeoSeries /
     GeoDataFrame in EPSG:4326); events on the boundary are kept. Longitudes in (180, 360]
     are also tried as negative longitudes. Returns a new DataFrame with the index reset."""

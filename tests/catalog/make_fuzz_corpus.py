@@ -1,8 +1,8 @@
-"""Write tests/fuzz_corpus/: small bad (and oddly shaped) catalog files, and what each must give.
+"""Write tests/catalog/fuzz_corpus/: small bad (and oddly shaped) catalog files, and what each must give.
 
-    .venv/bin/python tests/make_fuzz_corpus.py
+    .venv/bin/python tests/catalog/make_fuzz_corpus.py
 
-Every file is a few KB at most. `tests/fuzz_corpus/expected.json` says, per file, either
+Every file is a few KB at most. `tests/catalog/fuzz_corpus/expected.json` says, per file, either
 
 - ``{"expect": "load", "n_rows": N, "kept": [[time, lat, lon, depth, mag], ...],
   "dropped": {"<row>": "<reason>", ...}}``: the file loads; exactly these events are kept

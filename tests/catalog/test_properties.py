@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seisviz.catalog import load_catalog
-from seisviz.raster import make_grid, rasterize
+from seisviz.maps import make_grid, rasterize
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,52 @@
+"""Earthquake catalogs: load a file into the canonical catalog, with a report of what was
+dropped; fetch from FDSN services; filter; write CSV and QuakeML.
+
+The canonical catalog (see `seisviz.catalog.schema`) is a pandas DataFrame sorted by time,
+index 0..n-1, with ``time`` (datetime64[us, UTC]), ``latitude``, ``longitude``, ``depth``
+(km), ``magnitude`` and optionally ``magnitude_type`` and ``event_id``.
+
+Formats live one per module (csv, zmap, reloc, quakeml, cenc), each with a sniffer and a
+reader, found through the one table in `seisviz.catalog.registry`; docs/catalog-formats.md
+describes them. Rows that cannot be used are dropped, never silently: `LoadReport.dropped`
+holds each one with its line/record number (``row``) and a ``reason``. A file that cannot be
+used at all raises `CatalogError` with a one-line message naming the file.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from seisviz.catalog import registry
+from seisviz.catalog.csv import write_catalog_csv
+from seisviz.catalog.fdsn import fetch_fdsn, parse_fdsn_text, service_url
+from seisviz.catalog.filters import clip_to_region, filter_catalog, mc_max_curvature, read_region
+from seisviz.catalog.quakeml import read_quakeml, write_quakeml
+from seisviz.catalog.registry import FORMAT_NAMES, FORMATS, REGISTRY, format_choices
+from seisviz.catalog.report import LoadReport
+from seisviz.catalog.schema import DEFAULT_MAX_BYTES
+from seisviz.catalog.source import Payload, read_source
+from seisviz.catalog.summary import summarize
+from seisviz.catalog.times import format_time
+from seisviz.catalog.validate import catalog_from_table
+from seisviz.errors import CatalogError
+
+__all__ = [
+    "CatalogError", "DEFAULT_MAX_BYTES", "FORMATS", "FORMAT_NAMES", "REGISTRY", "LoadReport",
+    "catalog_from_table", "clip_to_region", "fetch_fdsn", "filter_catalog", "format_choices",
+    "format_time", "load_catalog", "mc_max_curvature", "parse_fdsn_text", "read_quakeml",
+    "read_region", "service_url", "summarize", "write_catalog_csv", "write_quakeml",
+]
+
+
+def load_catalog(source, format: str = "auto", name: str | None = None,
+                 max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[pd.DataFrame, LoadReport]:
+    """Read a catalog file into ``(catalog, report)``.
+
+    source: a path, bytes, or a binary file-like object (e.g. a Streamlit upload, whose
+    ``.name`` is used in messages). name: what messages call the file. format: "auto"
+    (sniffed from the content) or one of FORMATS. Files larger than max_bytes are refused
+    before reading. Raises CatalogError (one line, naming the file) when nothing can be used.
+    """
+    registry.check_format(format)
+    data, name = read_source(source, name, max_bytes)
+    return registry.read(Payload(data, name), format)

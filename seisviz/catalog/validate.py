@@ -1,0 +1,171 @@
+"""From a table with named columns to the canonical catalog: build the time, check every
+value, drop with reasons, de-duplicate, sort."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from seisviz.catalog.columns import (MAG_TYPE_COLUMNS, map_columns, missing_columns,
+                                     missing_message, norm_name)
+from seisviz.catalog.report import LoadReport, describe_counts
+from seisviz.catalog.schema import (DEPTH_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE,
+                                    MAGNITUDE_RANGE, TIME_UNIT)
+from seisviz.catalog.times import (as_date_text, as_text, looks_like_time_of_day, parse_time,
+                                   time_from_decimal_year, time_from_parts)
+from seisviz.catalog.text import LazyRows
+from seisviz.catalog.values import blank_mask, to_float
+from seisviz.errors import CatalogError
+
+BEIJING_MARKERS = ("北京", "beijing", "bjt")  # in a time column's name: Beijing time, UTC+8
+
+
+def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", rows=None,
+                       extra_dropped: pd.DataFrame | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """Turn a table whose columns have recognisable names into ``(catalog, report)``.
+
+    table: DataFrame as read from the file (any dtypes). rows: the line/record number of each
+    table row in the file (default 1..n). extra_dropped: rows already dropped while reading
+    (columns ``row``, ``reason`` and anything else). Raises CatalogError naming the missing
+    canonical columns when the names are not recognised.
+    """
+    names = [str(c) for c in table.columns]
+    found = map_columns(names)
+    if missing_columns(names):
+        raise CatalogError(missing_message(name, names))
+
+    col = {k: table.iloc[:, i] for k, i in found.items()}
+    used = {k: names[i] for k, i in found.items()}
+    notes = []
+    time_key = [k for k in ("date", "time", "year") if k in found]
+    tz_hint = None
+    if any(m in names[found[k]].lower() for k in time_key for m in BEIJING_MARKERS):
+        tz_hint = "Asia/Shanghai"
+        notes.append("times read as Beijing time (UTC+8) and converted to UTC")
+
+    if "time" in found and "year" in found and "month" in found and "day" in found \
+            and looks_like_time_of_day(col["time"]):
+        date = time_from_parts(*(to_float(col[k])[0] for k in ("year", "month", "day")),
+                                np.zeros(len(table)), np.zeros(len(table)), np.zeros(len(table)))
+        date_text = pd.Series(np.datetime_as_string(date.dt.tz_localize(None).to_numpy(), unit="D"),
+                              index=table.index)
+        time, blank = parse_time(date_text + " " + as_text(col["time"]), tz_hint)
+        blank = blank | blank_mask(col["time"])
+        used["time"] = f"{used['year']} {used['month']} {used['day']} {used['time']}"
+    elif "time" in found and "date" in found:
+        text = as_date_text(col["date"]) + " " + as_text(col["time"])
+        time, blank = parse_time(text, tz_hint)
+        blank = blank_mask(col["date"]) | blank_mask(col["time"])
+        used["time"] = f"{used['date']} + {used['time']}"
+    elif "time" in found:
+        time, blank = parse_time(col["time"], tz_hint)
+    elif "date" in found:
+        time, blank = parse_time(col["date"], tz_hint)
+        used["time"] = used["date"]
+    elif "month" in found and "day" in found:
+        zeros = np.zeros(len(table))
+        parts = [to_float(col[k])[0] if k in col else zeros
+                 for k in ("year", "month", "day", "hour", "minute", "second")]
+        time = time_from_parts(*parts)
+        blank = np.isnan(parts[0])
+        used["time"] = " ".join(used[k] for k in ("year", "month", "day", "hour", "minute", "second")
+                                if k in used)
+    else:  # a decimal year
+        year = to_float(col["year"])[0]
+        time = time_from_decimal_year(year)
+        blank = np.isnan(year)
+        used["time"] = used["year"]
+        notes.append(f"time read as a decimal year from column {used['year']!r}")
+    for k in ("date", "year", "month", "day", "hour", "minute", "second"):
+        used.pop(k, None)
+
+    values = {k: col[k] for k in ("latitude", "longitude", "depth", "magnitude")}
+    for k in ("magnitude_type", "event_id"):
+        if k in col:
+            values[k] = col[k]
+    mag_col = norm_name(used["magnitude"])
+    if "magnitude_type" not in col and mag_col in MAG_TYPE_COLUMNS:
+        values["magnitude_type"] = pd.Series(str(used["magnitude"]).strip().split("(")[0],
+                                             index=table.index, dtype="str")
+        notes.append(f"magnitude type {values['magnitude_type'].iloc[0] if len(table) else ''} "
+                     f"taken from the column name")
+    return finish(name, format, table, rows, time, np.asarray(blank, bool), values, used, notes,
+                   extra_dropped)
+
+
+def finish(name: str, fmt: str, table: pd.DataFrame, rows, time, time_blank: np.ndarray,
+           values: dict, used: dict, notes: list,
+           extra_dropped: pd.DataFrame | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """Validate, drop with reasons, de-duplicate, sort: -> (catalog, LoadReport)."""
+    n = len(table)
+    if isinstance(rows, LazyRows):
+        lazy_rows, rows = rows, None
+    else:
+        lazy_rows = None
+        rows = np.arange(1, n + 1, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    reasons = [None]
+    code = np.zeros(n, dtype=np.int16)
+
+    def mark(mask, reason):
+        mask = np.asarray(mask, bool) & (code == 0)
+        if mask.any():
+            if reason not in reasons:
+                reasons.append(reason)
+            code[mask] = reasons.index(reason)
+
+    time = pd.Series(time).reset_index(drop=True)
+    tnat = time.isna().to_numpy()
+    mark(tnat & time_blank, "missing time")
+    mark(tnat, "unparseable time")
+    cols = {}
+    for key in ("latitude", "longitude", "depth", "magnitude"):
+        v, blank, bad = to_float(values[key])
+        cols[key] = v
+        mark(blank, f"missing {key}")
+        mark(bad, f"{key} not a number")
+        lo, hi = {"latitude": LATITUDE_RANGE, "longitude": LONGITUDE_RANGE,
+                  "depth": DEPTH_RANGE, "magnitude": MAGNITUDE_RANGE}[key]
+        with np.errstate(invalid="ignore"):
+            mark((v < lo) | (v > hi), f"{key} out of range")
+
+    catalog = pd.DataFrame({"time": time, **cols})
+    for key in ("magnitude_type", "event_id"):
+        if key in values:
+            s = pd.Series(values[key]).reset_index(drop=True)
+            if s.dtype == object:
+                s = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                          else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
+            catalog[key] = s.astype("str").str.strip()
+
+    valid = code == 0
+    dup = np.zeros(n, bool)
+    if valid.any():
+        dup[valid] = catalog.loc[valid, ["time", "latitude", "longitude", "magnitude"]] \
+            .duplicated(keep="first").to_numpy()
+    mark(dup, "duplicate")
+
+    keep = code == 0
+    catalog = catalog.loc[keep].sort_values("time", kind="stable").reset_index(drop=True)
+    if str(catalog["time"].dtype) != f"datetime64[{TIME_UNIT}, UTC]":
+        catalog["time"] = pd.to_datetime(catalog["time"], utc=True).dt.as_unit(TIME_UNIT)
+
+    drop_idx = np.flatnonzero(~keep)
+    if lazy_rows is not None:
+        rows = lazy_rows.resolve() if len(drop_idx) else None
+    dropped = table.iloc[drop_idx].reset_index(drop=True).copy()
+    dropped.columns = [c if c not in ("row", "reason") else f"{c}_in_file" for c in dropped.columns]
+    dropped.insert(0, "row", rows[drop_idx] if rows is not None else np.array([], np.int64))
+    dropped["reason"] = np.asarray(reasons, dtype=object)[code[drop_idx]]
+    n_rows = n
+    if extra_dropped is not None and len(extra_dropped):
+        dropped = pd.concat([dropped, extra_dropped], ignore_index=True)
+        dropped = dropped.sort_values("row", kind="stable").reset_index(drop=True)
+        n_rows += len(extra_dropped)
+    report = LoadReport(source=str(name), format=fmt, n_rows=n_rows, n_kept=len(catalog),
+                        dropped=dropped, columns=dict(used), notes=list(notes))
+    if len(catalog) == 0:
+        if n_rows == 0:
+            raise CatalogError(f"{name}: has a header but no data rows")
+        raise CatalogError(f"{name}: no usable rows: dropped all {n_rows:,}: "
+                           f"{describe_counts(report.reason_counts())}")
+    return catalog, report
