@@ -13,9 +13,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._common import DATA, DEFAULT_DEMO, DEMO_CATALOGS, demo_banner, load_demo, set_catalog
+from pages._column_chooser import choice_args, column_chooser
+from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
+                           load_demo, load_failed, set_catalog)
 from seisviz.catalog import (FORMAT_NAMES, clip_to_region, fetch_fdsn, filter_catalog,
                              format_choices, load_catalog, read_region, summarize)
+from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
 
@@ -23,8 +26,9 @@ SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service"]
 
 
 @st.cache_data(show_spinner="Reading the catalog…", max_entries=4)
-def load_uploaded(data, name, fmt):
-    return load_catalog(data, format=fmt, name=name)
+def load_uploaded(data, name, fmt, columns=(), delimiter=None, timezone=None):
+    return load_catalog(data, format=fmt, name=name, columns=dict(columns), delimiter=delimiter,
+                        timezone=timezone)
 
 
 @st.cache_data(show_spinner="Downloading from the FDSN service…", ttl=3600, max_entries=8)
@@ -42,8 +46,13 @@ def load_region(data, name):
         return read_region(path, name=name)
 
 
-def fail(message):
+def fail(message, loading=None):
+    """Show the error and stop; loading: the catalog whose load failed (every page then says
+    that the previous catalog is still in use)."""
     st.error(message)
+    if loading is not None:
+        load_failed(loading, message)
+        demo_banner()
     st.stop()
 
 
@@ -68,7 +77,7 @@ if source == SOURCES[0]:
     try:
         catalog_full, report, periods = load_demo(DEMO_CATALOGS[name])
     except SeisvizError as exc:
-        fail(str(exc))
+        fail(str(exc), loading=name)
     is_demo = True
 
 elif source == SOURCES[1]:
@@ -80,10 +89,20 @@ elif source == SOURCES[1]:
         st.info("Upload a catalog file to go on.")
         st.stop()
     name = upload.name
+    data = upload.getvalue()
+    known = remembered(data, name, st.session_state)  # columns chosen before for this header
+    choice = known[1] if known else None
     try:
-        catalog_full, report = load_uploaded(upload.getvalue(), name, fmt)
+        catalog_full, report = load_uploaded(data, name, fmt, *choice_args(choice))
     except SeisvizError as exc:
-        fail(str(exc))
+        st.error(str(exc))
+        load_failed(name, str(exc))
+        demo_banner()
+        column_chooser(data, name, choice, expanded=True)
+        st.stop()
+    if choice:
+        st.caption("Read with the columns you chose for files with this header.")
+    column_chooser(data, name, choice, expanded=False)
 
 else:
     today = dt.date.today()
@@ -115,14 +134,16 @@ else:
     try:
         catalog_full, report = fetch_catalog(*request)
     except SeisvizError as exc:
-        fail(str(exc))
+        fail(str(exc), loading=st.session_state.get("fdsn_label", request[0]))
     name = st.session_state.get("fdsn_label", request[0])
+
+clear_load_failed()  # this load worked
 
 # 2. load report ------------------------------------------------------------------------------
 st.subheader("2. Load report")
 st.markdown(f"**{name}** ({FORMAT_NAMES.get(report.format, report.format)}): {report.summary()}")
 for note in report.notes:
-    st.caption(note)
+    (st.warning if note.startswith("warning:") else st.caption)(note)
 if len(report.dropped):
     counts = pd.DataFrame(list(report.reason_counts().items()), columns=["reason", "rows"])
     c1, c2 = st.columns([2, 1])

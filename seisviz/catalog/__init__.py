@@ -20,9 +20,11 @@ from seisviz.catalog import registry
 from seisviz.catalog.csv import write_catalog_csv
 from seisviz.catalog.fdsn import fetch_fdsn, parse_fdsn_text, service_url
 from seisviz.catalog.filters import clip_to_region, filter_catalog, mc_max_curvature, read_region
+from seisviz.catalog.options import LoadOptions, make_options
 from seisviz.catalog.quakeml import read_quakeml, write_quakeml
 from seisviz.catalog.registry import FORMAT_NAMES, FORMATS, REGISTRY, format_choices
 from seisviz.catalog.report import LoadReport
+from seisviz.catalog.resolution import check_resolution
 from seisviz.catalog.schema import DEFAULT_MAX_BYTES
 from seisviz.catalog.source import Payload, read_source
 from seisviz.catalog.summary import summarize
@@ -31,22 +33,31 @@ from seisviz.catalog.validate import catalog_from_table
 from seisviz.errors import CatalogError
 
 __all__ = [
-    "CatalogError", "DEFAULT_MAX_BYTES", "FORMATS", "FORMAT_NAMES", "REGISTRY", "LoadReport",
-    "catalog_from_table", "clip_to_region", "fetch_fdsn", "filter_catalog", "format_choices",
-    "format_time", "load_catalog", "mc_max_curvature", "parse_fdsn_text", "read_quakeml",
-    "read_region", "service_url", "summarize", "write_catalog_csv", "write_quakeml",
+    "CatalogError", "DEFAULT_MAX_BYTES", "FORMATS", "FORMAT_NAMES", "REGISTRY", "LoadOptions",
+    "LoadReport", "catalog_from_table", "check_resolution", "clip_to_region", "fetch_fdsn",
+    "filter_catalog", "format_choices", "format_time", "load_catalog", "mc_max_curvature",
+    "parse_fdsn_text", "read_quakeml", "read_region", "service_url", "summarize",
+    "write_catalog_csv", "write_quakeml",
 ]
 
 
 def load_catalog(source, format: str = "auto", name: str | None = None,
-                 max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[pd.DataFrame, LoadReport]:
+                 max_bytes: int | None = DEFAULT_MAX_BYTES, columns: dict | None = None,
+                 delimiter: str | None = None,
+                 timezone=None) -> tuple[pd.DataFrame, LoadReport]:
     """Read a catalog file into ``(catalog, report)``.
 
     source: a path, bytes, or a binary file-like object (e.g. a Streamlit upload, whose
     ``.name`` is used in messages). name: what messages call the file. format: "auto"
     (sniffed from the content) or one of FORMATS. Files larger than max_bytes are refused
-    before reading. Raises CatalogError (one line, naming the file) when nothing can be used.
+    before reading. When guessing fails, say what the file holds: columns
+    ({"time": "OriginTime", "latitude": "Lat", ...}, or the time as its parts {"year": ...,
+    "month": ..., "day": ..., "hour": ..., "minute": ..., "second": ...}), delimiter (one
+    character or "whitespace") and timezone of times written without an offset ("Asia/Tokyo",
+    "+09:00"); tables (csv, cenc, fdsn) use them. Raises CatalogError (one line, naming the
+    file) when nothing can be used.
     """
     registry.check_format(format)
     data, name = read_source(source, name, max_bytes)
-    return registry.read(Payload(data, name), format)
+    options = make_options(columns, delimiter, timezone, name)
+    return registry.read(Payload(data, name, options), format)

@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from seisviz.catalog.columns import header_score, missing_message, unique_names
+from seisviz.catalog.columns import check_user_columns, header_score, missing_message, unique_names
 from seisviz.catalog.source import ZIP_MAGIC, Payload
 from seisviz.catalog.csv import read_delimited
 from seisviz.catalog.text import head_lines
@@ -33,8 +33,8 @@ def _read_cenc(payload: Payload):
         if not _is_xlsx(payload.data):
             raise CatalogError(f"{payload.name}: not a text file (a zip archive that is not an "
                                f"Excel .xlsx workbook); unzip it first")
-        return _read_xlsx(payload.data, payload.name)
-    return read_delimited(payload.text, payload.name, "cenc")
+        return _read_xlsx(payload.data, payload.name, payload.options)
+    return read_delimited(payload.text, payload.name, "cenc", payload.options)
 
 
 def _is_xlsx(data):
@@ -45,7 +45,7 @@ def _is_xlsx(data):
         return False
 
 
-def _read_xlsx(data, name):
+def _read_xlsx(data, name, options):
     import openpyxl
 
     try:
@@ -65,14 +65,15 @@ def _read_xlsx(data, name):
                 fields = ["" if v is None else str(v) for v in values]
                 if first_header is None and any(f.strip() for f in fields):
                     first_header = fields
-                if header_score(fields) >= 2:
-                    return _xlsx_table(ws, i, fields, name)
-        raise CatalogError(missing_message(name, first_header or []) + " (in any sheet)")
+                if header_score(fields, options.columns) >= 2:
+                    return _xlsx_table(ws, i, fields, name, options)
+        check_user_columns(name, first_header or [], options.columns)
+        raise CatalogError(missing_message(name, first_header or [], options.columns) + " (in any sheet)")
     finally:
         wb.close()
 
 
-def _xlsx_table(ws, header_row, header, name):
+def _xlsx_table(ws, header_row, header, name, options):
     while header and not header[-1].strip():
         header = header[:-1]
     names = unique_names(header)
@@ -88,4 +89,5 @@ def _xlsx_table(ws, header_row, header, name):
     if not records:
         raise CatalogError(f"{name}: has a header but no data rows")
     table = pd.DataFrame(records, columns=names, dtype=object)
-    return catalog_from_table(table, name, "cenc", rows=np.asarray(numbers, dtype=np.int64))
+    return catalog_from_table(table, name, "cenc", rows=np.asarray(numbers, dtype=np.int64),
+                              options=options)

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from seisviz import __version__
+from seisviz.catalog.csv import read_delimited
 from seisviz.catalog.report import LoadReport
+from seisviz.catalog.source import Payload
 from seisviz.catalog.validate import catalog_from_table
 from seisviz.errors import SeisvizError
 from seisviz.timeutil import utc
@@ -46,6 +48,20 @@ def service_url(service: str) -> str:
     if not url.rstrip("/").endswith("/query"):
         url = url.rstrip("/") + "/query"
     return url
+
+
+def _is_fdsn(text_or_bytes: str | bytes) -> bool:
+    """fdsnws-event text saved to a file: the first line is '#EventID|Time|...' (IRIS writes
+    spaces around the bars)."""
+    if not isinstance(text_or_bytes, str):
+        return False
+    first = text_or_bytes[:400].lstrip().split("\n", 1)[0]
+    return first.replace(" ", "").lower().startswith("#eventid|time|")
+
+
+def _read_fdsn(payload: Payload):
+    """FDSN text -> (catalog, LoadReport), as a pipe-delimited table."""
+    return read_delimited(payload.text, payload.name, "fdsn", payload.options)
 
 
 def _fmt(ts):

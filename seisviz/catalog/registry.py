@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from seisviz.catalog import cenc, csv, quakeml, reloc, zmap
+from seisviz.catalog import cenc, csv, fdsn, quakeml, reloc, zmap
 from seisviz.catalog.source import Payload
 from seisviz.errors import CatalogError
 
@@ -29,6 +29,7 @@ class Format:
 
 REGISTRY: dict[str, Format] = {f.name: f for f in (
     Format("quakeml", "QuakeML", quakeml._is_quakeml, quakeml._read_quakeml),
+    Format("fdsn", "FDSN text", fdsn._is_fdsn, fdsn._read_fdsn),
     Format("cenc", "CENC", cenc._is_cenc, cenc._read_cenc),
     Format("zmap", "ZMAP", zmap._is_zmap, zmap._read_zmap),
     Format("reloc", "hypoDD .reloc", reloc._is_reloc, reloc._read_reloc),
@@ -36,10 +37,10 @@ REGISTRY: dict[str, Format] = {f.name: f for f in (
 )}
 
 # the order users see (CLI choices, page box): the general format first
-FORMATS: tuple[str, ...] = ("csv", "zmap", "reloc", "quakeml", "cenc")
+FORMATS: tuple[str, ...] = ("csv", "zmap", "reloc", "quakeml", "cenc", "fdsn")
 # labels for every value a LoadReport.format can take (also fetched and in-memory tables)
 FORMAT_NAMES: dict[str, str] = {**{n: REGISTRY[n].label for n in FORMATS},
-                                "fdsn": "FDSN text", "table": "table"}
+                                "table": "table"}
 assert set(FORMATS) == set(REGISTRY)
 
 

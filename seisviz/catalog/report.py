@@ -23,6 +23,7 @@ class LoadReport:
     dropped: pd.DataFrame
     columns: dict = field(default_factory=dict)  # canonical name -> column(s) it was read from
     notes: list = field(default_factory=list)
+    time_resolution: str = "second"  # 'year', 'day' or 'second': see catalog.resolution
 
     @property
     def n_dropped(self) -> int:

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from seisviz.catalog.options import LoadOptions
 from seisviz.errors import CatalogError
 
 EXPECTED = "expected CSV, ZMAP, hypoDD .reloc, QuakeML or a CENC export (CSV or .xlsx)"
@@ -27,20 +28,6 @@ _MAGIC = [
     (b"\x7fELF", "a program"),
     (b"PAR1", "a Parquet file"),
 ]
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """What the user told the loader instead of letting it guess.
-
-    columns: {canonical name or time part: column name in the file}, e.g. {"time": "OT"} or
-    {"year": "YYYY", "month": "MM", ...}; delimiter: one character, or "whitespace";
-    timezone: an IANA name or a fixed offset ("+09:00") for times written without one.
-    """
-
-    columns: dict = field(default_factory=dict)
-    delimiter: str | None = None
-    timezone: str | None = None
 
 
 @dataclass

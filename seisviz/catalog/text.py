@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from seisviz.catalog.columns import header_score, map_columns, missing_message
+from seisviz.catalog.columns import check_user_columns, header_score, map_columns, missing_message
 from seisviz.errors import CatalogError
 
 NUMBER = re.compile(r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)$", re.IGNORECASE)
@@ -29,18 +29,25 @@ def split_line(line: str, delim: str | None) -> list[str]:
     return next(csv.reader([line], delimiter=delim))
 
 
-def find_header(text: str, name: str) -> tuple[int, list[str], str | None]:
-    """(line index, header fields, delimiter) of the header line, or raise."""
+def find_header(text: str, name: str, user: dict[str, str] | None = None,
+                delimiter: str | None = None) -> tuple[int, list[str], str | None]:
+    """(line index, header fields, delimiter) of the header line, or raise.
+
+    The header is the line among the first 20 non-blank ones that names the most canonical
+    columns (user: the columns the user named count too); delimiter: the one to use
+    ("whitespace" for runs of spaces), else each of DELIMITERS is tried."""
     lines = [line.rstrip("\r") for line in text[:200_000].split("\n")]
     candidates = [(i, line) for i, line in enumerate(lines) if line.strip()][:20]
+    delimiters = DELIMITERS if delimiter is None else \
+        [None if delimiter == "whitespace" else delimiter]
     best = None
     for pos, (i, line) in enumerate(candidates):
         nxt = candidates[pos + 1][1] if pos + 1 < len(candidates) else None
-        for d in DELIMITERS:
+        for d in delimiters:
             fields = split_line(line, d)
             if len(fields) < 2:
                 continue
-            score = header_score(fields)
+            score = header_score(fields, user)
             if score < 2:
                 continue
             consistent = nxt is None or len(split_line(nxt, d)) in (len(fields), len(fields) + 1)
@@ -51,11 +58,12 @@ def find_header(text: str, name: str) -> tuple[int, list[str], str | None]:
             break
     if best is None:
         first = candidates[0][1] if candidates else ""
-        fields = max((split_line(first, d) for d in DELIMITERS), key=len)
+        fields = max((split_line(first, d) for d in delimiters), key=len)
+        check_user_columns(name, fields, user)
         hint = ""
         if fields and all(NUMBER.match(f.strip()) for f in fields):
             hint = " (the first line looks like data, not a header: for ZMAP or hypoDD files pass format='zmap' or 'reloc')"
-        raise CatalogError(missing_message(name, fields) + hint)
+        raise CatalogError(missing_message(name, fields, user) + hint)
     _, i, fields, d = best
     if fields:
         fields[0] = fields[0].lstrip("\ufeff")
@@ -148,9 +156,11 @@ class LazyRows:
             np.arange(self.first_line, self.first_line + self.n, dtype=np.int64)
 
 
-def read_rows_python(body: str, names: list[str], delim: str, first_line: int):
+def read_rows_python(body: str, names: list[str], delim: str, first_line: int,
+                     extra_groups: int = 0):
     """Slow, exact path (csv module): every record with its line number; records with the
-    wrong number of fields are dropped."""
+    wrong number of fields are dropped. extra_groups=k: a record may carry whole groups of k
+    fields more than the header (ISC magnitudes); those are cut off."""
     ncols = len(names)
     records, numbers, bad = [], [], []
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delim)
@@ -160,6 +170,8 @@ def read_rows_python(body: str, names: list[str], delim: str, first_line: int):
         prev = reader.line_num
         if not rec or all(not f.strip() for f in rec):
             continue
+        if extra_groups and len(rec) > ncols and (len(rec) - ncols) % extra_groups == 0:
+            rec = rec[:ncols]
         if len(rec) == ncols:
             records.append(rec)
             numbers.append(start + first_line - 1)

@@ -45,6 +45,14 @@ def parse_time(series, tz_hint: str | None = None) -> tuple[pd.Series, np.ndarra
         return t.dt.tz_convert("UTC").dt.as_unit(TIME_UNIT), s.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(s.dtype):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        kind = numeric_time_kind(s)
+        if kind in _EPOCH_UNITS:
+            ok = np.isfinite(v)
+            micro = np.zeros(len(v), dtype=np.int64)
+            micro[ok] = np.round(v[ok] * _EPOCH_UNITS[kind]).astype(np.int64)
+            t = pd.Series(pd.DatetimeIndex(np.where(ok, micro, np.iinfo(np.int64).min)
+                                           .astype("datetime64[us]")).tz_localize("UTC"))
+            return t, np.isnan(v)
         t = time_from_decimal_year(np.where((v > 1000) & (v < 3000), v, np.nan))
         return t, np.isnan(v)
     text = as_text(s)
@@ -67,6 +75,30 @@ def parse_time(series, tz_hint: str | None = None) -> tuple[pd.Series, np.ndarra
         shifted = t.dt.tz_localize(None).dt.tz_localize(tz_hint, ambiguous="NaT", nonexistent="NaT")
         t = t.where(~naive, shifted.dt.tz_convert("UTC"))
     return t, blank
+
+
+_EPOCH_UNITS = {"epoch seconds": 1e6, "epoch milliseconds": 1e3}  # -> microseconds
+
+
+def numeric_time_kind(series) -> str | None:
+    """How a numeric time column counts time, from its typical value: 'decimal years'
+    (1000..3000), 'epoch seconds' (1e8..1e11, i.e. 1973..5138) or 'epoch milliseconds'
+    (pyCSEP's origin_time; 1e11..1e14); None for text columns or other numbers."""
+    s = pd.Series(series)
+    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return None
+    v = np.abs(s.to_numpy(dtype=np.float64, na_value=np.nan))
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return None
+    typical = float(np.median(v))
+    if 1000 < typical < 3000:
+        return "decimal years"
+    if 1e8 <= typical < 1e11:
+        return "epoch seconds"
+    if 1e11 <= typical < 1e14:
+        return "epoch milliseconds"
+    return None
 
 
 def time_from_parts(year, month, day, hour, minute, second) -> pd.Series:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seisviz.catalog.columns import (MAG_TYPE_COLUMNS, map_columns, missing_columns,
-                                     missing_message, norm_name)
+from seisviz.catalog.columns import (MAG_TYPE_COLUMNS, check_user_columns, map_columns,
+                                     missing_columns, missing_message, norm_name)
+from seisviz.catalog.options import LoadOptions
 from seisviz.catalog.report import LoadReport, describe_counts
+from seisviz.catalog.resolution import column_resolution, resolution_note
 from seisviz.catalog.schema import (DEPTH_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE,
                                     MAGNITUDE_RANGE, TIME_UNIT)
-from seisviz.catalog.times import (as_date_text, as_text, looks_like_time_of_day, parse_time,
-                                   time_from_decimal_year, time_from_parts)
+from seisviz.catalog.times import (as_date_text, as_text, looks_like_time_of_day, numeric_time_kind,
+                                   parse_time, time_from_decimal_year, time_from_parts)
 from seisviz.catalog.text import LazyRows
 from seisviz.catalog.values import blank_mask, to_float
 from seisviz.errors import CatalogError
@@ -21,25 +23,31 @@ BEIJING_MARKERS = ("北京", "beijing", "bjt")  # in a time column's name: Beiji
 
 
 def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", rows=None,
-                       extra_dropped: pd.DataFrame | None = None) -> tuple[pd.DataFrame, LoadReport]:
+                       extra_dropped: pd.DataFrame | None = None,
+                       options: LoadOptions | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Turn a table whose columns have recognisable names into ``(catalog, report)``.
 
     table: DataFrame as read from the file (any dtypes). rows: the line/record number of each
     table row in the file (default 1..n). extra_dropped: rows already dropped while reading
     (columns ``row``, ``reason`` and anything else). Raises CatalogError naming the missing
-    canonical columns when the names are not recognised.
+    canonical columns when the names are not recognised. options: the columns the user named
+    (they win over the guesses) and the time zone of naive times.
     """
+    options = options or LoadOptions()
     names = [str(c) for c in table.columns]
-    found = map_columns(names)
-    if missing_columns(names):
-        raise CatalogError(missing_message(name, names))
+    check_user_columns(name, names, options.columns)
+    found = map_columns(names, options.columns)
+    if missing_columns(names, options.columns):
+        raise CatalogError(missing_message(name, names, options.columns))
 
     col = {k: table.iloc[:, i] for k, i in found.items()}
     used = {k: names[i] for k, i in found.items()}
     notes = []
     time_key = [k for k in ("date", "time", "year") if k in found]
-    tz_hint = None
-    if any(m in names[found[k]].lower() for k in time_key for m in BEIJING_MARKERS):
+    tz_hint = options.timezone
+    if tz_hint is not None:
+        notes.append(f"times without an offset read as {tz_hint} and converted to UTC")
+    elif any(m in names[found[k]].lower() for k in time_key for m in BEIJING_MARKERS):
         tz_hint = "Asia/Shanghai"
         notes.append("times read as Beijing time (UTC+8) and converted to UTC")
 
@@ -52,22 +60,28 @@ def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", ro
         time, blank = parse_time(date_text + " " + as_text(col["time"]), tz_hint)
         blank = blank | blank_mask(col["time"])
         used["time"] = f"{used['year']} {used['month']} {used['day']} {used['time']}"
+        resolution = "second"
     elif "time" in found and "date" in found:
         text = as_date_text(col["date"]) + " " + as_text(col["time"])
         time, blank = parse_time(text, tz_hint)
         blank = blank_mask(col["date"]) | blank_mask(col["time"])
         used["time"] = f"{used['date']} + {used['time']}"
-    elif "time" in found:
-        time, blank = parse_time(col["time"], tz_hint)
-    elif "date" in found:
-        time, blank = parse_time(col["date"], tz_hint)
-        used["time"] = used["date"]
+        resolution = "second"
+    elif "time" in found or "date" in found:
+        key = "time" if "time" in found else "date"
+        time, blank = parse_time(col[key], tz_hint)
+        used["time"] = used[key]
+        resolution = column_resolution(col[key])
+        kind = numeric_time_kind(col[key])
+        if kind:
+            notes.append(f"time read as {kind} from column {used[key]!r}")
     elif "month" in found and "day" in found:
         zeros = np.zeros(len(table))
         parts = [to_float(col[k])[0] if k in col else zeros
                  for k in ("year", "month", "day", "hour", "minute", "second")]
         time = time_from_parts(*parts)
         blank = np.isnan(parts[0])
+        resolution = "second" if "hour" in found else "day"
         used["time"] = " ".join(used[k] for k in ("year", "month", "day", "hour", "minute", "second")
                                 if k in used)
     else:  # a decimal year
@@ -75,9 +89,14 @@ def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", ro
         time = time_from_decimal_year(year)
         blank = np.isnan(year)
         used["time"] = used["year"]
-        notes.append(f"time read as a decimal year from column {used['year']!r}")
+        resolution = column_resolution(year)
+        if resolution != "year":
+            notes.append(f"time read as a decimal year from column {used['year']!r}")
     for k in ("date", "year", "month", "day", "hour", "minute", "second"):
         used.pop(k, None)
+    note = resolution_note(resolution, used["time"])
+    if note:
+        notes.append(note)
 
     values = {k: col[k] for k in ("latitude", "longitude", "depth", "magnitude")}
     for k in ("magnitude_type", "event_id"):
@@ -90,13 +109,16 @@ def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", ro
         notes.append(f"magnitude type {values['magnitude_type'].iloc[0] if len(table) else ''} "
                      f"taken from the column name")
     return finish(name, format, table, rows, time, np.asarray(blank, bool), values, used, notes,
-                   extra_dropped)
+                  extra_dropped, resolution)
 
 
 def finish(name: str, fmt: str, table: pd.DataFrame, rows, time, time_blank: np.ndarray,
            values: dict, used: dict, notes: list,
-           extra_dropped: pd.DataFrame | None = None) -> tuple[pd.DataFrame, LoadReport]:
-    """Validate, drop with reasons, de-duplicate, sort: -> (catalog, LoadReport)."""
+           extra_dropped: pd.DataFrame | None = None,
+           resolution: str = "second") -> tuple[pd.DataFrame, LoadReport]:
+    """Validate, drop with reasons, de-duplicate, sort: -> (catalog, LoadReport).
+    resolution: how finely the file gives times ('year', 'day', 'second'), recorded in the
+    report and in ``catalog.attrs["time_resolution"]``."""
     n = len(table)
     if isinstance(rows, LazyRows):
         lazy_rows, rows = rows, None
@@ -162,10 +184,13 @@ def finish(name: str, fmt: str, table: pd.DataFrame, rows, time, time_blank: np.
         dropped = dropped.sort_values("row", kind="stable").reset_index(drop=True)
         n_rows += len(extra_dropped)
     report = LoadReport(source=str(name), format=fmt, n_rows=n_rows, n_kept=len(catalog),
-                        dropped=dropped, columns=dict(used), notes=list(notes))
+                        dropped=dropped, columns=dict(used), notes=list(notes),
+                        time_resolution=resolution)
     if len(catalog) == 0:
         if n_rows == 0:
             raise CatalogError(f"{name}: has a header but no data rows")
         raise CatalogError(f"{name}: no usable rows: dropped all {n_rows:,}: "
                            f"{describe_counts(report.reason_counts())}")
+    if resolution != "second":
+        catalog.attrs["time_resolution"] = resolution  # kept by filtering; see check_resolution
     return catalog, report

@@ -2,13 +2,13 @@
 
 import pandas as pd
 
-from seisviz.catalog import format_choices, load_catalog, summarize
+from seisviz.catalog import load_catalog, summarize
+from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 
 
 def add_arguments(parser):
     parser.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC CSV/.xlsx)")
-    parser.add_argument("--format", default="auto", choices=format_choices(),
-                        help="file format (default: guessed from the content)")
+    add_catalog_arguments(parser)
     parser.add_argument("--show-dropped", type=int, default=5, metavar="N",
                         help="how many dropped rows to print (default 5)")
 
@@ -22,7 +22,7 @@ def _fmt(value):
 
 
 def run(args):
-    catalog, report = load_catalog(args.catalog, format=args.format)
+    catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     s = summarize(catalog)
     print(f"{report.source} ({report.format})")
     print(f"  events     {s['n_events']:,}")
@@ -32,6 +32,8 @@ def run(args):
     print(f"  depth km   {_fmt(s['min_depth'])} .. {_fmt(s['max_depth'])}")
     print(f"  magnitude  {_fmt(s['min_magnitude'])} .. {_fmt(s['max_magnitude'])}")
     print(f"  Mc         {_fmt(s['mc'])} (maximum curvature + 0.2)")
+    if report.time_resolution != "second":
+        print(f"  resolution {report.time_resolution} (times are known to the {report.time_resolution})")
     columns = ", ".join(f"{k} <- {v}" for k, v in report.columns.items())
     if columns:
         print(f"  columns    {columns}")

@@ -186,3 +186,102 @@ def test_large_catalogs_are_thinned_in_the_figures():
     assert [s.x0 for s in fmd.layout.shapes] == [pytest.approx(mc)]
     marked = frequency_magnitude(cat, mc=1.5)
     assert [s.x0 for s in marked.layout.shapes] == [1.5]
+
+
+# real layouts, the column chooser, failed loads ----------------------------------------------
+
+FIXTURES = ROOT / "tests" / "catalog" / "fixtures"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """Remembered column choices go to a folder of the test's own."""
+    monkeypatch.setenv("SEISVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.mark.parametrize("name", ["usgs_comcat.csv", "ncedc_ncss.csv", "emsc_fdsn.txt",
+                                  "ingv_fdsn.txt", "geonet_fdsn.txt", "iris_fdsn.txt",
+                                  "isc_bulletin.csv", "scedc.txt", "jma.csv", "cenc.csv",
+                                  "ogs_pipes.txt"])
+def test_page_loads_each_provider_layout_untold(app, cache, name):
+    from seisviz.catalog import FORMAT_NAMES
+    from tests.catalog.test_providers import PROVIDERS, summary_line
+
+    fmt, n_rows, n_kept, reasons, first, _ = PROVIDERS[name]
+    upload(app, name, (FIXTURES / name).read_bytes())
+    assert not app.error, [e.value for e in app.error]
+    assert any(md.value == f"**{name}** ({FORMAT_NAMES[fmt]}): "
+               f"{summary_line(n_rows, n_kept, reasons)}" for md in app.markdown)
+    [w for w in app.number_input if w.label == "Minimum magnitude"][-1].set_value(-1.0).run()
+    catalog = app.session_state["catalog"]
+    assert len(catalog) == n_kept
+    assert catalog["time"].iloc[0] == __import__("pandas").Timestamp(first)
+
+
+def chooser_key(data, field):
+    import hashlib
+
+    return f"cc_{field}_{hashlib.sha1(data[:65536]).hexdigest()[:8]}"
+
+
+def test_page_column_chooser_loads_made_up_names_and_remembers(app, cache):
+    data = (FIXTURES / "madeup_names.csv").read_bytes()
+    upload(app, "madeup_names.csv", data)
+    assert len(app.error) == 1 and "no recognisable columns" in app.error[0].value
+    previous = app.session_state["catalog_name"]
+    # the failed load says which catalog is still in use
+    assert any(w.value.startswith("Loading madeup_names.csv failed: ") and
+               w.value.endswith(f"still using the previous catalog {previous}.")
+               for w in app.warning)
+    shown = app.dataframe[-1].value
+    assert list(shown.columns)[:3] == ["When", "Y", "X"] and len(shown) == 3
+    for field, column in [("time", "When"), ("latitude", "Y"), ("longitude", "X"),
+                          ("depth", "Km"), ("magnitude", "Size")]:
+        app.selectbox(key=chooser_key(data, field)).set_value(column)
+    app.text_input(key=chooser_key(data, "tz")).set_value("+02:00")
+    app.button(key=chooser_key(data, "load")).click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert any(md.value == "**madeup_names.csv** (CSV): kept 3 of 3 rows; dropped none"
+               for md in app.markdown)
+    assert not any(w.value.startswith("Loading") for w in app.warning)
+    assert app.session_state["catalog_name"] == "madeup_names.csv"
+    first = app.session_state["load_report"]
+    assert first.columns["magnitude"] == "Size"
+    assert (cache / "column_maps.json").is_file()
+
+    # a new session, the same header: loaded with the remembered choice, untold
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    upload(again, "renamed.csv", data)
+    assert not again.error
+    assert any("columns you chose" in c.value for c in again.caption)
+    assert len(again.session_state["load_report"].dropped) == 0
+    assert again.session_state["load_report"].n_kept == 3
+
+
+def test_failed_load_is_said_on_the_other_pages(app, cache):
+    app.run()
+    previous = app.session_state["catalog_name"]
+    upload(app, "broken.csv", b"a,b\n1,2\n")
+    assert app.error
+    app.switch_page("pages/5_subregions.py").run()
+    assert any(w.value.startswith("Loading broken.csv failed: broken.csv: no recognisable")
+               and f"still using the previous catalog {previous}" in w.value for w in app.warning)
+    app.switch_page("pages/1_catalog.py").run()
+    app.radio(key="catalog_source").set_value("Demo catalog").run()
+    app.switch_page("pages/5_subregions.py").run()
+    assert not any(w.value.startswith("Loading") for w in app.warning)
+
+
+def test_year_only_catalog_warns_and_maps_and_detect_refuse_finer_windows(app, cache):
+    upload(app, "years.csv", (FIXTURES / "years_only.csv").read_bytes())
+    assert not app.error
+    assert any(w.value.startswith("warning: time has only year resolution") for w in app.warning)
+    refusal = ("the catalog's times have only year resolution: a window of 30 days is finer "
+               "than that; use windows and steps of at least 365 days")
+    app.switch_page("pages/2_maps.py").run()
+    assert not app.exception
+    assert refusal in [e.value for e in app.error]
+    app.switch_page("pages/4_detect.py").run()
+    assert not app.exception
+    assert refusal in [e.value for e in app.error]
