@@ -54,8 +54,9 @@ def load_catalog(source, format: str = "auto", name: str | None = None,
     ({"time": "OriginTime", "latitude": "Lat", ...}, or the time as its parts {"year": ...,
     "month": ..., "day": ..., "hour": ..., "minute": ..., "second": ...}), delimiter (one
     character or "whitespace") and timezone of times written without an offset ("Asia/Tokyo",
-    "+09:00"); tables (csv, cenc, fdsn) use them. Raises CatalogError (one line, naming the
-    file) when nothing can be used.
+    "+09:00"). Columns and delimiter apply to tables with a header (csv, cenc, fdsn), the time
+    zone also to ZMAP and hypoDD rows (QuakeML times carry their own). Raises CatalogError
+    (one line, naming the file) when nothing can be used.
     """
     registry.check_format(format)
     data, name = read_source(source, name, max_bytes)

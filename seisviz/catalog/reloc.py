@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seisviz.catalog.source import Payload
-from seisviz.catalog.times import time_from_parts
+from seisviz.catalog.times import localize, time_from_parts
 from seisviz.catalog.validate import finish
 from seisviz.catalog.values import to_float
 from seisviz.catalog.whitespace import numeric_width, read_whitespace
@@ -30,7 +30,8 @@ def _read_reloc(payload: Payload):
     ncols = table.shape[1]
     table.columns = RELOC_COLUMNS[:ncols] + [f"column_{i + 1}" for i in range(len(RELOC_COLUMNS), ncols)]
     f = {c: to_float(table[c])[0] for c in ("YR", "MO", "DY", "HR", "MI", "SC")}
-    time = time_from_parts(f["YR"], f["MO"], f["DY"], f["HR"], f["MI"], f["SC"])
+    time = localize(time_from_parts(f["YR"], f["MO"], f["DY"], f["HR"], f["MI"], f["SC"]),
+                    payload.options.timezone)
     values = {"latitude": table["LAT"], "longitude": table["LON"], "depth": table["DEPTH"],
               "magnitude": table["MAG"], "event_id": table["ID"]}
     columns = {"time": "YR MO DY HR MI SC", "latitude": "LAT", "longitude": "LON",

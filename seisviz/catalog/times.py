@@ -136,6 +136,15 @@ def time_from_decimal_year(year) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"))
 
 
+def localize(time: pd.Series, tz) -> pd.Series:
+    """Times read as UTC that were really local times in `tz` (a tzinfo or None), in UTC."""
+    if tz is None:
+        return time
+    local = pd.Series(time).dt.tz_localize(None).dt.tz_localize(tz, ambiguous="NaT",
+                                                                 nonexistent="NaT")
+    return local.dt.tz_convert("UTC")
+
+
 def format_time(times) -> np.ndarray:
     """ISO 8601 strings ending in Z (microseconds) for a datetime column."""
     t = pd.Series(times)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seisviz.catalog.source import Payload
-from seisviz.catalog.times import time_from_decimal_year, time_from_parts
+from seisviz.catalog.times import localize, time_from_decimal_year, time_from_parts
 from seisviz.catalog.validate import finish
 from seisviz.catalog.values import to_float
 from seisviz.catalog.whitespace import numeric_width, read_whitespace
@@ -41,6 +41,7 @@ def _read_zmap(payload: Payload):
     columns = {"time": "year month day hour minute" + (" second" if ncols >= 10 else ""),
                "longitude": "longitude", "latitude": "latitude", "depth": "depth",
                "magnitude": "magnitude"}
+    time = localize(time, payload.options.timezone)
     return finish(name, "zmap", table, rows, time, np.zeros(len(table), bool),
                   {k: table[k] for k in ("latitude", "longitude", "depth", "magnitude")},
                   columns, [], bad)

@@ -208,3 +208,12 @@ def test_docs_list_every_name_and_every_fixture():
         assert f"`{alias}` ({source})" in doc, alias
     for path in FIXTURES.iterdir():
         assert f"`{path.name}`" in doc, path.name
+
+
+def test_timezone_applies_to_zmap_and_reloc_too(tmp_path):
+    path = tmp_path / "z.txt"
+    path.write_text("104.1 28.1 2020 1 2 1.5 5.0 9 30 15\n104.2 28.2 2020 1 3 1.6 5.0 10 0 0\n")
+    utc, _ = load_catalog(path)
+    local, _ = load_catalog(path, timezone="Asia/Shanghai")
+    assert utc["time"].iloc[0] == pd.Timestamp("2020-01-02T09:30:15Z")
+    assert local["time"].iloc[0] == pd.Timestamp("2020-01-02T01:30:15Z")
