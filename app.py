@@ -4,14 +4,10 @@
 has data from the first click.
 """
 
-import os
-import sys
-
 import streamlit as st
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from pages._common import ensure_catalog  # noqa: E402
+# streamlit puts this file's folder on sys.path, so the pages' shared helpers import as is
+from pages._common import ensure_catalog
 
 st.set_page_config(page_title="seisviz", page_icon="🌏", layout="wide")
 

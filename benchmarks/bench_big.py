@@ -48,7 +48,7 @@ import pyarrow.csv as pacsv
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from seisviz.catalog import load_catalog  # noqa: E402
-from seisviz.raster import catalog_bbox, make_grid, rasterize  # noqa: E402
+from seisviz.maps import catalog_bbox, make_grid, rasterize  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -167,7 +167,7 @@ def model_for_scan(requested, tmp):
         return "resnet18", "shipped weights/resnet18.pt"
     import torch
 
-    from seisviz.models import build_model, save_model
+    from seisviz.detect.models import build_model, save_model
 
     torch.manual_seed(0)
     card = {"architecture": "resnet18", "in_channels": 2, "grid": 64, "window_days": 30.0,
@@ -200,7 +200,7 @@ def main(argv=None):
           f"numpy {np.__version__}, pandas {pd.__version__}, pyarrow {pa.__version__}, "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
     print(f"command: {' '.join([os.path.basename(sys.executable)] + sys.argv)}")
-    from seisviz.scan import scan_catalog
+    from seisviz.detect.scan import scan_catalog
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "big.csv")

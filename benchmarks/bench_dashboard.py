@@ -57,7 +57,7 @@ FRAME_JS = """() => {
 def random_model(tmp):
     import torch
 
-    from seisviz.models import build_model, save_model
+    from seisviz.detect.models import build_model, save_model
 
     torch.manual_seed(0)
     card = {"architecture": "resnet18", "in_channels": 2, "grid": 64, "window_days": 30.0,

@@ -33,8 +33,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from seisviz.models import (  # noqa: E402
-    ARCHITECTURES, build_model, input_statistics, prepare_input, save_model)
+from seisviz.detect.models import (ARCHITECTURES, build_model, input_statistics, prepare_input, save_model)
 
 
 def random_maps(n, grid=64, seed=0):
@@ -51,9 +50,10 @@ from bench_raster import random_catalog  # noqa: E402
 
 def card_for(arch, maps):
     """What window_probabilities needs from a model card."""
-    return {"architecture": arch, "in_channels": 2, "normalization": input_statistics(maps),
-            "grid": 64, "window_days": 30.0, "background_days": 180.0, "threshold": 0.5,
-            "note": "random untrained weights (benchmark)"}
+    from seisviz.detect import ModelCard
+
+    return ModelCard(architecture=arch, in_channels=2, normalization=input_statistics(maps),
+                     extra={"note": "random untrained weights (benchmark)"})
 
 
 def random_net(arch, torch, seed=0):
@@ -71,7 +71,7 @@ def maps_per_second(net, maps, card, device, batch_size):
 
 def naive_maps_per_second(net, maps, card, torch):
     """One map at a time, autograd on: how a first try would look."""
-    x = torch.from_numpy(prepare_input(maps, card["normalization"]))
+    x = torch.from_numpy(prepare_input(maps, card.normalization))
     net = net.to("cpu").float()
     torch.sigmoid(net(x[:1]))  # warm-up
     t0 = time.perf_counter()
@@ -83,7 +83,7 @@ def naive_maps_per_second(net, maps, card, torch):
 
 def gpu_model_only(net, maps, card, torch, batch_size, repeat=3):
     """The network alone (fp16 autocast, channels-last) on maps already on the GPU."""
-    x = torch.from_numpy(prepare_input(maps, card["normalization"])).cuda()
+    x = torch.from_numpy(prepare_input(maps, card.normalization)).cuda()
     x = x.contiguous(memory_format=torch.channels_last)
     net = net.cuda().to(memory_format=torch.channels_last).eval()
     best = float("inf")
@@ -115,8 +115,8 @@ def main(argv=None):
 
     import torch
 
-    from seisviz.models import hardware_summary
-    from seisviz.scan import scan_catalog
+    from seisviz.detect.models import hardware_summary
+    from seisviz.detect.scan import scan_catalog
 
     hw = hardware_summary()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

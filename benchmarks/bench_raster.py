@@ -26,7 +26,8 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from seisviz.raster import DAY_NS, make_grid, rasterize  # noqa: E402
+from seisviz.timeutil import DAY_NS  # noqa: E402
+from seisviz.maps import make_grid, rasterize
 
 
 def random_catalog(n, years, seed=0):

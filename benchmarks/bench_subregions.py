@@ -38,10 +38,11 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from seisviz.detect import flagged_periods, overlaps  # noqa: E402
-from seisviz.evaluate import HELDOUT_SEED, scenario_windows  # noqa: E402
-from seisviz.raster import _to_ns  # noqa: E402
+from seisviz.training.evaluate import HELDOUT_SEED  # noqa: E402
+from seisviz.training.synthetic import scenario_windows  # noqa: E402
+from seisviz.timeutil import to_ns  # noqa: E402
 from seisviz.subregions import condensed_catalog, distance_km, find_subregions  # noqa: E402
-from seisviz.synthetic import random_scenario  # noqa: E402
+from seisviz.training.synthetic import random_scenario  # noqa: E402
 
 OFFSET = 4242  # seeds HELDOUT_SEED + OFFSET: not used by training nor by seisviz evaluate
 
@@ -56,8 +57,8 @@ def truth_flags(sc, window_days, step_days, background_days, n_pixels):
 
 
 def model_flags(sc, loaded, step_days):
-    from seisviz.scan import scan_catalog
-    from seisviz.synthetic import window_labels
+    from seisviz.detect.scan import scan_catalog
+    from seisviz.training.synthetic import window_labels
 
     net, card = loaded
     result = scan_catalog(sc.catalog, model="given", loaded=loaded, bbox=list(sc.bbox),
@@ -93,10 +94,10 @@ def score_catalog(sc, dmaps, flagged, periods, labels, cause, tolerance_km, opti
             dc = float("inf")
         # the episode's events inside the overlapping periods, and how many were kept
         ev = sc.catalog[sc.catalog["episode"] == ep.episode]
-        t = _to_ns(ev["time"])
+        t = to_ns(ev["time"])
         in_p = np.zeros(len(ev), bool)
         for s, e in zip(periods["start"][hit[i]], periods["end"][hit[i]]):
-            in_p |= (t >= _to_ns(s)) & (t < _to_ns(e))
+            in_p |= (t >= to_ns(s)) & (t < to_ns(e))
         kept = int((condensed["episode"] == ep.episode).sum())
         rows.append({"episode": ep.episode, "kind": ep.kind, "labelled": ep.episode in labelled,
                      "radius_km": ep.radius_km, "distance_km": dist,
@@ -131,7 +132,7 @@ def main(argv=None):
 
     loaded = None
     if args.flags == "model":
-        from seisviz.models import load_model
+        from seisviz.detect.models import load_model
 
         loaded = load_model(args.model, "cpu")
     options = {k: getattr(args, k) for k in ("min_events", "ratio", "alpha", "dilation")

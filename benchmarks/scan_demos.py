@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 
 from seisviz.catalog import load_catalog  # noqa: E402
 from seisviz.detect import compare_periods  # noqa: E402
-from seisviz.scan import baseline_periods, scan_catalog  # noqa: E402
+from seisviz.detect.scan import baseline_periods, scan_catalog  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

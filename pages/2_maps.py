@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._common import current_catalog, demo_banner
+from pages._common import catalog_key, current_catalog, demo_banner
+from seisviz.catalog import check_resolution
 from seisviz.errors import SeisvizError
 from seisviz.plots.maps import (
     ordinal,
@@ -23,21 +24,18 @@ from seisviz.plots.maps import (
     single_map,
     window_label,
 )
-from seisviz.raster import catalog_bbox, make_grid, rasterize, save_npz
+from seisviz.maps import catalog_bbox, make_grid, rasterize, save_npz
+from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS, WINDOW_DAYS
+from seisviz.timeutil import utc
 
 MAX_PIXELS = 256 * 256
 CHANNELS = {"count": "Events in the window (count)",
             "background": "Earlier rate of the same place (background)"}
 
 
-def fingerprint(catalog):
-    """Cheap identity of a catalog: length, first/last time, sum of magnitudes."""
-    t = catalog["time"]
-    return (len(catalog), str(t.iloc[0]), str(t.iloc[-1]),
-            round(float(np.nansum(catalog["magnitude"].to_numpy(float))), 6))
-
-
-@st.cache_data(show_spinner="Binning the catalog into maps…", max_entries=6)
+# cache_resource, not cache_data: maps of a long catalog live in a disk-backed array, which
+# pickling (cache_data) would copy into memory on every rerun
+@st.cache_resource(show_spinner="Binning the catalog into maps…", max_entries=3)
 def build_maps(_catalog, key, settings):
     """`key` stands for `_catalog` (which is not hashed); settings is a plain tuple."""
     grid_mode, grid_value, window, step, background = settings
@@ -86,15 +84,10 @@ def fail(message):
     st.stop()
 
 
-def as_utc(value):
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 st.title("Maps")
 demo_banner()
 catalog = current_catalog()
-key = fingerprint(catalog)
+key = catalog_key(catalog)
 name = st.session_state.get("catalog_name", "catalog")
 
 st.markdown(
@@ -111,22 +104,23 @@ with c1:
     grid_kind = st.radio("Grid", ["Pixels per side", "Pixel size (km)"], key="maps_grid_kind",
                          horizontal=True)
     if grid_kind == "Pixels per side":
-        grid_value = st.number_input("Pixels per side", 8, 256, 64, step=8, key="maps_pixels")
+        grid_value = st.number_input("Pixels per side", 8, 256, GRID_PIXELS, step=8, key="maps_pixels")
         grid_mode = "n"
     else:
         grid_value = st.number_input("Pixel size (km)", 0.05, 100.0, 1.0, step=0.25,
                                      format="%.2f", key="maps_pixel_km")
         grid_mode = "km"
 with c2:
-    window = st.number_input("Window (days)", 0.5, 3650.0, 30.0, step=1.0, key="maps_window")
+    window = st.number_input("Window (days)", 0.5, 3650.0, WINDOW_DAYS, step=1.0, key="maps_window")
 with c3:
-    step = st.number_input("Step (days)", 0.25, 365.0, 1.0, step=1.0, key="maps_step")
+    step = st.number_input("Step (days)", 0.25, 365.0, STEP_DAYS, step=1.0, key="maps_step")
 with c4:
-    background = st.number_input("Background period (days)", 1.0, 3650.0, 180.0, step=10.0,
+    background = st.number_input("Background period (days)", 1.0, 3650.0, BACKGROUND_DAYS, step=10.0,
                                  key="maps_background")
 settings = (grid_mode, float(grid_value), float(window), float(step), float(background))
 
 try:
+    check_resolution(catalog, window, step)  # e.g. 30-day windows over whole years
     dmaps = build_maps(catalog, key, settings)
 except SeisvizError as exc:
     fail(str(exc))
@@ -162,7 +156,7 @@ selected = st.session_state.get("selected_period")
 period = None
 if isinstance(selected, dict) and "start" in selected and "end" in selected:
     try:
-        period = (as_utc(selected["start"]), as_utc(selected["end"]))
+        period = (utc(selected["start"]), utc(selected["end"]))
     except (TypeError, ValueError):
         period = None
 

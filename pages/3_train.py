@@ -7,7 +7,8 @@ import time
 import streamlit as st
 
 from pages._common import ROOT
-from seisviz.models import ARCHITECTURES, PAPER_HYPERPARAMETERS, WEIGHTS_DIR
+from seisviz.detect.models import ARCHITECTURES, PAPER_HYPERPARAMETERS, read_card
+from seisviz.resources import weights_dir
 from seisviz.plots.training import loss_curve, sweep_bars
 
 st.title("Train a detector")
@@ -21,17 +22,17 @@ st.write(
 # ---- what is shipped
 with st.expander("Shipped models", expanded=True):
     for arch in ARCHITECTURES:
-        card_path = os.path.join(WEIGHTS_DIR, arch + ".json")
+        card_path = str(weights_dir() / (arch + ".json"))
         if not os.path.exists(card_path):
             st.write(f"**{arch}**: no shipped weights (train below to add them).")
             continue
-        with open(card_path) as f:
-            card = json.load(f)
-        st.write(f"**{arch}**: final validation loss {card['final_validation_loss']:.3f} "
-                 f"(epoch {card['best_epoch']}), threshold {card['threshold']:.2f}, "
-                 f"lr {card['hyperparameters']['lr']:g}, wd {card['hyperparameters']['wd']:g}, "
-                 f"{card['training_data']['n_train']:,} training maps.")
-        st.plotly_chart(loss_curve(card["history"], f"{arch}: loss curve"),
+        card = read_card(card_path)
+        st.write(f"**{arch}**: final validation loss {card.final_validation_loss:.3f} "
+                 f"(epoch {card.get('best_epoch')}), threshold {card.threshold:.2f}, "
+                 f"lr {card.get('hyperparameters')['lr']:g}, "
+                 f"wd {card.get('hyperparameters')['wd']:g}, "
+                 f"{card.get('training_data')['n_train']:,} training maps.")
+        st.plotly_chart(loss_curve(card.get("history"), f"{arch}: loss curve"),
                         key=f"shipped-{arch}")
     sweep_path = os.path.join(ROOT, "docs", "sweep_resnet18.json")
     if os.path.exists(sweep_path):
@@ -69,9 +70,8 @@ install = st.checkbox(f"Install as the default {arch} model (weights/{arch}.pt)"
 
 if st.button("Start", type="primary"):
     from seisviz.errors import SeisvizError
-    from seisviz.models import pick_device, save_model
-    from seisviz.train import (Budget, make_data, model_card, sweep, sweep_markdown,
-                               train_model)
+    from seisviz.detect.models import pick_device, save_model
+    from seisviz.training.train import (Budget, make_data, model_card, sweep, sweep_markdown, train_model)
 
     try:
         device = pick_device(device_choice)
@@ -103,10 +103,10 @@ if st.button("Start", type="primary"):
         result = train_model(arch, data, float(lr), float(wd), budget, device, int(seed),
                              progress=progress, log=log)
         bar.progress(1.0, text=f"done: val loss {result.best_val_loss:.4f}")
-        out = WEIGHTS_DIR if install else os.path.join(
+        out = str(weights_dir()) if install else os.path.join(
             ROOT, "runs", f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}")
         card = model_card(arch, result, budget, int(seed), float(lr), float(wd), {}, device)
-        card["quick"] = bool(quick)
+        card.quick = bool(quick)
         try:
             path, card = save_model(result.model, card, out)
         except (SeisvizError, OSError) as exc:  # e.g. weights/ not writable
@@ -117,8 +117,8 @@ if st.button("Start", type="primary"):
 
 if "train_result" in st.session_state:
     arch_done, history, path, card = st.session_state["train_result"]
-    st.success(f"Saved {path}: final validation loss {card['final_validation_loss']:.4f}, "
-               f"threshold {card['threshold']:.2f}. Use it on the Detect page (model path).")
+    st.success(f"Saved {path}: final validation loss {card.final_validation_loss:.4f}, "
+               f"threshold {card.threshold:.2f}. Use it on the Detect page (model path).")
     st.plotly_chart(loss_curve(history, f"{arch_done}: loss curve"), key="new-loss")
 if "train_sweep" in st.session_state:
     arch_done, wd_table, lr_table, best, text = st.session_state["train_sweep"]

@@ -1,33 +1,31 @@
 """Detect: run a ResNet detector over the session's catalog, compare with the baseline
 and with manual picks (the paper's Figure S3).
 
-Thin page: widgets, caching and session state; the work is `seisviz.scan.scan_catalog`,
+Thin page: widgets, caching and session state; the work is `seisviz.detect.scan_catalog`,
 the figures `seisviz.plots.detection`. torch is only imported inside the seisviz calls.
 
 Session state written here:
 - "detection":       the ScanResult shown (read by the Subregions and Export pages)
 - "selected_period": {"period_id", "start", "end"} of the selected row (Maps/Subregions)
-- "detect_scans":    {(catalog fingerprint, scan settings, model sha256): ScanResult}, the
-                     last few network runs, so that coming back to earlier settings is instant
-- "detect_results":  the same, re-flagged per (threshold, baseline threshold, max gap,
-                     min period): moving those re-derives periods without running the network
+- "detect_cache":    a seisviz.detect.ScanCache: the last few network runs, so that coming
+                     back to earlier settings is instant, re-flagged per threshold, gap and
+                     minimum period without running the network
 - "detect_form":     the last values of this page's widgets (they survive page switches)
 """
 
-import hashlib
-import json
 import os
 
 import pandas as pd
 import streamlit as st
 
 from pages._common import current_catalog, demo_banner
-from seisviz.detect import MIN_PERIOD_DAYS, compare_periods, read_picks
+from seisviz.detect import (ScanCache, available_models, baseline_periods, compare_periods,
+                            pick_device, read_card, read_picks, resolve_model_path,
+                            scan_catalog)
+from seisviz.catalog import check_resolution
 from seisviz.errors import SeisvizError
-from seisviz.models import available_models, pick_device, read_card, resolve_model_path
 from seisviz.plots.detection import picks_comparison, probability_timeseries
-from seisviz.scan import (DEFAULT_BASELINE_THRESHOLD, FLAG_SETTINGS, baseline_periods, reflag,
-                          scan_catalog, scan_settings)
+from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS, ScanSettings
 
 CUSTOM = "custom weights file (.pt)…"
 DEVICES = ["auto", "cpu", "cuda", "mps"]
@@ -38,7 +36,7 @@ MAX_RESULTS = 3  # ScanResults kept in session state (each holds its maps)
 
 @st.cache_resource(show_spinner="Looking at the hardware…")
 def hardware():
-    from seisviz.models import hardware_summary
+    from seisviz.detect.models import hardware_summary
 
     return hardware_summary()
 
@@ -51,23 +49,9 @@ def model_card(card_path, mtime):
 @st.cache_resource(show_spinner="Loading model weights…", max_entries=4)
 def loaded_model(model, device, sha256):
     """(net, card), checked against its sha256; one per (model, device, weights)."""
-    from seisviz.models import load_model
+    from seisviz.detect.models import load_model
 
     return load_model(model, device)
-
-
-def catalog_fingerprint(catalog):
-    """A hash of the catalog's times, places and magnitudes (memoised per object)."""
-    # the catalog itself, compared by identity: a bare id() may be reused by the next
-    # catalog once this one is freed, which would give it this one's scans
-    memo = st.session_state.get("_detect_fingerprint")
-    if memo and memo[0] is catalog and memo[1] == len(catalog):
-        return memo[2]
-    cols = [c for c in ("time", "latitude", "longitude", "depth", "magnitude") if c in catalog]
-    digest = hashlib.sha256(
-        pd.util.hash_pandas_object(catalog[cols], index=False).to_numpy().tobytes()).hexdigest()
-    st.session_state["_detect_fingerprint"] = (catalog, len(catalog), digest)
-    return digest
 
 
 def remember(key, default):
@@ -145,26 +129,26 @@ try:
 except SeisvizError as exc:
     st.error(str(exc))
     st.stop()
-val_loss = card.get("final_validation_loss")
-st.caption(f"{card['architecture']} · weights sha256 {card['sha256'][:12]}… · trained "
-           f"{card.get('created', '?')} · validation loss "
+val_loss = card.final_validation_loss
+st.caption(f"{card.architecture} · weights sha256 {card.sha256[:12]}… · trained "
+           f"{card.created or '?'} · validation loss "
            + (f"{val_loss:.3f}" if isinstance(val_loss, (int, float)) else "?")
-           + (" · **quick smoke-test model, not a real detector**" if card.get("quick") else ""))
+           + (" · **quick smoke-test model, not a real detector**" if card.quick else ""))
 
 # --- settings (defaults from the model card; the threshold resets when the model changes)
-card_threshold = float(card.get("threshold", 0.5))
-if st.session_state.get("_detect_threshold_for") != card["sha256"]:
+card_threshold = card.threshold
+if st.session_state.get("_detect_threshold_for") != card.sha256:
     st.session_state["detect_threshold"] = card_threshold
-    st.session_state["_detect_threshold_for"] = card["sha256"]
+    st.session_state["_detect_threshold_for"] = card.sha256
 else:
     remember("detect_threshold", card_threshold)
-for key, default in (("detect_window", float(card.get("window_days", 30.0))),
-                     ("detect_step", 1.0), ("detect_grid", int(card.get("grid", 64))),
+for key, default in (("detect_window", card.window_days),
+                     ("detect_step", STEP_DAYS), ("detect_grid", card.grid),
                      ("detect_min_mag", None), ("detect_max_gap", 0.0),
                      ("detect_min_period", MIN_PERIOD_DAYS),
-                     ("detect_background", float(card.get("background_days", 180.0))),
+                     ("detect_background", card.background_days),
                      ("detect_baseline_threshold",
-                      float(card.get("baseline_threshold", DEFAULT_BASELINE_THRESHOLD))),
+                      card.baseline_threshold),
                      ("detect_batch", 0)):
     remember(key, default)
 c1, c2, c3, c4 = st.columns(4)
@@ -206,51 +190,46 @@ options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
                background_days=s["detect_background"],
                baseline_threshold=s["detect_baseline_threshold"],
                batch_size=int(s["detect_batch"]) or None, device=device or device_choice)
-settings = scan_settings(card, model=model_ref, **options)
+try:
+    check_resolution(catalog, options["window_days"], options["step_days"])
+    settings = ScanSettings.from_card(card, model=model_ref, **options)
+except SeisvizError as exc:
+    st.error(str(exc))
+    st.stop()
 # The network runs once per scan key; thresholds, gap and minimum period only re-derive flags
-# and periods from its stored probabilities (instant), see seisviz.scan.reflag.
-scan_part = {k: v for k, v in settings.items() if k not in FLAG_SETTINGS}
-scan_key = (catalog_fingerprint(catalog), json.dumps(scan_part, sort_keys=True), card["sha256"])
-key = scan_key + (json.dumps({k: settings[k] for k in FLAG_SETTINGS}, sort_keys=True),)
-scans = st.session_state.setdefault("detect_scans", {})
-results = st.session_state.setdefault("detect_results", {})
+# and periods from its stored probabilities (instant), see seisviz.detect.ScanCache.
+cache = st.session_state.setdefault("detect_cache", ScanCache(MAX_RESULTS, MAX_RESULTS))
+scan_key = cache.scan_key(catalog, settings, card.sha256)
 
 # --- run
 run = st.button("Run detection", type="primary", disabled=device is None, key="detect_run")
-if run and scan_key not in scans:
+if run and not cache.has_scan(scan_key):
     bar = st.progress(0.0, text="Loading the model…")
 
     def progress(done, total):
         bar.progress(done / max(total, 1), text=f"Detecting: {done:,} / {total:,} maps")
 
     try:
-        loaded = loaded_model(model_ref, device, card["sha256"])
+        loaded = loaded_model(model_ref, device, card.sha256)
         bar.progress(0.0, text="Rasterizing the catalog…")
-        scans[scan_key] = scan_catalog(catalog, model=model_ref, progress=progress,
-                                       loaded=loaded, **options)
+        cache.put_scan(scan_key, scan_catalog(catalog, model=model_ref, progress=progress,
+                                              loaded=loaded, settings=settings))
     except SeisvizError as exc:
         st.error(str(exc))
     except (RuntimeError, MemoryError) as exc:  # e.g. GPU out of memory: one line, no traceback
         st.error(f"Detection failed on {device}: {str(exc).strip().splitlines()[0]} "
                  "(try a smaller batch size or the CPU)")
     bar.empty()
-    while len(scans) > MAX_RESULTS:
-        scans.pop(next(iter(scans)))
-if scan_key in scans and key not in results:
-    results[key] = reflag(scans[scan_key], catalog, settings["threshold"],
-                          settings["baseline_threshold"], settings["max_gap_days"],
-                          settings["min_period_days"])
-    while len(results) > MAX_RESULTS:
-        results.pop(next(iter(results)))
-if key in results:
-    if st.session_state.get("detection") is not results[key]:
-        st.session_state["detection"] = results[key]
+current = cache.result(catalog, settings, card.sha256)
+if current is not None:
+    if st.session_state.get("detection") is not current:
+        st.session_state["detection"] = current
         st.session_state.pop("selected_period", None)  # its id was another run's
 result = st.session_state.get("detection")
 if result is None:
     st.info("Press **Run detection** to scan the catalog.")
     st.stop()
-if key not in results:
+if current is None:
     st.warning("The results below are from an earlier run: the settings above differ. "
                "Press **Run detection** to scan with them.")
 
@@ -286,7 +265,7 @@ with left:
     else:
         st.caption("Select a row to open that period on the Maps or Subregions page.")
 with right:
-    st.subheader(f"Baseline (beta ≥ {rs['baseline_threshold']:g}): {len(baseline)} periods")
+    st.subheader(f"Baseline (beta ≥ {rs.baseline_threshold:g}): {len(baseline)} periods")
     st.dataframe(pd.DataFrame({
         "period": baseline["period_id"], "start (UTC)": fmt_time(baseline["start"]),
         "end (UTC)": fmt_time(baseline["end"]),
@@ -310,12 +289,12 @@ elif st.session_state.get("is_demo") and st.session_state.get("true_periods") is
 
 with plot_box:
     st.plotly_chart(probability_timeseries(
-        result.windows, result.periods, rs["threshold"],
+        result.windows, result.periods, rs.threshold,
         baseline={"beta": result.windows["baseline_beta"],
-                  "threshold": rs["baseline_threshold"], "periods": baseline},
+                  "threshold": rs.baseline_threshold, "periods": baseline},
         true_periods=picks,
         title=f"{st.session_state.get('catalog_name', 'catalog')}: probability per window "
-              f"({card['architecture']}, threshold {rs['threshold']:.2f})"),
+              f"({card.architecture}, threshold {rs.threshold:.2f})"),
         key="detect_timeseries")
     st.caption("x: window centre. Red shading: the network's flagged periods; orange band on "
                "top: the baseline's; green band at the bottom: "

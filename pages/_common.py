@@ -15,8 +15,10 @@ import os
 import pandas as pd
 import streamlit as st
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "data")
+from seisviz.resources import data_dir
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout (runs/, docs/)
+DATA = str(data_dir())  # found through the installed package
 
 DEMO_CATALOGS = {
     "Changning-like (synthetic demo)": "changning_demo",
@@ -44,8 +46,18 @@ def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
     st.session_state["is_demo"] = is_demo
     st.session_state["true_periods"] = true_periods
     st.session_state["load_report"] = report
-    for key in ("detection", "selected_period", "selected_subregion"):
+    for key in ("detection", "selected_period", "selected_subregion", "load_failed"):
         st.session_state.pop(key, None)
+
+
+def load_failed(name, message):
+    """Remember that loading `name` failed, so that every page says which catalog is still
+    in use (see demo_banner); the next successful load forgets it."""
+    st.session_state["load_failed"] = (str(name), str(message))
+
+
+def clear_load_failed():
+    st.session_state.pop("load_failed", None)
 
 
 def ensure_catalog():
@@ -69,7 +81,13 @@ def current_catalog():
 
 
 def demo_banner():
-    """Say 'synthetic demo' wherever demo data is shown."""
+    """Say 'synthetic demo' wherever demo data is shown, and that the previous catalog is
+    still in use after a failed load."""
+    failed = st.session_state.get("load_failed")
+    if failed:
+        previous = st.session_state.get("catalog_name")
+        still = f"still using the previous catalog {previous}" if previous else "no catalog is loaded"
+        st.warning(f"Loading {failed[0]} failed: {failed[1]} — {still}.")
     if st.session_state.get("is_demo"):
         st.caption(f"⚠️ **Synthetic demo** data: {st.session_state.get('catalog_name')} — "
                    "not a real catalog.")
@@ -97,3 +115,17 @@ def detection_and_subregions(purpose):
         st.error(str(exc))
         st.stop()
     return scanned_catalog(catalog, result), result, subs, condensed
+
+
+def catalog_key(catalog):
+    """The catalog's fingerprint (seisviz.detect.catalog_fingerprint), memoised for this
+    catalog object: the cache key of everything pages derive from it."""
+    from seisviz.detect import catalog_fingerprint
+
+    memo = st.session_state.get("_catalog_key")
+    # the object itself, compared by identity: a bare id() may be reused by the next catalog
+    if memo and memo[0] is catalog and memo[1] == len(catalog):
+        return memo[2]
+    digest = catalog_fingerprint(catalog)
+    st.session_state["_catalog_key"] = (catalog, len(catalog), digest)
+    return digest

@@ -1,4 +1,4 @@
-"""`python -m seisviz`: one subcommand per module in seisviz/commands.
+"""`seisviz` (or `python -m seisviz`): one subcommand per module in seisviz/commands.
 
 Each command module defines `add_arguments(parser)` and `run(args) -> int`.
 A SeisvizError becomes one line on stderr and exit status 2, never a traceback.
@@ -24,7 +24,9 @@ COMMANDS = {
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m seisviz", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="seisviz",
+        description="Find anomalous seismicity in earthquake catalogs with a ResNet detector.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in COMMANDS.items():
         module = _command_module(name)

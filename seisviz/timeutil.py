@@ -56,8 +56,8 @@ def iso_utc(series) -> pd.Series:
 
 
 def iso_utc_ms(series) -> pd.Series:
-    """ISO-8601 UTC strings to the millisecond ('2019-06-17T14:55:00.123Z')."""
-    t = pd.to_datetime(series, utc=True)
+    """ISO-8601 UTC strings rounded to the millisecond ('2019-06-17T14:55:00.123Z')."""
+    t = pd.to_datetime(series, utc=True).dt.round("ms")
     return t.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
 
 

@@ -1,16 +1,16 @@
 """`python -m seisviz evaluate`: network vs. beta-statistic baseline on held-out catalogs."""
 
-import json
 import sys
 
-from seisviz.models import ARCHITECTURES
+from seisviz.detect.models import ARCHITECTURES
+from seisviz.settings import STEP_DAYS, TRAINING_STEP_DAYS
 
 
 def add_arguments(p):
     p.add_argument("--model", default="resnet18",
                    help=f"{'|'.join(ARCHITECTURES)} or a path to a .pt/.json")
     p.add_argument("--n-catalogs", type=int, default=6, help="held-out catalogs per set")
-    p.add_argument("--step", type=float, default=1.0, help="window step in days")
+    p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--seed", type=int, help="seed of the held-out catalogs")
     p.add_argument("--device", default="auto")
     p.add_argument("--quick", action="store_true", help="one catalog per set, 5-day step")
@@ -20,12 +20,12 @@ def add_arguments(p):
 
 
 def run(args):
-    from seisviz.evaluate import HELDOUT_SEED, evaluate, evaluation_markdown, tune_baseline
-    from seisviz.models import load_model, pick_device, resolve_model_path
+    from seisviz.training.evaluate import (HELDOUT_SEED, evaluate, evaluation_markdown, tune_baseline)
+    from seisviz.detect.models import load_model, pick_device, resolve_model_path
 
     device = pick_device(args.device)
     net, card = load_model(args.model, device)
-    n, step = (1, 5.0) if args.quick else (args.n_catalogs, args.step)
+    n, step = (1, TRAINING_STEP_DAYS) if args.quick else (args.n_catalogs, args.step)
     threshold = tune_baseline(n_catalogs=2 if args.quick else 8)
     print(f"baseline: beta statistic per 3x3 cell, threshold {threshold:g} "
           "(tuned for F1 on training-like catalogs)", file=sys.stderr)
@@ -40,11 +40,10 @@ def run(args):
             f.write(text)
     if args.update_card:
         path = resolve_model_path(args.model)
-        card["baseline_threshold"] = threshold
-        card["evaluation"] = {"held_out_seed": HELDOUT_SEED if args.seed is None else args.seed,
+        card.baseline_threshold = threshold
+        card.extra["evaluation"] = {"held_out_seed": HELDOUT_SEED if args.seed is None else args.seed,
                               "catalogs_per_set": n, "step_days": step,
                               "rows": table.to_dict(orient="records")}
-        with open(path, "w") as f:
-            json.dump(card, f, indent=2, default=str)
+        card.write(path)
         print(f"updated {path}", file=sys.stderr)
     return 0

@@ -23,7 +23,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from seisviz.demo import demo_paths, write_demo, write_readme
+    from seisviz.training.demo import demo_paths, write_demo, write_readme
 
     names = NAMES if args.name == "all" else (args.name,)
     if not os.path.isdir(args.out):

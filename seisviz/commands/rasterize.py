@@ -10,28 +10,29 @@ import os
 
 import numpy as np
 
+from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
+from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS, WINDOW_DAYS
 
 
 def add_arguments(parser):
     parser.add_argument("catalog", help="catalog file (CSV, Excel, QuakeML, ...)")
     parser.add_argument("--out", required=True, metavar="PATH",
                         help="the .npz file to write")
-    parser.add_argument("--format", default="auto",
-                        help="catalog format, as for `python -m seisviz info` (default: auto)")
+    add_catalog_arguments(parser)
     parser.add_argument("--bbox", nargs=4, type=float, metavar=("MINLON", "MAXLON", "MINLAT",
                                                                "MAXLAT"),
                         help="grid extent in degrees (default: the catalog's, padded 2%%)")
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--grid", type=int, default=64, metavar="N",
-                      help="pixels per side (default: 64)")
+    size.add_argument("--grid", type=int, default=GRID_PIXELS, metavar="N",
+                      help=f"pixels per side (default: {GRID_PIXELS})")
     size.add_argument("--pixel-km", type=float, metavar="K",
                       help="square pixels of K km instead of a fixed number of pixels")
-    parser.add_argument("--window", type=float, default=30.0, metavar="DAYS",
+    parser.add_argument("--window", type=float, default=WINDOW_DAYS, metavar="DAYS",
                         help="window length in days (default: 30)")
-    parser.add_argument("--step", type=float, default=1.0, metavar="DAYS",
+    parser.add_argument("--step", type=float, default=STEP_DAYS, metavar="DAYS",
                         help="days between window starts (default: 1)")
-    parser.add_argument("--background", type=float, default=180.0, metavar="DAYS",
+    parser.add_argument("--background", type=float, default=BACKGROUND_DAYS, metavar="DAYS",
                         help="days before each window for the background channel (default: 180)")
     parser.add_argument("--min-magnitude", type=float, metavar="M",
                         help="keep only events of magnitude >= M")
@@ -56,7 +57,7 @@ def _fmt(values):
 
 def run(args):
     from seisviz.catalog import load_catalog
-    from seisviz.raster import catalog_bbox, make_grid, rasterize, save_npz
+    from seisviz.maps import catalog_bbox, make_grid, rasterize, save_npz
 
     if args.bbox is not None:
         check_bbox(args.bbox)
@@ -67,7 +68,7 @@ def run(args):
     if not os.path.isdir(out_dir):
         raise SeisvizError(f"--out {args.out}: folder {out_dir} does not exist")
 
-    catalog, report = load_catalog(args.catalog, format=args.format)
+    catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     print(report.summary())
     if args.min_magnitude is not None:
         keep = catalog["magnitude"].to_numpy(float) >= args.min_magnitude

@@ -5,7 +5,8 @@ import os
 import sys
 
 from seisviz.errors import SeisvizError
-from seisviz.models import ARCHITECTURES
+from seisviz.detect.models import ARCHITECTURES
+from seisviz.progress import terminal_progress
 
 
 def add_arguments(p):
@@ -32,7 +33,7 @@ def add_arguments(p):
 def budget_from(args):
     from dataclasses import replace
 
-    from seisviz.train import QUICK, Budget
+    from seisviz.training.train import QUICK, Budget
 
     budget = QUICK if args.quick else Budget()
     changes = {k: getattr(args, a) for k, a in (("n_train", "n_train"), ("n_val", "n_val"),
@@ -47,16 +48,18 @@ def budget_from(args):
 def run(args):
     import torch
 
-    from seisviz.models import pick_device, save_model
+    from seisviz.detect.models import pick_device, save_model
     from seisviz.plots.training import loss_curve
-    from seisviz.train import make_data, model_card, sweep, sweep_markdown, train_model
+    from seisviz.training.train import (make_data, model_card, sweep, sweep_markdown, train_model)
 
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
     budget = budget_from(args)
     os.makedirs(args.out, exist_ok=True)
-    bar = _progress_bar()
+    terminal = terminal_progress("epoch", unit="batch")
+    bar = None if terminal is None else (
+        lambda epoch, epochs, step, steps: terminal(step, steps, f"epoch {epoch}/{epochs}"))
     print(f"making {budget.n_train:,} training and {budget.n_val:,} validation maps "
           f"(seed {args.seed})…", file=sys.stderr)
     data = make_data(budget, args.seed)
@@ -72,25 +75,25 @@ def run(args):
                       indent=2)
         print(text)
         return 0
-    from seisviz.models import PAPER_HYPERPARAMETERS
+    from seisviz.detect.models import PAPER_HYPERPARAMETERS
 
     lr = args.lr if args.lr is not None else PAPER_HYPERPARAMETERS[args.arch]["lr"]
     wd = args.wd if args.wd is not None else PAPER_HYPERPARAMETERS[args.arch]["wd"]
 
     init = None
     if args.init:
-        from seisviz.models import load_model
+        from seisviz.detect.models import load_model
 
         init = load_model(args.init, "cpu")
-        if init[1]["architecture"] != args.arch:
-            raise SeisvizError(f"--init {args.init} is a {init[1]['architecture']}, "
+        if init[1].architecture != args.arch:
+            raise SeisvizError(f"--init {args.init} is a {init[1].architecture}, "
                                f"not a {args.arch}")
 
     def save(result):
         card = model_card(args.arch, result, budget, args.seed, lr, wd, {}, device)
-        card["quick"] = bool(args.quick)
+        card.quick = bool(args.quick)
         if init is not None:
-            card["fine_tuned_from"] = {k: init[1].get(k) for k in (
+            card.extra["fine_tuned_from"] = {k: init[1].get(k) for k in (
                 "sha256", "training_data", "hyperparameters", "epochs_run",
                 "final_validation_loss", "history")}
         return save_model(result.model, card, args.out)
@@ -108,23 +111,3 @@ def run(args):
 
 def _log(line):
     print(line, file=sys.stderr, flush=True)
-
-
-def _progress_bar():
-    """A tqdm bar on a terminal, nothing when output is piped (logs stay readable)."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    state = {"bar": None, "epoch": None}
-
-    def update(epoch, epochs, step, steps):
-        if state["epoch"] != epoch:
-            if state["bar"]:
-                state["bar"].close()
-            state["bar"] = tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", leave=False)
-            state["epoch"] = epoch
-        state["bar"].n = step
-        state["bar"].refresh()
-
-    return update

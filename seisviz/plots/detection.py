@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from seisviz.detect import compare_periods, overlaps
+from seisviz.timeutil import utc_naive
 
 RED = "#d62728"
 GREEN = "#2ca02c"
@@ -27,17 +28,11 @@ FLAG_FILL = "rgba(214, 39, 40, 0.15)"
 BAND = 0.045  # height of the thin bands (fraction of the plot)
 
 
-def _utc_naive(values):
-    """Times as tz-naive UTC (what plotly draws without shifting them)."""
-    t = pd.to_datetime(pd.Series(values), utc=True)
-    return t.dt.tz_convert(None).reset_index(drop=True)
-
-
 def _bands(fig, periods, y0, y1, color, name, opacity):
     """One rectangle per period (x in data, y in paper coordinates), one legend entry."""
     if periods is None or len(periods) == 0:
         return
-    starts, ends = _utc_naive(periods["start"]), _utc_naive(periods["end"])
+    starts, ends = utc_naive(periods["start"]), utc_naive(periods["end"])
     for i, (s, e) in enumerate(zip(starts, ends)):
         fig.add_shape(type="rect", xref="x", yref="paper", x0=s, x1=e, y0=y0, y1=y1,
                       fillcolor=color, opacity=opacity, line_width=0, layer="below",
@@ -56,11 +51,11 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
                    threshold line, its periods as an orange band along the top.
     true_periods:  optional DataFrame (start, end): thin green bands along the bottom.
     """
-    start, end = _utc_naive(windows["window_start"]), _utc_naive(windows["window_end"])
+    start, end = utc_naive(windows["window_start"]), utc_naive(windows["window_end"])
     centre = start + (end - start) / 2
     prob = np.asarray(windows["probability"], float)
     fig = go.Figure()
-    for i, (s, e) in enumerate(zip(_utc_naive(periods["start"]), _utc_naive(periods["end"]))):
+    for i, (s, e) in enumerate(zip(utc_naive(periods["start"]), utc_naive(periods["end"]))):
         fig.add_vrect(x0=s, x1=e, fillcolor=FLAG_FILL, line_width=0, layer="below",
                       name="flagged period (network)", legendgroup="flagged",
                       showlegend=i == 0)
@@ -114,7 +109,7 @@ def picks_comparison(manual, network, title="Manual picks and detected periods",
             (network_label, network, GREEN, m.any(axis=1) if m.size else
              np.zeros(len(network), bool)))
     for label, periods, color, matched in rows:
-        s, e = _utc_naive(periods["start"]), _utc_naive(periods["end"])
+        s, e = utc_naive(periods["start"]), utc_naive(periods["end"])
         length_ms = ((e - s) / pd.Timedelta(milliseconds=1)).to_numpy(float)
         text = [f"{label}<br>{a:%Y-%m-%d %H:%M} → {b:%Y-%m-%d %H:%M} UTC<br>"
                 f"{'overlaps' if ok else 'overlaps nothing in'} the other row"

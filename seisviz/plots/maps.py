@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
-from seisviz.raster import _to_ns
+from seisviz.timeutil import to_ns
 
 COLORSCALE = "Viridis"
 CHANNEL_LABELS = {
@@ -181,7 +181,7 @@ def _event_source(events, catalog):
     missing = {"time", "longitude", "latitude"} - set(source.columns)
     if missing:
         raise SeisvizError(f"events to overlay lack column(s) {', '.join(sorted(missing))}")
-    t = _to_ns(source["time"])
+    t = to_ns(source["time"])
     lon = source["longitude"].to_numpy(np.float32)
     lat = source["latitude"].to_numpy(np.float32)
     if len(t) > 1 and not (np.diff(t) >= 0).all():

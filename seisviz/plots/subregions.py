@@ -18,16 +18,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seisviz.plots.catalog import _marker_size, thin_events
-from seisviz.raster import KM_PER_DEGREE, _to_ns
+from seisviz.maps import KM_PER_DEGREE
+from seisviz.timeutil import to_ns
+from seisviz.timeutil import utc
 
 DAY = pd.Timedelta(days=1)
 MAX_MAP_POINTS = 20_000
 PERIOD_FILL = "rgba(255, 165, 0, 0.18)"
-
-
-def _utc(t):
-    t = pd.Timestamp(t)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def daily_counts(events, start, end):
@@ -35,11 +32,11 @@ def daily_counts(events, start, end):
     holds the last instant before `end` (days with no events count 0).
 
     Returns a DataFrame with columns ``day`` (UTC midnight) and ``count`` (int64)."""
-    start, end = _utc(start), _utc(end)
+    start, end = utc(start), utc(end)
     first = start.floor("D")
     last = (end - pd.Timedelta(1, "ns")).floor("D") if end > start else first
     days = pd.date_range(first, last, freq="D")
-    t = _to_ns(events["time"]) if len(events) else np.array([], np.int64)
+    t = to_ns(events["time"]) if len(events) else np.array([], np.int64)
     day = (t - first.value) // DAY.value  # half-open days: midnight starts the new day
     day = day[(day >= 0) & (day < len(days))]
     counts = np.bincount(day, minlength=len(days)).astype(np.int64)
@@ -78,17 +75,17 @@ def panel_data(catalog, subregion, start=None, end=None, margin_days=30.0, surro
         start = subregion["start"]
     if end is None:
         end = subregion["end"]
-    start, end = _utc(start), _utc(end)
+    start, end = utc(start), utc(end)
     margin = pd.Timedelta(days=float(margin_days))
     t0, t1 = start - margin, end + margin
     box = view_box(geom, surround_km)
-    t = _to_ns(catalog["time"])
+    t = to_ns(catalog["time"])
     lon = catalog["longitude"].to_numpy(np.float64)
     lat = catalog["latitude"].to_numpy(np.float64)
     in_period = (t >= start.value) & (t < end.value)
     in_box = (lon >= box[0]) & (lon <= box[1]) & (lat >= box[2]) & (lat <= box[3])
     map_events = catalog[in_period & in_box].copy()
-    map_events["days"] = (_to_ns(map_events["time"]) - start.value) / 86_400e9
+    map_events["days"] = (to_ns(map_events["time"]) - start.value) / 86_400e9
     in_span = np.flatnonzero((t >= t0.value) & (t < t1.value))
     inside = in_span[shapely.intersects_xy(geom, lon[in_span], lat[in_span])]
     inside = inside[np.argsort(t[inside], kind="stable")]
@@ -120,7 +117,7 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
     d = panel_data(catalog, subregion, start, end, margin_days, surround_km)
     start, end, geom = d["start"], d["end"], d["geometry"]
     if title is None:
-        t = _to_ns(d["series_events"]["time"]) if len(d["series_events"]) else np.array([])
+        t = to_ns(d["series_events"]["time"]) if len(d["series_events"]) else np.array([])
         n_in = int(np.count_nonzero((t >= start.value) & (t < end.value)))
         fmt = "%Y-%m-%d" if start == start.floor("D") and end == end.floor("D") \
             else "%Y-%m-%d %H:%M"

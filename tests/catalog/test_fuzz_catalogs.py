@@ -198,7 +198,7 @@ def bad_models(tmp_path_factory):
         path = d / "resnet18.pt"
         write(path)
         with open(d / "resnet18.json", "w") as f:
-            json.dump(dict(good_card, sha256=sha256_of(path)), f)
+            json.dump(dict(good_card.to_dict(), sha256=sha256_of(path)), f)
         return str(path)
 
     made = {"good": good_path}
@@ -242,7 +242,7 @@ def test_bad_weights_refused_in_process(bad_models):
 
     made, flag = bad_models
     net, card = load_model(made["good"])  # the control: the same recipe, untouched, loads
-    assert card["in_channels"] == 2
+    assert card.in_channels == 2
     for case, pattern in WEIGHT_CASES.items():
         with pytest.raises(ModelError) as info:
             load_model(made[case])

@@ -1,0 +1,1 @@
+"""The bundled synthetic demo catalogs (installed as seisviz.demo_data)."""

@@ -1,0 +1,139 @@
+"""One pass from catalog to results: maps, probabilities, flagged periods.
+
+`scan_catalog` is what the Detect page, `seisviz scan` and the benchmarks all call;
+`reflag` re-derives flags and periods for other thresholds without the network.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from seisviz.catalog.resolution import check_resolution
+from seisviz.detect.baseline import beta_scores
+from seisviz.detect.inference import window_probabilities
+from seisviz.detect.periods import flagged_periods
+from seisviz.detect.result import WINDOW_COLUMNS, ScanResult
+from seisviz.errors import SeisvizError
+from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
+from seisviz.settings import ScanSettings
+from seisviz.timeutil import to_ns
+
+Progress = Callable[[int, int], None]
+
+
+def scan_catalog(catalog: pd.DataFrame, model: str = "resnet18",
+                 progress: Progress | None = None, loaded: tuple | None = None,
+                 settings: ScanSettings | None = None, **options: Any) -> ScanResult:
+    """Run the detector (and the baseline) over every window of `catalog`.
+
+    Args:
+        catalog: canonical columns, sorted by time.
+        model: an architecture name or a path to a .pt/.json.
+        progress: called with (maps done, maps in all) as the network runs.
+        loaded: (net, card) to skip loading weights (the page caches them).
+        settings: the scan's settings; else built from `options` (ScanSettings fields,
+            None meaning "the model card's default").
+    """
+    from seisviz.detect.models import load_model, pick_device
+
+    timings = {}
+    t0 = time.perf_counter()
+    requested = settings.device if settings is not None else options.get("device") or "auto"
+    device = pick_device(requested)
+    net, card = loaded if loaded is not None else load_model(model, device)
+    if settings is None:
+        settings = ScanSettings.from_card(card, model=model, **options)
+    settings = settings.replace(device=device)
+    # e.g. 30-day windows every day over a catalog whose times are whole years: refused
+    check_resolution(catalog, settings.window_days, settings.step_days)
+    timings["load_model_s"] = time.perf_counter() - t0
+
+    if settings.min_magnitude is not None:
+        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    if len(catalog) == 0:
+        raise SeisvizError("no events left to scan (check --min-magnitude and the bbox)")
+    settings = settings.replace(bbox=settings.bbox or catalog_bbox(catalog))
+    grid = make_grid(settings.bbox, settings.grid)
+
+    t1 = time.perf_counter()
+    dmaps = rasterize(catalog, grid, settings.window_days, settings.step_days,
+                      settings.background_days)
+    timings["rasterize_s"] = time.perf_counter() - t1
+
+    prob, info = window_probabilities(dmaps.maps, net, card, device, settings.batch_size,
+                                      progress)
+    timings["detect_s"] = info["seconds"]
+    prob = np.where(dmaps.has_history, prob, np.nan)
+    beta = beta_scores(dmaps)
+
+    windows = dmaps.window_table()
+    windows["probability"] = prob
+    windows["baseline_beta"] = beta
+    windows["has_history"] = dmaps.has_history
+    result = ScanResult(windows=windows, periods=pd.DataFrame(), dmaps=dmaps,
+                        settings=settings, model=card.summary(), card=card,
+                        timings=timings, device_info=info)
+    result = reflag(result, catalog)
+    timings["total_s"] = time.perf_counter() - t0
+    return result
+
+
+def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = None,
+           baseline_threshold: float | None = None, max_gap_days: float | None = None,
+           min_period_days: float | None = None) -> ScanResult:
+    """`result` with flags and periods derived anew for other thresholds / gap / minimum
+    period length (None keeps the result's own).
+
+    `catalog` is the catalog that was scanned (for the periods' event counts)."""
+    settings = result.settings.replace(
+        threshold=threshold, baseline_threshold=baseline_threshold,
+        max_gap_days=max_gap_days, min_period_days=min_period_days)
+    windows = result.windows.copy()
+    prob = windows["probability"].to_numpy()
+    windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings.threshold
+    windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
+                                                 nan=-np.inf) >= settings.baseline_threshold)
+    windows = windows[WINDOW_COLUMNS]
+    periods = flagged_periods(windows, windows["flagged"], settings.max_gap_days, prob,
+                              settings.min_period_days)
+    periods["n_events"] = count_events(scanned_events(catalog, settings, result.dmaps.grid),
+                                       periods)
+    return replace(result, windows=windows, periods=periods, settings=settings)
+
+
+def baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flagged periods of the beta-statistic baseline on the same windows.
+
+    With the scanned `catalog`, an `n_events` column as in `result.periods`."""
+    w = result.windows
+    periods = flagged_periods(w, w["baseline_flagged"], result.settings.max_gap_days,
+                              w["baseline_beta"].to_numpy(), result.settings.min_period_days)
+    periods = periods.rename(columns={"peak_probability": "peak_beta"})
+    if catalog is not None:
+        periods["n_events"] = count_events(
+            scanned_events(catalog, result.settings, result.dmaps.grid), periods)
+    return periods
+
+
+def scanned_events(catalog: pd.DataFrame, settings: ScanSettings, grid: Any) -> pd.DataFrame:
+    """The events a scan looked at: above its min magnitude and inside its grid."""
+    if settings.min_magnitude is not None:
+        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    inside = pixel_index(catalog["longitude"].to_numpy(float),
+                         catalog["latitude"].to_numpy(float), grid) >= 0
+    return catalog[inside]
+
+
+def count_events(catalog: pd.DataFrame, periods: pd.DataFrame) -> pd.Series:
+    """Events of `catalog` in each period's [start, end)."""
+    if len(periods) == 0:
+        return pd.Series([], dtype=np.int64)
+    t = to_ns(catalog["time"])
+    lo = np.searchsorted(t, to_ns(periods["start"]))
+    hi = np.searchsorted(t, to_ns(periods["end"]))
+    return pd.Series(hi - lo, index=periods.index, dtype=np.int64)

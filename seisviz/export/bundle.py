@@ -1,0 +1,148 @@
+"""Export a scan's results: periods, subregions, the condensed catalog, figures, run.json.
+
+The single-file writers are in `seisviz.export.files` and `seisviz.export.figures`.
+`export_files` gathers every requested format into {file name: bytes} with a
+`run.json` of the settings; `write_exports` writes them to a folder, `export_bundle`
+zips them.
+
+Formats (names for `formats=`):
+- ``csv``: periods.csv and condensed_catalog.csv
+- ``geojson`` / ``gpkg``: subregions.geojson / subregions.gpkg (EPSG:4326; attributes
+  period_id, subregion_id, start, end as ISO-8601 UTC strings, n_events,
+  peak_probability, center_lon, center_lat, n_pixels, area_km2)
+- ``quakeml``: condensed_catalog.xml (QuakeML 1.2)
+- ``html``: subregion_figures.html, every subregion's Figure S4/S5 in one page, plotly.js
+  embedded (opens offline)
+- ``png``: figures/period_<p>_subregion_<s>.png (kaleido, which needs Chrome or Chromium;
+  when none can run, a SeisvizError says so in one line)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+from seisviz.detect.result import _json_default, run_record
+from seisviz.errors import SeisvizError
+from seisviz.export.figures import (MAX_FIGURES, figure_html, figures_png, png_available,
+                                    subregion_figures)
+from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, periods_csv,
+                                  subregions_geojson, subregions_gpkg)
+
+FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html", "png")
+DEFAULT_FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html")  # png needs a browser
+
+
+# ------------------------------------------------------------------ run.json and bundles
+
+def parse_formats(formats):
+    """'csv,geojson' or an iterable -> tuple of known format names (SeisvizError if not)."""
+    if formats is None:
+        return DEFAULT_FORMATS
+    if isinstance(formats, str):
+        formats = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise SeisvizError(f"unknown export format(s) {', '.join(unknown) or '(none)'}: "
+                           f"choose from {','.join(FORMATS)}")
+    return formats
+
+
+def export_files(catalog, result, formats=None, subregions=None, condensed=None,
+                 catalog_name=None, max_figures=MAX_FIGURES, margin_days=30.0):
+    """{file name: bytes} of every requested format, run.json last.
+
+    Subregions and the condensed catalog are derived from `result` and `catalog` when
+    not given. PNG export raises SeisvizError (one line) when no browser can run."""
+    from seisviz.subregions import condensed_catalog, find_subregions, scanned_catalog
+
+    formats = parse_formats(formats)
+    catalog = scanned_catalog(catalog, result)
+    if subregions is None:
+        subregions = find_subregions(result, catalog=catalog)
+    if condensed is None:
+        condensed = condensed_catalog(catalog, result.periods, subregions)
+    files = {}
+    if "csv" in formats:
+        files["periods.csv"] = periods_csv(result.periods)
+        files["condensed_catalog.csv"] = condensed_csv(condensed)
+    if "geojson" in formats:
+        files["subregions.geojson"] = subregions_geojson(subregions)
+    if "gpkg" in formats:
+        files["subregions.gpkg"] = subregions_gpkg(subregions)
+    if "quakeml" in formats:
+        files["condensed_catalog.xml"] = condensed_quakeml(condensed)
+    if "html" in formats or "png" in formats:
+        figs = subregion_figures(catalog, subregions, max_figures, margin_days)
+        if "html" in formats:
+            files["subregion_figures.html"] = figure_html(
+                [f for _, f in figs], title=f"seisviz subregions: {catalog_name or 'catalog'}")
+        if "png" in formats:
+            for (stem, _), data in zip(figs, figures_png([f for _, f in figs])):
+                files[f"figures/{stem}.png"] = data
+    record = run_record(result, catalog_name=catalog_name, subregions=subregions,
+                        outputs=list(files) + ["run.json"], condensed=condensed,
+                        catalog=catalog)
+    files["run.json"] = (json.dumps(record, indent=2, default=_json_default) + "\n").encode()
+    return files
+
+
+def write_exports(catalog, result, out, formats=None, **kwargs):
+    """Write `export_files(...)` under folder `out`; returns the file names written.
+
+    When PNG is asked for but no browser can run, the other formats are written first
+    and then the SeisvizError is raised."""
+    formats = parse_formats(formats)
+    if "png" in formats:
+        ok, why = png_available()
+        if not ok:
+            rest = tuple(f for f in formats if f != "png")
+            if rest:
+                write_exports(catalog, result, out, rest, **kwargs)
+                why += f" (the other formats were written to {out})"
+            raise SeisvizError(why)
+    files = export_files(catalog, result, formats, **kwargs)
+    for name, data in files.items():
+        path = os.path.join(out, name)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        except OSError as exc:
+            raise SeisvizError(f"cannot create {os.path.dirname(path)}: "
+                               f"{exc.strerror or exc}") from None
+        _out(data, path)
+    return list(files)
+
+
+def export_bundle(catalog, result, formats=None, **kwargs):
+    """Everything of `export_files(...)` in one zip (bytes)."""
+    files = export_files(catalog, result, formats, **kwargs)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def write_scan_subregions(catalog, result, out, subregions=None):
+    """For `seisviz scan`: subregions.geojson and condensed_catalog.csv in `out`.
+
+    Returns the file names written (the scan's run.json lists them)."""
+    from seisviz.subregions import condensed_catalog, find_subregions, scanned_catalog
+
+    catalog = scanned_catalog(catalog, result)
+    if subregions is None:
+        subregions = find_subregions(result, catalog=catalog)
+    condensed = condensed_catalog(catalog, result.periods, subregions)
+    subregions_geojson(subregions, os.path.join(out, "subregions.geojson"))
+    condensed_csv(condensed, os.path.join(out, "condensed_catalog.csv"))
+    return ["subregions.geojson", "condensed_catalog.csv"]
+
+
+def bundle_names(data):
+    """File names inside a zip made by `export_bundle`."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.namelist()
+

@@ -1,0 +1,110 @@
+"""Writers of single files. Each takes the thing to write and an optional `path`: with a
+path it writes the file and returns the path; without, it returns the file's bytes (what
+a download button wants)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+import pandas as pd
+
+from seisviz.errors import SeisvizError
+from seisviz.timeutil import iso_utc
+
+SUBREGION_ATTRIBUTES = ["period_id", "subregion_id", "start", "end", "n_events",
+                        "peak_probability", "center_lon", "center_lat", "n_pixels", "area_km2"]
+
+
+def _out(data, path):
+    """Write bytes to `path` and return it, or return the bytes when path is None."""
+    if path is None:
+        return data
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+# ------------------------------------------------------------------ tables
+
+def periods_csv(periods, path=None):
+    """Flagged periods as CSV, start/end as ISO-8601 UTC."""
+    out = periods.copy()
+    for col in ("start", "end"):
+        if col in out:
+            out[col] = iso_utc(out[col])
+    return _out(out.to_csv(index=False).encode(), path)
+
+
+def subregions_frame(subregions):
+    """The subregions as a GeoDataFrame ready to write: EPSG:4326, ISO start/end, the
+    attributes in SUBREGION_ATTRIBUTES, polygons promoted to MultiPolygon (one type)."""
+    import geopandas as gpd
+    import shapely
+
+    cols = [c for c in SUBREGION_ATTRIBUTES if c in subregions]
+    frame = pd.DataFrame({c: subregions[c].to_numpy() for c in cols})
+    for col in ("start", "end"):
+        if col in frame:
+            frame[col] = iso_utc(subregions[col]).to_numpy() if len(frame) else \
+                pd.Series([], dtype=object)
+    geoms = [g if g is None or g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
+             for g in subregions.geometry]
+    crs = subregions.crs or "EPSG:4326"
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    return out.to_crs("EPSG:4326")
+
+
+def _vector(subregions, path, driver, suffix, layer=None):
+    frame = subregions_frame(subregions)
+    options = {"driver": driver, "engine": "pyogrio", "geometry_type": "MultiPolygon"}
+    if layer:
+        options["layer"] = layer
+    if path is not None:
+        try:
+            if os.path.exists(path):
+                os.remove(path)  # GPKG would otherwise add to the existing file
+            frame.to_file(path, **options)
+        except OSError as exc:
+            raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+    with tempfile.TemporaryDirectory() as tmp:
+        name = os.path.join(tmp, "subregions" + suffix)
+        frame.to_file(name, **options)
+        with open(name, "rb") as f:
+            return f.read()
+
+
+def subregions_geojson(subregions, path=None):
+    """Subregion polygons as GeoJSON (EPSG:4326)."""
+    return _vector(subregions, path, "GeoJSON", ".geojson")
+
+
+def subregions_gpkg(subregions, path=None):
+    """Subregion polygons as a GeoPackage, layer "subregions" (EPSG:4326)."""
+    return _vector(subregions, path, "GPKG", ".gpkg", layer="subregions")
+
+
+def condensed_csv(condensed, path=None):
+    """The condensed catalog as CSV (time ISO-8601 UTC, with period_id, subregion_id):
+    `seisviz.catalog.load_catalog` reads it back."""
+    from seisviz.catalog import write_catalog_csv
+
+    buf = io.StringIO()
+    write_catalog_csv(condensed, buf)
+    return _out(buf.getvalue().encode(), path)
+
+
+def condensed_quakeml(condensed, path=None):
+    """The condensed catalog as QuakeML 1.2 (seisviz.catalog.quakeml.write_quakeml)."""
+    from seisviz.catalog.quakeml import write_quakeml
+
+    buf = io.BytesIO()
+    write_quakeml(condensed, buf)
+    return _out(buf.getvalue(), path)
+
+

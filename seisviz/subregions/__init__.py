@@ -1,0 +1,15 @@
+"""Where each flagged period's anomaly sits: subregions, and the condensed catalog.
+
+The method (hot 3x3 neighbourhoods against their own background, grouped into
+polygons) is described in `seisviz.subregions.footprint`.
+"""
+
+from seisviz.subregions.condensed import (condensed_catalog, distance_km, same_place,
+                                          scanned_catalog, shrinkage, subregions_for)
+from seisviz.subregions.footprint import (binomial_sf, footprint, period_windows,
+                                          pixel_polygon, regional_change)
+from seisviz.subregions.regions import COLUMNS, CRS, DEFAULTS, find_subregions
+
+__all__ = ["COLUMNS", "CRS", "DEFAULTS", "binomial_sf", "condensed_catalog", "distance_km",
+           "find_subregions", "footprint", "period_windows", "pixel_polygon",
+           "regional_change", "same_place", "scanned_catalog", "shrinkage", "subregions_for"]

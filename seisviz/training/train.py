@@ -1,0 +1,242 @@
+"""Training ResNet detectors on artificial distribution maps, and the paper's sweep.
+
+Early stopping on validation loss (the best epoch's weights are kept), the paper's
+learning rate and weight decay as defaults, Adam with L2 weight decay, random
+flips/rotations of the maps (an anomaly stays an anomaly when the map is turned).
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from seisviz.detect.models import PAPER_HYPERPARAMETERS, build_model, input_statistics, prepare_input
+from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, TRAINING_STEP_DAYS, WINDOW_DAYS
+from seisviz.training.synthetic import make_dataset
+
+# The paper's grids (Tables S1-S6): weight decay first, then learning rate.
+WEIGHT_DECAY_GRID = (0.0, 0.001, 0.003, 0.005, 0.01, 0.03, 0.05)
+LEARNING_RATE_GRID = {
+    "resnet18": (0.001, 0.003, 0.005, 0.007, 0.01),
+    "resnet34": (0.001, 0.003, 0.005, 0.007, 0.01),
+    "resnet101": (0.0005, 0.0007, 0.001, 0.003, 0.005, 0.007),
+}
+
+
+@dataclass
+class Budget:
+    """How much data and time one training run gets."""
+
+    n_train: int = 8000
+    n_val: int = 2000
+    epochs: int = 15
+    patience: int = 3
+    batch_size: int = 64
+
+
+QUICK = Budget(n_train=512, n_val=256, epochs=3, patience=2, batch_size=64)
+
+
+@dataclass
+class TrainResult:
+    model: object
+    history: list = field(default_factory=list)  # per epoch: train_loss, val_loss, seconds
+    best_epoch: int = 0
+    best_val_loss: float = float("inf")
+    normalization: dict = None
+    threshold: float = 0.5
+    val_f1: float = 0.0
+    stopped_early: bool = False
+
+
+def make_data(budget, seed, **options):
+    """Training and validation maps from disjoint seeds: (x_train, y_train, x_val, y_val, kinds_val)."""
+    x_tr, y_tr, _ = make_dataset(budget.n_train, seed=seed, **options)
+    x_va, y_va, k_va = make_dataset(budget.n_val, seed=seed + 100_000, **options)
+    return x_tr, y_tr, x_va, y_va, k_va
+
+
+def _augment(x, torch):
+    """Random flips and 90-degree turns of a batch (labels are unchanged by them)."""
+    if np.random.random() < 0.5:
+        x = torch.flip(x, dims=[3])
+    if np.random.random() < 0.5:
+        x = torch.flip(x, dims=[2])
+    return torch.rot90(x, k=int(np.random.randint(4)), dims=[2, 3])
+
+
+def evaluate_loss(model, x, y, batch_size, device):
+    import torch
+
+    model.eval()
+    total, probs = 0.0, []
+    with torch.inference_mode():
+        for lo in range(0, len(x), batch_size * 4):
+            xb = torch.from_numpy(x[lo:lo + batch_size * 4]).to(device)
+            yb = torch.from_numpy(y[lo:lo + batch_size * 4]).float().to(device)
+            logits = model(xb).squeeze(1)
+            total += float(torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, yb, reduction="sum"))
+            probs.append(torch.sigmoid(logits).cpu().numpy())
+    return total / len(x), np.concatenate(probs)
+
+
+def train_model(arch, data, lr=None, wd=None, budget=Budget(), device="cpu", seed=0,
+                progress=None, log=print, on_improvement=None, init=None):
+    """Train `arch` on `data` = make_data(...) with early stopping on validation loss.
+
+    `on_improvement(result)` is called whenever the validation loss improves, so a
+    long run that is stopped still leaves its best model behind. `init` = (model, card)
+    warm-starts from a trained model and keeps its input normalisation (fine-tuning).
+    The learning rate drops 3x whenever the validation loss stalls for an epoch."""
+    import torch
+
+    from seisviz.detect import best_threshold
+
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    lr = PAPER_HYPERPARAMETERS[arch]["lr"] if lr is None else lr
+    wd = PAPER_HYPERPARAMETERS[arch]["wd"] if wd is None else wd
+    x_tr, y_tr, x_va, y_va = data[:4]
+    norm = input_statistics(x_tr) if init is None else init[1]["normalization"]
+    x_tr, x_va = prepare_input(x_tr, norm), prepare_input(x_va, norm)
+    model = build_model(arch, x_tr.shape[1])
+    if init is not None:
+        model.load_state_dict(init[0].state_dict())
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
+    schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=1 / 3, patience=0)
+    result = TrainResult(model=model, normalization=norm)
+    best_state, waited = None, 0
+    steps_per_epoch = int(np.ceil(len(x_tr) / budget.batch_size))
+    for epoch in range(1, budget.epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        order = np.random.permutation(len(x_tr))
+        running = 0.0
+        for step in range(steps_per_epoch):
+            idx = order[step * budget.batch_size:(step + 1) * budget.batch_size]
+            xb = _augment(torch.from_numpy(x_tr[idx]).to(device), torch)
+            yb = torch.from_numpy(y_tr[idx]).float().to(device)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb).squeeze(1), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            running += loss.item() * len(idx)
+            if progress:
+                progress(epoch, budget.epochs, step + 1, steps_per_epoch)
+        val_loss, val_probs = evaluate_loss(model, x_va, y_va, budget.batch_size, device)
+        schedule.step(val_loss)
+        result.history.append({"epoch": epoch, "train_loss": running / len(x_tr),
+                               "val_loss": val_loss, "seconds": time.perf_counter() - t0})
+        if log:
+            log(f"{arch} lr={lr:g} wd={wd:g} epoch {epoch}: train loss "
+                f"{running / len(x_tr):.4f}, val loss {val_loss:.4f}")
+        if val_loss < result.best_val_loss - 1e-4:
+            result.best_val_loss, result.best_epoch, waited = val_loss, epoch, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            result.threshold, result.val_f1 = best_threshold(y_va, val_probs,
+                                                             np.linspace(0.05, 0.95, 91))
+            if on_improvement:
+                on_improvement(result)
+        else:
+            waited += 1
+            if waited >= budget.patience:
+                result.stopped_early = True
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return result
+
+
+def sweep(arch, data, budget, device="cpu", seed=0, log=print, progress=None):
+    """The paper's procedure: the weight-decay grid at the paper's learning rate, then
+    the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best)."""
+    lr0 = PAPER_HYPERPARAMETERS[arch]["lr"]
+    wd_table = []
+    for wd in WEIGHT_DECAY_GRID:
+        r = train_model(arch, data, lr0, wd, budget, device, seed, log=log, progress=progress)
+        wd_table.append({"weight_decay": wd, "final_validation_loss": r.best_val_loss,
+                         "epochs": len(r.history)})
+    best_wd = min(wd_table, key=lambda row: row["final_validation_loss"])["weight_decay"]
+    lr_table = []
+    for lr in LEARNING_RATE_GRID[arch]:
+        if lr == lr0:  # already trained in the first stage
+            row = next(r for r in wd_table if r["weight_decay"] == best_wd)
+            lr_table.append({"learning_rate": lr, "final_validation_loss":
+                             row["final_validation_loss"], "epochs": row["epochs"]})
+            continue
+        r = train_model(arch, data, lr, best_wd, budget, device, seed, log=log, progress=progress)
+        lr_table.append({"learning_rate": lr, "final_validation_loss": r.best_val_loss,
+                         "epochs": len(r.history)})
+    best_lr = min(lr_table, key=lambda row: row["final_validation_loss"])["learning_rate"]
+    return wd_table, lr_table, {"lr": best_lr, "wd": best_wd}
+
+
+def sweep_markdown(arch, wd_table, lr_table, best):
+    """The sweep as two tables in the shape of the paper's Tables S1-S6."""
+    def row(values, fmt):
+        return "| " + " | ".join(fmt(v) for v in values) + " |"
+
+    def mark(v, chosen):
+        return f"**{v:g}**" if v == chosen else f"{v:g}"
+
+    lines = [f"Final validation losses using different weight decays for {arch} "
+             f"(learning rate {PAPER_HYPERPARAMETERS[arch]['lr']:g}).", "",
+             row(["Weight decay"] + [mark(r["weight_decay"], best["wd"]) for r in wd_table], str),
+             row(["---"] * (len(wd_table) + 1), str),
+             row(["Final validation loss"] + [f"{r['final_validation_loss']:.3f}"
+                                              for r in wd_table], str),
+             row(["Epochs run"] + [str(r["epochs"]) for r in wd_table], str), "",
+             f"Final validation losses using different learning rates for {arch} "
+             f"(weight decay {best['wd']:g}).", "",
+             row(["Learning rate"] + [mark(r["learning_rate"], best["lr"]) for r in lr_table], str),
+             row(["---"] * (len(lr_table) + 1), str),
+             row(["Final validation loss"] + [f"{r['final_validation_loss']:.3f}"
+                                              for r in lr_table], str),
+             row(["Epochs run"] + [str(r["epochs"]) for r in lr_table], str)]
+    return "\n".join(lines) + "\n"
+
+
+def model_card(arch, result, budget, seed, lr, wd, data_options, device):
+    """Everything needed to know what a weights file is and how it was made."""
+    import torch
+
+    from seisviz.detect.card import ModelCard
+    from seisviz.training.synthetic import __doc__ as label_doc
+
+    opts = {"n_pixels": GRID_PIXELS, "window_days": WINDOW_DAYS,
+            "step_days": TRAINING_STEP_DAYS, "background_days": BACKGROUND_DAYS}
+    opts.update(data_options)
+    return ModelCard.from_dict({
+        "sha256": "", "weights_file": "",  # filled in by save_model
+        "architecture": arch,
+        "in_channels": 2,
+        "channels": {
+            "count": "events in the window [start, start + window_days)",
+            "background": "events in [start - background_days, start), clipped at the "
+                          "catalog start, scaled to one window's length",
+        },
+        "normalization": result.normalization,
+        "grid": opts["n_pixels"],
+        "window_days": opts["window_days"],
+        "step_days_training": opts["step_days"],
+        "background_days": opts["background_days"],
+        "label_rule": " ".join(label_doc.split("The label rule")[1].split()).strip(" ():"),
+        "training_data": {"generator": "seisviz.training.synthetic.make_dataset", "seed": seed,
+                          "validation_seed": seed + 100_000, "n_train": budget.n_train,
+                          "n_val": budget.n_val},
+        "hyperparameters": {"optimizer": "Adam (L2 weight decay)", "lr": lr, "wd": wd,
+                            "batch_size": budget.batch_size, "max_epochs": budget.epochs,
+                            "patience": budget.patience},
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "final_validation_loss": result.best_val_loss,
+        "threshold": result.threshold,
+        "validation_window_f1": result.val_f1,
+        "history": result.history,
+        "trained_on": device,
+        "torch_version": torch.__version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    })

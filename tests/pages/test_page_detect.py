@@ -1,0 +1,113 @@
+"""The Detect page in Streamlit's AppTest: choose the quick model, run on CPU, look at the
+periods table, the Figure S3 comparison and what goes into session state."""
+
+import base64
+import json
+import os
+
+import numpy as np
+import plotly.io
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CUSTOM = "custom weights file (.pt)…"
+
+
+def array(values):
+    """A plotly array: a list, or plotly's binary {"dtype", "bdata"} form."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, float)
+
+
+def plotly_figure(at, key):
+    charts = [c for c in at.get("plotly_chart") if c.key == key]
+    assert len(charts) == 1, f"no plotly chart {key!r}"
+    return plotly.io.from_json(charts[0].proto.spec)  # decodes plotly's binary arrays
+
+
+def open_detect_page(model_path):
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300).run()
+    at.switch_page("pages/4_detect.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="detect_model_choice").set_value(CUSTOM).run()
+    at.text_input(key="detect_model_path").set_value(str(model_path)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def ran_page(quick_model_dir):
+    """The Detect page after Run on CPU with the quick model (every 5 days: fewer windows)."""
+    at = open_detect_page(quick_model_dir / "resnet18.pt")
+    at.radio(key="detect_device").set_value("cpu")
+    at.number_input(key="detect_step").set_value(5.0)
+    at.run()
+    threshold_before_run = at.slider(key="detect_threshold").value
+    errors_before_run = [e.value for e in at.error]
+    at.button(key="detect_run").click().run()
+    return at, threshold_before_run, errors_before_run
+
+
+def test_absent_gpu_is_an_error_not_a_crash(quick_model_dir):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    at = open_detect_page(quick_model_dir / "resnet18.pt")
+    at.radio(key="detect_device").set_value("cuda").run()
+    assert not at.exception, at.exception
+    assert any("CUDA" in e.value for e in at.error)
+    assert at.button(key="detect_run").disabled
+
+
+def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):
+    at, threshold_before_run, errors_before_run = ran_page
+    card = json.loads((quick_model_dir / "resnet18.json").read_text())
+    # the threshold slider starts at the model card's threshold
+    assert threshold_before_run == pytest.approx(card["threshold"])
+    assert errors_before_run == []
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+    result = at.session_state["detection"]
+    assert result.settings.device == "cpu" and result.settings.step_days == 5
+    assert result.card.sha256 == card["sha256"]
+    tables = {d.key: d.value for d in at.dataframe if d.key}
+    assert "detect_periods_table" in tables
+    assert len(tables["detect_periods_table"]) == len(result.periods)
+    assert tables["detect_periods_table"]["period"].tolist() == result.periods["period_id"].tolist()
+    assert any("maps/s" in c.value and "cpu" in c.value for c in at.caption)
+
+    # Figure S3: red manual picks (the demo's true periods) and green network periods
+    fig = plotly_figure(at, "detect_figure_s3")
+    manual, network = fig.data
+    assert manual.marker.color == "#d62728" and network.marker.color == "#2ca02c"
+    assert len(manual.y) == len(at.session_state["true_periods"])
+    assert len(network.y) == len(result.periods)
+    assert "precision" in fig.layout.title.text
+    assert plotly_figure(at, "detect_figure_s3_baseline").data[1].name == "baseline"
+    ts = plotly_figure(at, "detect_timeseries")
+    prob = array(ts.data[0].y)
+    expect = result.windows["probability"].to_numpy(float)
+    assert len(prob) == len(expect)
+    np.testing.assert_allclose(prob, expect, rtol=1e-6)  # NaN where no history, both sides
+
+
+def test_selecting_a_period_sets_session_state_and_links(ran_page):
+    at = ran_page[0]
+    result = at.session_state["detection"]
+    if len(result.periods) == 0:
+        pytest.skip("the quick model flagged nothing")
+    row = len(result.periods) - 1
+    at.session_state["detect_periods_table"] = {"selection": {"rows": [row], "columns": [],
+                                                              "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    chosen = at.session_state["selected_period"]
+    period = result.periods.iloc[row]
+    assert chosen == {"period_id": int(period["period_id"]), "start": period["start"],
+                      "end": period["end"]}
+    links = [p.proto.page for p in at.get("page_link")]
+    assert any("maps" in link.lower() for link in links)
+    assert any("subregions" in link.lower() for link in links)

@@ -1,0 +1,153 @@
+"""The Subregions and Export pages (streamlit AppTest), on a scan made with conftest's
+quick model (never the shipped weights)."""
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import shapely
+
+from seisviz.detect import flagged_periods
+from seisviz.detect.scan import count_events, scan_catalog
+from seisviz.training.synthetic import (EPOCH, diffuse_background, finish_catalog, swarm, window_labels)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BBOX = (104.0, 104.5, 30.0, 30.45)
+A, B = (104.12, 30.10), (104.38, 30.33)
+DOWNLOADS = ["Periods (CSV)", "Subregions (GeoJSON)", "Subregions (GeoPackage)",
+             "Condensed catalog (CSV)", "Condensed catalog (QuakeML)", "Settings (run.json)",
+             "This figure (HTML)", "Download the zip"]
+
+pytestmark = pytest.mark.slow
+
+
+def make_catalog():
+    """Swarms at A (day 120), at A and B (day 240): the same place in two periods."""
+    rng = np.random.default_rng(11)
+    parts = [diffuse_background(rng, BBOX, 0, 330, 4.0),
+             swarm(rng, A, 120.0, 4.0, 90, 0.5, 0),
+             swarm(rng, A, 240.0, 4.0, 70, 0.5, 1),
+             swarm(rng, B, 241.0, 4.0, 40, 0.5, 2)]
+    return finish_catalog(parts, EPOCH)
+
+
+@pytest.fixture(scope="module")
+def scanned(quick_model_dir):
+    """(catalog, ScanResult of the quick model, the same with the label rule's flags)."""
+    catalog = make_catalog()
+    result = scan_catalog(catalog.drop(columns="episode"),
+                          model=str(quick_model_dir / "resnet18.pt"), device="cpu",
+                          step_days=3.0, bbox=BBOX)
+    # The label rule's flags on the same maps, so that the walk below does not depend on
+    # what a 3-epoch smoke-test model happens to flag.
+    labels, _ = window_labels(catalog, result.dmaps)
+    w = result.windows.copy()
+    w["flagged"] = labels & result.dmaps.has_history
+    periods = flagged_periods(w, w["flagged"], 0.0, w["probability"].to_numpy())
+    periods["n_events"] = count_events(catalog, periods)
+    labelled = replace(result, windows=w, periods=periods)
+    assert len(periods) == 2
+    return catalog.drop(columns="episode"), result, labelled
+
+
+def open_page(page, catalog, **state):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    at.session_state["catalog"] = catalog
+    at.session_state["catalog_name"] = "synthetic test catalog"
+    at.session_state["is_demo"] = False
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def downloads(at):
+    return [b.label for b in at.get("download_button")]
+
+
+@pytest.mark.parametrize("page", ["pages/5_subregions.py", "pages/6_export.py"])
+def test_without_a_detection_the_pages_point_to_detect(scanned, page):
+    catalog, _, _ = scanned
+    at = open_page(page, catalog)
+    assert any("No detection yet" in i.value for i in at.info)
+    links = [e for e in at.get("page_link")]
+    assert any(e.proto.page == "detect" for e in links)
+    assert downloads(at) == []
+
+
+def test_pages_run_on_the_quick_models_scan(scanned):
+    catalog, result, _ = scanned
+    at = open_page("pages/5_subregions.py", catalog, detection=result)
+    if len(at.selectbox):  # the model flagged something with a subregion
+        at.button(key="subregions_next").click().run()
+        assert not at.exception, at.exception
+        at.button(key="subregions_prev").click().run()
+        assert not at.exception, at.exception
+    else:
+        assert at.info, "no subregion and no message saying so"
+    at.switch_page("pages/6_export.py").run()
+    assert not at.exception, at.exception
+    assert {"Periods (CSV)", "Condensed catalog (CSV)", "Settings (run.json)",
+            "Download the zip"} <= set(downloads(at))
+
+
+def test_walk_through_every_subregion_and_compare_periods(scanned):
+    catalog, _, labelled = scanned
+    from seisviz.subregions import find_subregions
+
+    subs = find_subregions(labelled, catalog=catalog)
+    pairs = list(zip(subs["period_id"], subs["subregion_id"]))
+    assert len(pairs) >= 3 and set(subs["period_id"]) == {1, 2}
+    # opens on the period selected on the Detect page
+    at = open_page("pages/5_subregions.py", catalog, detection=labelled,
+                   selected_period={"period_id": 2})
+    pick = at.selectbox(key="subregions_pick")
+    assert pairs[pick.value] == (2, 1)
+    start = pick.value
+    seen = []
+    for _ in range(len(pairs)):
+        i = at.selectbox(key="subregions_pick").value
+        seen.append(pairs[i])
+        sel = at.session_state["selected_subregion"]
+        assert (sel["period_id"], sel["subregion_id"]) == pairs[i]
+        assert at.session_state["selected_period"]["period_id"] == pairs[i][0]
+        at.button(key="subregions_next").click().run()
+        assert not at.exception, at.exception
+    assert sorted(seen) == sorted(pairs)  # every subregion once, then round again
+    assert at.selectbox(key="subregions_pick").value == start
+    at.button(key="subregions_prev").click().run()
+    assert at.selectbox(key="subregions_pick").value == (start - 1) % len(pairs)
+    # the swarm place A is flagged in both periods: the page shows the two side by side
+    at_a = [k for k, r in enumerate(subs.itertuples())
+            if r.geometry.contains(shapely.Point(*A))]
+    assert len(at_a) == 2
+    at.selectbox(key="subregions_pick").set_value(at_a[0]).run()
+    assert not at.exception, at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # the S4/S5 figure, then the two periods side by side
+    # the condensed catalog and how much it shrank
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Events kept"].endswith(f"of {len(catalog):,}")
+    assert metrics["Share of the catalog"].endswith("%")
+
+
+def test_export_page_offers_every_download(scanned, monkeypatch):
+    catalog, _, labelled = scanned
+    at = open_page("pages/6_export.py", catalog, detection=labelled)
+    labels = downloads(at)
+    assert set(DOWNLOADS) <= set(labels)
+    assert any(lbl.startswith("All ") and "HTML" in lbl for lbl in labels)
+    # without a browser, PNG is not offered and the page says why in one line
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
+    at.run()
+    assert not at.exception, at.exception
+    assert "This figure (PNG)" not in downloads(at)
+    assert any("Chrome" in w.value and "\n" not in w.value for w in at.warning)
+    assert "png" not in at.multiselect(key="export_formats").options

@@ -1,0 +1,1 @@
+"""The shipped detector weights and their model cards (installed as seisviz.weights)."""
