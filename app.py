@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/4_detect.py", title="Detect", icon="🔎"),
     st.Page("pages/5_subregions.py", title="Subregions", icon="📍"),
     st.Page("pages/6_export.py", title="Export", icon="📦"),
+    st.Page("pages/7_overview.py", title="Overview", icon="🧭"),
 ]
 
 ensure_catalog()
