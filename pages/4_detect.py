@@ -70,6 +70,28 @@ def fmt_time(series):
     return pd.to_datetime(series, utc=True).dt.strftime("%Y-%m-%d %H:%M")
 
 
+def period_table(periods, score):
+    """The periods as shown: onset and end to the minute, the flagged windows' span."""
+    column = "peak_probability" if score == "peak probability" else "peak_beta"
+    day = lambda s: pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%d")  # noqa: E731
+    return pd.DataFrame({
+        "period": periods["period_id"], "onset (UTC)": fmt_time(periods["start"]),
+        "end (UTC)": fmt_time(periods["end"]), "episodes": periods["n_episodes"],
+        "events": periods["n_events"], score: periods[column].astype(float).round(3),
+        "flagged windows": day(periods["window_start"]) + " → " + day(periods["window_end"])
+        + " (" + periods["n_windows"].astype(str) + ")"})
+
+
+def baseline_for(result, catalog):
+    """The baseline's refined periods, once per result (refining takes a second or two)."""
+    memo = st.session_state.get("_detect_baseline")
+    if memo is not None and memo[0] is result and memo[1] is catalog:
+        return memo[2]
+    periods = baseline_periods(result, catalog)
+    st.session_state["_detect_baseline"] = (result, catalog, periods)
+    return periods
+
+
 # ------------------------------------------------------------------ page
 
 st.title("Detect anomalous seismicity")
@@ -239,20 +261,20 @@ st.caption(f"Ran on **{info['device']}** · batch {info['batch_size']} · "
            f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows · "
            f"rasterize {t['rasterize_s']:.1f} s, detect {t['detect_s']:.1f} s, "
            f"total {t['total_s']:.1f} s · {result.dmaps.report()}")
-baseline = baseline_periods(result, catalog)
+baseline = baseline_for(result, catalog)
 
 plot_box = st.container()  # filled below, once the manual picks are known
 
-left, right = st.columns(2)
+st.subheader(f"Network: {len(result.periods)} periods")
+st.caption("**Onset** and **end** are when the seismicity of the period's places rose above "
+           "their own background and came back, from the events themselves (the first and "
+           "last event of its episodes); the flagged windows' span is where the detector "
+           "looked. See docs/detection.md.")
+left, right = st.columns([3, 2])
 with left:
-    st.subheader(f"Network: {len(result.periods)} periods")
-    table = pd.DataFrame({
-        "period": result.periods["period_id"], "start (UTC)": fmt_time(result.periods["start"]),
-        "end (UTC)": fmt_time(result.periods["end"]),
-        "peak probability": result.periods["peak_probability"].astype(float).round(3),
-        "events": result.periods["n_events"], "windows": result.periods["n_windows"]})
-    event = st.dataframe(table, key="detect_periods_table", on_select="rerun",
-                         selection_mode="single-row", hide_index=True)
+    event = st.dataframe(period_table(result.periods, "peak probability"),
+                         key="detect_periods_table", on_select="rerun",
+                         selection_mode="single-row", hide_index=True, width="stretch")
     rows = event.selection.rows if event is not None else []
     if rows:
         p = result.periods.iloc[rows[0]]
@@ -265,13 +287,10 @@ with left:
     else:
         st.caption("Select a row to open that period on the Maps or Subregions page.")
 with right:
-    st.subheader(f"Baseline (beta ≥ {rs.baseline_threshold:g}): {len(baseline)} periods")
-    st.dataframe(pd.DataFrame({
-        "period": baseline["period_id"], "start (UTC)": fmt_time(baseline["start"]),
-        "end (UTC)": fmt_time(baseline["end"]),
-        "peak beta": baseline["peak_beta"].astype(float).round(2),
-        "events": baseline["n_events"], "windows": baseline["n_windows"]}),
-        hide_index=True, key="detect_baseline_table")
+    st.markdown(f"**Baseline** (beta ≥ {rs.baseline_threshold:g}, the same refinement): "
+                f"{len(baseline)} periods")
+    st.dataframe(period_table(baseline, "peak beta"), hide_index=True,
+                 key="detect_baseline_table", width="stretch")
 
 # --- comparison with manual picks (Figure S3)
 st.subheader("Comparison with manual picks (Figure S3)")

@@ -39,7 +39,7 @@ n = len(pairs)
 def label(i):
     r = subs.iloc[i]
     return (f"Period {r['period_id']} · subregion {r['subregion_id']} — "
-            f"{r['start']:%Y-%m-%d} → {r['end']:%Y-%m-%d}, {r['n_events']:,} events")
+            f"{r['start']:%Y-%m-%d %H:%M} → {r['end']:%Y-%m-%d %H:%M}, {r['n_events']:,} events")
 
 
 def start_index():
@@ -88,20 +88,31 @@ if sel_pid != pid or not isinstance(sel, dict):
                                            "end": row["end"]}
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Events in the subregion", f"{row['n_events']:,}")
+c1.metric("Events in the episode", f"{row['n_events']:,}")
 c2.metric("Area", f"{row['area_km2']:,.1f} km²")
-c3.metric("Centre", f"{row['center_lat']:.3f}°N", delta=f"{row['center_lon']:.3f}°E",
+c3.metric("Centre", f"{abs(row['center_lat']):.3f}°{'N' if row['center_lat'] >= 0 else 'S'}",
+          delta=f"{abs(row['center_lon']):.3f}°{'E' if row['center_lon'] >= 0 else 'W'}",
           delta_color="off", delta_arrow="off")
 c4.metric("Peak probability", "–" if pd.isna(row["peak_probability"])
           else f"{row['peak_probability']:.3f}")
+if "rate_ratio" in row:
+    d1, d2, d3, d4 = st.columns(4)
+    d1.metric("Onset (UTC)", f"{row['start']:%Y-%m-%d %H:%M}")
+    d2.metric("End (UTC)", f"{row['end']:%Y-%m-%d %H:%M}")
+    d3.metric("Rate over background", f"×{row['rate_ratio']:,.1f}",
+              help=f"{row['background_rate_per_day']:.3g} events/day before; peak day "
+                   f"{int(row['peak_daily_count']):,} events")
+    d4.metric("Largest event", f"M {row['max_magnitude']:.1f}",
+              delta=f"{row['max_magnitude_time']:%Y-%m-%d %H:%M}", delta_color="off",
+              delta_arrow="off")
 margin = st.slider("Days shown before and after the period", 0, 180, 30, 5,
                    key="subregions_margin")
 
 st.plotly_chart(subregion_figure(catalog, row, margin_days=margin), key="subregions_figure",
                 config={"displaylogo": False})
-st.caption("(a) events of the period in and around the subregion (red outline), coloured by "
-           "time, sized by magnitude; (c) the subregion's events as magnitude stems and "
-           "daily counts (bars, right axis), the period shaded.")
+st.caption("(a) events of the episode in and around the subregion (red outline), coloured "
+           "by time, sized by magnitude; (c) the subregion's events as magnitude stems and "
+           "daily counts (bars, right axis), the episode from onset to end shaded.")
 
 # --- the same place in another period
 st.subheader("The same place in another period")

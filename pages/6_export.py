@@ -41,6 +41,9 @@ with left:
     st.markdown("**Periods and subregions**")
     st.download_button("Periods (CSV)", deferred(export.periods_csv, result.periods),
                        "periods.csv", "text/csv", key="export_periods_csv", on_click="ignore")
+    st.download_button("Episodes (CSV)", deferred(export.episodes_csv, subs),
+                       "episodes.csv", "text/csv", key="export_episodes_csv",
+                       on_click="ignore", disabled=len(subs) == 0)
     st.download_button("Subregions (GeoJSON)", deferred(export.subregions_geojson, subs),
                        "subregions.geojson", "application/geo+json",
                        key="export_subregions_geojson", on_click="ignore",

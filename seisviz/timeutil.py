@@ -55,6 +55,16 @@ def iso_utc(series) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.strftime(ISO_FORMAT)
 
 
+def iso_utc_exact(series) -> pd.Series:
+    """ISO-8601 UTC strings that lose nothing: to the second when every time is a whole
+    second ('2019-06-17T14:55:00Z'), else to the microsecond
+    ('2016-09-29T23:53:28.715000Z'), so that an episode's end read back still holds its
+    last event."""
+    t = pd.to_datetime(series, utc=True)
+    whole = (t.dropna().dt.microsecond == 0).all() and (t.dropna().dt.nanosecond == 0).all()
+    return t.dt.strftime(ISO_FORMAT if whole else "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def iso_utc_ms(series) -> pd.Series:
     """ISO-8601 UTC strings rounded to the millisecond ('2019-06-17T14:55:00.123Z')."""
     t = pd.to_datetime(series, utc=True).dt.round("ms")

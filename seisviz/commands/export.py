@@ -38,6 +38,8 @@ def run(args):
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     print(report.summary(), file=sys.stderr)
     catalog, result = ScanResult.load(args.scan_dir, catalog)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     out = args.out or os.path.join(args.scan_dir, "export")
     names = write_exports(catalog, result, out, formats,
                           catalog_name=os.path.abspath(args.catalog),

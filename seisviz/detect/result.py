@@ -27,7 +27,7 @@ from seisviz.errors import SeisvizError
 from seisviz.settings import ScanSettings
 from seisviz.timeutil import iso_now, iso_utc
 
-SCAN_FORMAT = 1
+SCAN_FORMAT = 2  # 2: periods to the day, episodes.csv (1: periods were window spans)
 WINDOW_COLUMNS = ["window_start", "window_end", "n_events", "probability", "flagged",
                   "baseline_beta", "baseline_flagged", "has_history"]
 
@@ -38,7 +38,12 @@ class ScanResult:
 
     Attributes:
         windows: one row per window (WINDOW_COLUMNS).
-        periods: period_id, start, end, peak_probability, n_windows, n_events.
+        periods: the flagged periods to the day (seisviz.subregions.refine): period_id,
+            start, end (union of their episodes' onset and end), window_start,
+            window_end (the flagged windows' span), peak_probability, n_windows,
+            n_episodes, episode_ids, n_events.
+        subregions: one row per episode, i.e. per place and time (GeoDataFrame,
+            EPSG:4326): period_id, subregion_id, episode_id, start (= onset), end, ….
         dmaps: the distribution maps (seisviz.maps.DistributionMaps).
         settings: the scan's ScanSettings.
         model: what run.json records of the model (architecture, sha256, threshold…).
@@ -49,10 +54,12 @@ class ScanResult:
     periods: pd.DataFrame
     dmaps: Any
     settings: ScanSettings
+    subregions: Any = None
     model: dict = field(default_factory=dict)
     card: Any = None
     timings: dict = field(default_factory=dict)
     device_info: dict = field(default_factory=dict)
+    notes: tuple = ()  # lines for the user, e.g. that a scan folder was upgraded
 
     def save(self, folder: str, catalog: pd.DataFrame, source: str | None = None,
              load_report: Any = None) -> list[str]:
@@ -60,7 +67,7 @@ class ScanResult:
 
         `catalog` is the catalog that was scanned (for subregions and the condensed
         catalog), `source` its file name and `load_report` what loading it dropped."""
-        from seisviz.export import write_scan_subregions
+        from seisviz.export import periods_csv, write_scan_subregions
 
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise SeisvizError(f"{folder}: is a file, not a folder")
@@ -73,10 +80,7 @@ class ScanResult:
         for col in ("window_start", "window_end"):
             windows[col] = iso_utc(windows[col])
         windows.to_csv(os.path.join(folder, "windows.csv"), index=False)
-        periods = self.periods.copy()
-        for col in ("start", "end"):
-            periods[col] = iso_utc(periods[col])
-        periods.to_csv(os.path.join(folder, "periods.csv"), index=False)
+        periods_csv(self.periods, os.path.join(folder, "periods.csv"))
         extra = write_scan_subregions(catalog, self, folder)
         names = ["windows.csv", "periods.csv", *extra, "run.json"]
         record = run_record(self, catalog_name=source, load_report=load_report,
@@ -116,9 +120,20 @@ class ScanResult:
             raise SeisvizError(f"the catalog gives {len(dmaps):,} windows from "
                                f"{starts[0]:%Y-%m-%d}, the scan had {len(windows):,}: is it "
                                "the catalog the scan read?")
+        from seisviz.detect.scan import derive_periods
+
+        fmt = run.get("scan_format", 1)
+        notes = () if fmt == SCAN_FORMAT else (
+            f"{folder} was written by an older seisviz (scan format {fmt}); its periods, "
+            "subregions and episodes were derived again from its flagged windows, to the day",)
+        if not isinstance(fmt, int) or fmt > SCAN_FORMAT:
+            raise SeisvizError(f"{folder}: scan format {fmt!r} is newer than this seisviz "
+                               f"reads ({SCAN_FORMAT}): update seisviz")
         result = cls(windows=windows, periods=periods, dmaps=dmaps, settings=settings,
-                     model=dict(run.get("model") or {}))
-        return catalog, result
+                     model=dict(run.get("model") or {}), notes=notes)
+        # periods, subregions and episodes are derived again from the saved flags, exactly
+        # as the scan derived them: a folder of an older format is upgraded this way
+        return catalog, derive_periods(result, catalog)
 
 
 def _read_folder(folder: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:

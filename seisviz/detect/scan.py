@@ -21,6 +21,7 @@ from seisviz.detect.result import WINDOW_COLUMNS, ScanResult
 from seisviz.errors import SeisvizError
 from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
 from seisviz.settings import ScanSettings
+from seisviz.subregions.refine import refine_periods
 from seisviz.timeutil import to_ns
 
 Progress = Callable[[int, int], None]
@@ -98,25 +99,34 @@ def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = 
     windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings.threshold
     windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
                                                  nan=-np.inf) >= settings.baseline_threshold)
-    windows = windows[WINDOW_COLUMNS]
-    periods = flagged_periods(windows, windows["flagged"], settings.max_gap_days, prob,
-                              settings.min_period_days)
-    periods["n_events"] = count_events(scanned_events(catalog, settings, result.dmaps.grid),
-                                       periods)
-    return replace(result, windows=windows, periods=periods, settings=settings)
+    return derive_periods(replace(result, windows=windows[WINDOW_COLUMNS], settings=settings),
+                          catalog)
+
+
+def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
+    """`result` with periods, subregions and episodes derived from its flagged windows:
+    runs of flagged windows (`flagged_periods`), refined to the day from the events
+    (`seisviz.subregions.refine.refine_periods`)."""
+    w, settings = result.windows, result.settings
+    raw = flagged_periods(w, w["flagged"], settings.max_gap_days,
+                          w["probability"].to_numpy(), settings.min_period_days)
+    periods, subregions = refine_periods(scanned_events(catalog, settings, result.dmaps.grid),
+                                         result.dmaps, raw, w["flagged"].to_numpy(bool))
+    return replace(result, periods=periods, subregions=subregions)
 
 
 def baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Flagged periods of the beta-statistic baseline on the same windows.
-
-    With the scanned `catalog`, an `n_events` column as in `result.periods`."""
+    """Flagged periods of the beta-statistic baseline on the same windows, refined to the
+    day exactly as the network's (`refine_periods`): peak_beta instead of
+    peak_probability. Without `catalog`, the raw runs of flagged windows."""
     w = result.windows
-    periods = flagged_periods(w, w["baseline_flagged"], result.settings.max_gap_days,
-                              w["baseline_beta"].to_numpy(), result.settings.min_period_days)
-    periods = periods.rename(columns={"peak_probability": "peak_beta"})
-    if catalog is not None:
-        periods["n_events"] = count_events(
-            scanned_events(catalog, result.settings, result.dmaps.grid), periods)
+    raw = flagged_periods(w, w["baseline_flagged"], result.settings.max_gap_days,
+                          w["baseline_beta"].to_numpy(), result.settings.min_period_days)
+    raw = raw.rename(columns={"peak_probability": "peak_beta"})
+    if catalog is None:
+        return raw
+    periods, _ = refine_periods(scanned_events(catalog, result.settings, result.dmaps.grid),
+                                result.dmaps, raw, w["baseline_flagged"].to_numpy())
     return periods
 
 

@@ -6,10 +6,10 @@ The single-file writers are in `seisviz.export.files` and `seisviz.export.figure
 zips them.
 
 Formats (names for `formats=`):
-- ``csv``: periods.csv and condensed_catalog.csv
-- ``geojson`` / ``gpkg``: subregions.geojson / subregions.gpkg (EPSG:4326; attributes
-  period_id, subregion_id, start, end as ISO-8601 UTC strings, n_events,
-  peak_probability, center_lon, center_lat, n_pixels, area_km2)
+- ``csv``: periods.csv, episodes.csv and condensed_catalog.csv
+- ``geojson`` / ``gpkg``: subregions.geojson / subregions.gpkg (EPSG:4326), one polygon per
+  episode (place and time), with the attributes of `SUBREGION_ATTRIBUTES`; times are
+  ISO-8601 UTC strings
 - ``quakeml``: condensed_catalog.xml (QuakeML 1.2)
 - ``html``: subregion_figures.html, every subregion's Figure S4/S5 in one page, plotly.js
   embedded (opens offline)
@@ -28,8 +28,8 @@ from seisviz.detect.result import _json_default, run_record
 from seisviz.errors import SeisvizError
 from seisviz.export.figures import (MAX_FIGURES, figure_html, figures_png, png_available,
                                     subregion_figures)
-from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, periods_csv,
-                                  subregions_geojson, subregions_gpkg)
+from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, episodes_csv,
+                                  periods_csv, subregions_geojson, subregions_gpkg)
 
 FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html", "png")
 DEFAULT_FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html")  # png needs a browser
@@ -57,17 +57,18 @@ def export_files(catalog, result, formats=None, subregions=None, condensed=None,
 
     Subregions and the condensed catalog are derived from `result` and `catalog` when
     not given. PNG export raises SeisvizError (one line) when no browser can run."""
-    from seisviz.subregions import condensed_catalog, find_subregions, scanned_catalog
+    from seisviz.subregions import condensed_catalog, scanned_catalog, scan_subregions
 
     formats = parse_formats(formats)
     catalog = scanned_catalog(catalog, result)
     if subregions is None:
-        subregions = find_subregions(result, catalog=catalog)
+        subregions = scan_subregions(result, catalog)
     if condensed is None:
         condensed = condensed_catalog(catalog, result.periods, subregions)
     files = {}
     if "csv" in formats:
         files["periods.csv"] = periods_csv(result.periods)
+        files["episodes.csv"] = episodes_csv(subregions)
         files["condensed_catalog.csv"] = condensed_csv(condensed)
     if "geojson" in formats:
         files["subregions.geojson"] = subregions_geojson(subregions)
@@ -83,11 +84,17 @@ def export_files(catalog, result, formats=None, subregions=None, condensed=None,
         if "png" in formats:
             for (stem, _), data in zip(figs, figures_png([f for _, f in figs])):
                 files[f"figures/{stem}.png"] = data
-    record = run_record(result, catalog_name=catalog_name, subregions=subregions,
-                        outputs=list(files) + ["run.json"], condensed=condensed,
-                        catalog=catalog)
-    files["run.json"] = (json.dumps(record, indent=2, default=_json_default) + "\n").encode()
+    files["run.json"] = run_json(result, catalog_name=catalog_name, subregions=subregions,
+                                 outputs=list(files) + ["run.json"], condensed=condensed,
+                                 catalog=catalog)
     return files
+
+
+def run_json(result, path=None, **kwargs):
+    """run.json (`seisviz.detect.run_record`, the same record a scan folder holds) as
+    bytes, or written to `path`."""
+    record = run_record(result, **kwargs)
+    return _out((json.dumps(record, indent=2, default=_json_default) + "\n").encode(), path)
 
 
 def write_exports(catalog, result, out, formats=None, **kwargs):
@@ -127,18 +134,18 @@ def export_bundle(catalog, result, formats=None, **kwargs):
 
 
 def write_scan_subregions(catalog, result, out, subregions=None):
-    """For `seisviz scan`: subregions.geojson and condensed_catalog.csv in `out`.
-
-    Returns the file names written (the scan's run.json lists them)."""
-    from seisviz.subregions import condensed_catalog, find_subregions, scanned_catalog
+    """For `seisviz scan`: episodes.csv, subregions.geojson and condensed_catalog.csv in
+    `out`. Returns the file names written (the scan's run.json lists them)."""
+    from seisviz.subregions import condensed_catalog, scanned_catalog, scan_subregions
 
     catalog = scanned_catalog(catalog, result)
     if subregions is None:
-        subregions = find_subregions(result, catalog=catalog)
+        subregions = scan_subregions(result, catalog)
     condensed = condensed_catalog(catalog, result.periods, subregions)
+    episodes_csv(subregions, os.path.join(out, "episodes.csv"))
     subregions_geojson(subregions, os.path.join(out, "subregions.geojson"))
     condensed_csv(condensed, os.path.join(out, "condensed_catalog.csv"))
-    return ["subregions.geojson", "condensed_catalog.csv"]
+    return ["episodes.csv", "subregions.geojson", "condensed_catalog.csv"]
 
 
 def bundle_names(data):

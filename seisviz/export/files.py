@@ -11,9 +11,12 @@ import tempfile
 import pandas as pd
 
 from seisviz.errors import SeisvizError
-from seisviz.timeutil import iso_utc
+from seisviz.timeutil import iso_utc_exact
 
-SUBREGION_ATTRIBUTES = ["period_id", "subregion_id", "start", "end", "n_events",
+# one feature per episode (a place and a time): docs/export.md
+SUBREGION_ATTRIBUTES = ["period_id", "subregion_id", "episode_id", "start", "end",
+                        "window_start", "window_end", "n_events", "background_rate_per_day",
+                        "peak_daily_count", "rate_ratio", "max_magnitude", "max_magnitude_time",
                         "peak_probability", "center_lon", "center_lat", "n_pixels", "area_km2"]
 
 
@@ -31,13 +34,27 @@ def _out(data, path):
 
 # ------------------------------------------------------------------ tables
 
+def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every datetime column as ISO-8601 UTC strings (NaT: empty), exact to
+    the microsecond where the times have fractions (onsets and ends are event times)."""
+    out = pd.DataFrame(frame).copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = iso_utc_exact(out[col]).fillna("") if len(out) else \
+                pd.Series([], dtype=object)
+    return out
+
+
 def periods_csv(periods, path=None):
-    """Flagged periods as CSV, start/end as ISO-8601 UTC."""
-    out = periods.copy()
-    for col in ("start", "end"):
-        if col in out:
-            out[col] = iso_utc(out[col])
-    return _out(out.to_csv(index=False).encode(), path)
+    """Flagged periods as CSV, times as ISO-8601 UTC."""
+    return _out(_iso_times(periods).to_csv(index=False).encode(), path)
+
+
+def episodes_csv(subregions, path=None):
+    """The episodes (one per place and time) as CSV without their polygons, times as
+    ISO-8601 UTC; the polygons are in subregions.geojson (same episode_id)."""
+    frame = pd.DataFrame(subregions.drop(columns="geometry", errors="ignore"))
+    return _out(_iso_times(frame).to_csv(index=False).encode(), path)
 
 
 def subregions_frame(subregions):
@@ -47,11 +64,7 @@ def subregions_frame(subregions):
     import shapely
 
     cols = [c for c in SUBREGION_ATTRIBUTES if c in subregions]
-    frame = pd.DataFrame({c: subregions[c].to_numpy() for c in cols})
-    for col in ("start", "end"):
-        if col in frame:
-            frame[col] = iso_utc(subregions[col]).to_numpy() if len(frame) else \
-                pd.Series([], dtype=object)
+    frame = _iso_times(pd.DataFrame(subregions[cols]).reset_index(drop=True))
     geoms = [g if g is None or g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
              for g in subregions.geometry]
     crs = subregions.crs or "EPSG:4326"

@@ -24,7 +24,8 @@ GREEN = "#2ca02c"
 BLUE = "#1f77b4"
 ORANGE = "#ff7f0e"
 GREY = "#7f7f7f"
-FLAG_FILL = "rgba(214, 39, 40, 0.15)"
+FLAG_FILL = "rgba(214, 39, 40, 0.35)"    # a period, onset to end
+WINDOW_FILL = "rgba(214, 39, 40, 0.08)"  # the span of its flagged windows
 BAND = 0.045  # height of the thin bands (fraction of the plot)
 
 
@@ -44,7 +45,9 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
     """Probability per window (x = window centre) with flagged periods and the threshold.
 
     windows:       window_start, window_end, probability (NaN without history: a gap).
-    periods:       the network's flagged periods (start, end), shaded in red.
+    periods:       the network's flagged periods: [start, end] (when the seismicity
+                   changed, to the day) shaded strongly in red; with window_start and
+                   window_end columns, the flagged windows' span shaded faintly.
     threshold:     the probability threshold, a dashed line.
     baseline:      optional dict {"beta": array per window, "threshold": float,
                    "periods": DataFrame or None}: beta on a second y axis with its own
@@ -55,6 +58,12 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
     centre = start + (end - start) / 2
     prob = np.asarray(windows["probability"], float)
     fig = go.Figure()
+    if "window_start" in periods and "window_end" in periods:
+        for i, (s, e) in enumerate(zip(utc_naive(periods["window_start"]),
+                                       utc_naive(periods["window_end"]))):
+            fig.add_vrect(x0=s, x1=e, fillcolor=WINDOW_FILL, line_width=0, layer="below",
+                          name="flagged windows' span", legendgroup="windows",
+                          showlegend=i == 0)
     for i, (s, e) in enumerate(zip(utc_naive(periods["start"]), utc_naive(periods["end"]))):
         fig.add_vrect(x0=s, x1=e, fillcolor=FLAG_FILL, line_width=0, layer="below",
                       name="flagged period (network)", legendgroup="flagged",

@@ -5,11 +5,13 @@ polygons) is described in `seisviz.subregions.footprint`.
 """
 
 from seisviz.subregions.condensed import (condensed_catalog, distance_km, same_place,
-                                          scanned_catalog, shrinkage, subregions_for)
+                                          scan_subregions, scanned_catalog, shrinkage,
+                                          subregions_for)
 from seisviz.subregions.footprint import (binomial_sf, footprint, period_windows,
                                           pixel_polygon, regional_change)
 from seisviz.subregions.regions import COLUMNS, CRS, DEFAULTS, find_subregions
 
 __all__ = ["COLUMNS", "CRS", "DEFAULTS", "binomial_sf", "condensed_catalog", "distance_km",
            "find_subregions", "footprint", "period_windows", "pixel_polygon",
-           "regional_change", "same_place", "scanned_catalog", "shrinkage", "subregions_for"]
+           "regional_change", "same_place", "scan_subregions", "scanned_catalog", "shrinkage",
+           "subregions_for"]

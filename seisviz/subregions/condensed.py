@@ -13,19 +13,27 @@ from seisviz.subregions.regions import find_subregions
 
 
 def condensed_catalog(catalog, periods, subregions):
-    """Events inside a flagged period ([start, end)) *and* one of its subregions.
+    """Events inside a flagged period *and* one of its subregions.
+
+    With episodes (a scan's `result.subregions`: one row per place and time, with an
+    `onset` column) each row's own [start, end] is used, closed at both ends (onset and
+    end are the episode's first and last events), and the rows carry episode_id too.
+    Otherwise (subregions of raw periods) the period's [start, end) from `periods` (by
+    period_id) when given, else the subregion's own.
 
     Returns the catalog's rows (same columns, time order) plus period_id and
-    subregion_id; an event on the shared edge of two subregions goes to the first. Period
-    bounds come from `periods` (by period_id) when given, else from `subregions`."""
+    subregion_id (and episode_id); an event on the shared edge of two subregions goes to
+    the first."""
     import shapely
 
-    out_cols = list(catalog.columns) + ["period_id", "subregion_id"]
+    episodes = "onset" in subregions if subregions is not None else False
+    out_cols = list(catalog.columns) + ["period_id", "subregion_id"] + \
+        (["episode_id"] if episodes else [])
     if len(catalog) == 0 or subregions is None or len(subregions) == 0:
         return pd.DataFrame({c: catalog[c].iloc[:0] if c in catalog else
                              pd.Series(dtype="int64") for c in out_cols})
     bounds = {}
-    if periods is not None and len(periods) and "period_id" in periods:
+    if not episodes and periods is not None and len(periods) and "period_id" in periods:
         for pid, s, e in zip(periods["period_id"], pd.to_datetime(periods["start"], utc=True),
                              pd.to_datetime(periods["end"], utc=True)):
             bounds[int(pid)] = (s, e)
@@ -34,21 +42,27 @@ def condensed_catalog(catalog, periods, subregions):
     lat = catalog["latitude"].to_numpy(np.float64)
     period_of = np.zeros(len(catalog), np.int64)
     sub_of = np.zeros(len(catalog), np.int64)
+    episode_of = np.zeros(len(catalog), np.int64)
     order = subregions.sort_values(["period_id", "subregion_id"], kind="stable")
-    for pid, sid, s, e, geom in zip(order["period_id"], order["subregion_id"], order["start"],
-                                    order["end"], order.geometry):
+    ids = order["episode_id"] if episodes else np.zeros(len(order), np.int64)
+    for pid, sid, eid, s, e, geom in zip(order["period_id"], order["subregion_id"], ids,
+                                         order["start"], order["end"], order.geometry):
         s, e = bounds.get(int(pid), (s, e))
-        sel = np.flatnonzero((t_ns >= to_ns(s)) & (t_ns < to_ns(e)) & (period_of == 0))
+        before_end = (t_ns <= to_ns(e)) if episodes else (t_ns < to_ns(e))
+        sel = np.flatnonzero((t_ns >= to_ns(s)) & before_end & (period_of == 0))
         if len(sel) == 0 or geom is None or geom.is_empty:
             continue
         shapely.prepare(geom)
         hit = sel[shapely.intersects_xy(geom, lon[sel], lat[sel])]
         period_of[hit] = pid
         sub_of[hit] = sid
+        episode_of[hit] = eid
     keep = period_of > 0
     out = catalog.loc[keep].copy()
     out["period_id"] = period_of[keep]
     out["subregion_id"] = sub_of[keep]
+    if episodes:
+        out["episode_id"] = episode_of[keep]
     out = out.iloc[np.argsort(t_ns[keep], kind="stable")]
     return out.reset_index(drop=True)
 
@@ -96,8 +110,19 @@ def scanned_catalog(catalog, result):
     return catalog[catalog["magnitude"] >= mmin]
 
 
+def scan_subregions(result, catalog):
+    """A scan's subregions: its episodes (`result.subregions`, one row per place and time)
+    when it has them, else `find_subregions` of its periods (a result made by hand).
+
+    `catalog` is the scanned catalog."""
+    if getattr(result, "subregions", None) is not None:
+        return result.subregions
+    return find_subregions(result, catalog=catalog)
+
+
 def subregions_for(catalog, result, cache=None, **options):
-    """`find_subregions(result, catalog=catalog)` and its condensed catalog, memoised in
+    """A scan's subregions (`scan_subregions`; with `options`, `find_subregions` with
+    them) and its condensed catalog, memoised in
     `cache` (any dict, e.g. a page's session state) for this result and catalog.
 
     -> (subregions, condensed)."""
@@ -110,7 +135,8 @@ def subregions_for(catalog, result, cache=None, **options):
                 and hit[0][2:] == key[2:]:
             return hit[1], hit[2]
     scanned = scanned_catalog(catalog, result)
-    table = find_subregions(result, catalog=scanned, **options)
+    table = find_subregions(result, catalog=scanned, **options) if options else \
+        scan_subregions(result, scanned)
     condensed = condensed_catalog(scanned, result.periods, table)
     if cache is not None:
         cache["_subregions_cache"] = (key, table, condensed)

@@ -13,11 +13,13 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "data", "changning_demo.csv")
-ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"  # exact: event times keep their fraction
 # documented in docs/detection.md
 WINDOW_COLUMNS = ["window_start", "window_end", "n_events", "probability", "flagged",
                   "baseline_beta", "baseline_flagged", "has_history"]
-PERIOD_COLUMNS = ["period_id", "start", "end", "peak_probability", "n_windows", "n_events"]
+PERIOD_COLUMNS = ["period_id", "start", "end", "window_start", "window_end",
+                  "peak_probability", "n_windows", "n_episodes", "episode_ids", "n_events",
+                  "refined"]
 
 
 def seisviz(*args):
@@ -86,18 +88,39 @@ def test_scan_tables_agree_with_run_json_and_the_catalog(scan):
     expect = windows["probability"].fillna(0) >= settings["threshold"]
     assert (windows["flagged"] == expect).all()
 
-    # periods: made of flagged windows, counting the catalog's events in [start, end)
+    # periods: refined to the day inside the span of their flagged windows
     flagged = windows[windows["flagged"]]
-    assert periods["n_windows"].sum() == len(flagged)
-    assert set(periods["start"]) <= set(flagged["window_start"])
-    assert set(periods["end"]) <= set(flagged["window_end"])
-    t = pd.to_datetime(pd.read_csv(DEMO, usecols=["time"])["time"], utc=True)
+    assert set(periods["window_start"]) <= set(flagged["window_start"])
+    assert set(periods["window_end"]) <= set(flagged["window_end"])
+    assert (periods["window_start"] <= periods["start"]).all()
+    assert (periods["start"] <= periods["end"]).all()
+    assert (periods["end"] <= periods["window_end"]).all()
     for p in periods.itertuples():
-        lo, hi = pd.Timestamp(p.start), pd.Timestamp(p.end)
-        assert p.n_events == int(((t >= lo) & (t < hi)).sum())
-        inside = flagged[(flagged["window_start"] >= p.start) & (flagged["window_end"] <= p.end)]
+        inside = flagged[(flagged["window_start"] >= p.window_start)
+                         & (flagged["window_end"] <= p.window_end)]
         assert p.peak_probability == pytest.approx(inside["probability"].max(), abs=1e-6)
-    assert np.all(pd.to_datetime(periods["start"]).diff().dropna() > pd.Timedelta(0))
+    assert np.all(pd.to_datetime(periods["start"]).diff().dropna() >= pd.Timedelta(0))
+
+    # episodes: one per place and time, counting the catalog's events in their polygon
+    # between onset and end (both included); a period's events are its episodes'
+    import geopandas as gpd
+    import shapely
+
+    episodes = pd.read_csv(out / "episodes.csv")
+    shapes = gpd.read_file(out / "subregions.geojson")
+    assert len(shapes) == len(episodes) > 0
+    assert list(shapes["episode_id"]) == list(episodes["episode_id"])
+    cat = pd.read_csv(DEMO, usecols=["time", "longitude", "latitude"])
+    t = pd.to_datetime(cat["time"], utc=True)
+    for ep, geom in zip(episodes.itertuples(), shapes.geometry):
+        when = (t >= pd.Timestamp(ep.onset)) & (t <= pd.Timestamp(ep.end))
+        where = shapely.intersects_xy(geom, cat["longitude"].to_numpy(),
+                                      cat["latitude"].to_numpy())
+        assert ep.n_events == int((when & where).sum()), ep.episode_id
+        assert ep.start == ep.onset
+    per_period = episodes.groupby("period_id")["n_events"].sum()
+    refined = periods[periods["refined"]]
+    assert list(refined["n_events"]) == list(per_period.loc[refined["period_id"]])
 
 
 def test_scan_on_an_absent_gpu_is_one_line(quick_model_dir, tmp_path):

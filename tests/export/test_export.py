@@ -164,8 +164,8 @@ def test_write_exports_writes_every_format_and_run_json(scan, tmp_path):
     catalog, result, subs, cond = scan
     names = export.write_exports(catalog, result, str(tmp_path), "csv,geojson,gpkg,quakeml,html",
                                  catalog_name="test catalog")
-    expected = ["periods.csv", "condensed_catalog.csv", "subregions.geojson", "subregions.gpkg",
-                "condensed_catalog.xml", "subregion_figures.html", "run.json"]
+    expected = ["periods.csv", "episodes.csv", "condensed_catalog.csv", "subregions.geojson",
+                "subregions.gpkg", "condensed_catalog.xml", "subregion_figures.html", "run.json"]
     assert names == expected
     assert sorted(os.listdir(tmp_path)) == sorted(expected)
     run = json.loads((tmp_path / "run.json").read_text())
@@ -189,8 +189,8 @@ def test_bundle_zips_the_same_files(scan):
     data = export.export_bundle(catalog, result, ["csv", "geojson"], subregions=subs,
                                 condensed=cond)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert z.namelist() == ["periods.csv", "condensed_catalog.csv", "subregions.geojson",
-                                "run.json"]
+        assert z.namelist() == ["periods.csv", "episodes.csv", "condensed_catalog.csv",
+                                "subregions.geojson", "run.json"]
         back = pd.read_csv(z.open("condensed_catalog.csv"))
         assert len(back) == len(cond)
         assert json.loads(z.read("run.json"))["outputs"] == z.namelist()
@@ -199,7 +199,7 @@ def test_bundle_zips_the_same_files(scan):
 def test_write_scan_subregions_for_the_scan_command(scan, tmp_path):
     catalog, result, subs, cond = scan
     names = export.write_scan_subregions(catalog, result, str(tmp_path))
-    assert names == ["subregions.geojson", "condensed_catalog.csv"]
+    assert names == ["episodes.csv", "subregions.geojson", "condensed_catalog.csv"]
     assert len(gpd.read_file(tmp_path / "subregions.geojson")) == len(subs)
     assert len(pd.read_csv(tmp_path / "condensed_catalog.csv")) == len(cond)
 
@@ -225,7 +225,8 @@ def test_png_without_a_browser_is_one_clear_line(scan, tmp_path, monkeypatch):
     out = tmp_path / "out"
     with pytest.raises(SeisvizError, match="other formats were written"):
         export.write_exports(catalog, result, str(out), "csv,png")
-    assert sorted(os.listdir(out)) == ["condensed_catalog.csv", "periods.csv", "run.json"]
+    assert sorted(os.listdir(out)) == ["condensed_catalog.csv", "episodes.csv", "periods.csv",
+                                       "run.json"]
 
 
 @pytest.mark.slow
@@ -270,11 +271,25 @@ def test_export_command_rederives_the_subregions(scan, tmp_path):
     r = seisviz("export", tmp_path / "scan", "--catalog", csv, "--formats", "csv,geojson",
                 "--out", tmp_path / "out")
     assert r.returncode == 0, r.stderr
-    assert sorted(os.listdir(tmp_path / "out")) == ["condensed_catalog.csv", "periods.csv",
-                                                     "run.json", "subregions.geojson"]
+    assert sorted(os.listdir(tmp_path / "out")) == ["condensed_catalog.csv", "episodes.csv",
+                                                     "periods.csv", "run.json",
+                                                     "subregions.geojson"]
+    # the folder has no scan_format (written before episodes): it is upgraded, and says so
+    assert "note:" in r.stderr and "older seisviz (scan format 1)" in r.stderr
+    # its periods and episodes are those the scan's own flags give, to the day
+    from seisviz.detect.scan import derive_periods
+
+    refined = derive_periods(result, catalog)
     back = gpd.read_file(tmp_path / "out" / "subregions.geojson")
-    assert list(back["n_events"]) == list(subs["n_events"])
-    assert len(pd.read_csv(tmp_path / "out" / "condensed_catalog.csv")) == len(cond)
+    assert list(back["n_events"]) == list(refined.subregions["n_events"])
+    assert list(iso_utc(back["start"])) == list(iso_utc(refined.subregions["start"]))
+    periods = pd.read_csv(tmp_path / "out" / "periods.csv")
+    assert list(periods["start"]) == list(iso_utc(refined.periods["start"]))
+    # each refined period lies inside the span of its flagged windows
+    assert (periods["window_start"] <= periods["start"]).all()
+    assert (periods["end"] <= periods["window_end"]).all()
+    cond_back = pd.read_csv(tmp_path / "out" / "condensed_catalog.csv")
+    assert len(cond_back) == int(refined.subregions["n_events"].sum())
     # another catalog does not fit the scan's windows: one line, exit status 2
     write_catalog_csv(catalog.iloc[len(catalog) // 2:].drop(columns="episode"),
                       str(tmp_path / "half.csv"))

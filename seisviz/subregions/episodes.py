@@ -1,0 +1,388 @@
+"""Episodes: when each flagged subregion's activity began and ended, from its own events.
+
+A flagged period is a run of flagged 30-day windows, so its raw span starts about one
+window length before the activity it flags and ends at the end of its last window. This
+module refines each (period, subregion) pair into an *episode* with an `onset` and an `end`
+taken from the subregion's event times, and rebuilds the periods as the union in time of
+their episodes.
+
+How an episode is found (`refine_episode`)
+------------------------------------------
+Input: the times of the subregion's events inside the raw span
+``[window_start, window_end)`` and its background rate ``lambda0`` (events per day),
+counted in the ``background_days`` before the span inside the same polygon. The floor
+``0.5 / background span`` keeps a quiet place (no event before) from getting a zero rate,
+which would make any single event infinitely significant.
+
+1. **Bayesian blocks** (Scargle et al. 2013, ApJ 764:167) split the span into blocks of
+   constant Poisson rate: the optimal partition under the event-data likelihood
+   ``N_k (ln N_k - ln T_k)`` per block, with the penalty per change point
+   ``ncp_prior = 4 - ln(73.53 p0 N^-0.478)`` (``p0`` = 0.05, the chance of a false change
+   point). Block edges fall midway between events.
+2. A block is **elevated** when its rate is at least ``ratio`` (2) times the reference
+   rate - the label rule's "at least double its own rate" - and its count is significant
+   against it (Poisson ``P(N >= n_k) <= alpha``, 0.001). The reference is ``lambda0``, or
+   the rate of the span's quietest block of at least ``quiet_days`` (7) when that is
+   higher: a completeness change or a drift since the background period lifts every
+   block alike and must not keep the episode going to the end of the span.
+3. An episode is a run of elevated blocks, adjacent or apart by a lull shorter than
+   ``lull_days`` (2: a pause of hours inside a swarm is not a return to background). A
+   run is split where a block of at least ``min_events`` (10) events has ``ratio`` x the
+   rate of the block before it (significantly, as in 2): a second mainshock inside the
+   aftershocks of a first is a second episode at the same place. A subregion usually
+   has one episode; further runs need ``min_events`` events; the strongest run (largest
+   excess ``n_k - ref T_k``) is always kept.
+4. Its `onset` and `end` are placed on events by a one-change-point Poisson likelihood
+   ``max_tau  n_1 ln(n_1/T_1) + n_2 ln(n_2/T_2)`` over the events of the run's first
+   block and the quiet block before it (for the onset; the change falls *on* an event,
+   which opens the busy segment), and of its last block and the quiet block after it (for
+   the end; the event closes the busy segment). Needed because block edges lie midway
+   between events: a mainshock after a quiet gap of days would have to carry half that
+   gap into its block, and Bayesian blocks leave it in the quiet block before.
+   Both lie inside the raw span by construction. When no block is elevated, the episode
+   keeps the raw span (``refined`` False).
+
+Why Bayesian blocks rather than a single-change Poisson likelihood ratio or a CUSUM:
+
+- it finds the onset *and* the end in one pass, and any number of rate steps in between,
+  so a decaying sequence becomes a staircase of blocks whose last elevated step is where
+  the rate comes back to twice its background;
+- it needs no rate to be guessed beforehand. A CUSUM tuned to "double the background" on a
+  quiet place (``lambda0`` of 0.05/day) remembers a single background event for
+  ``ln 2 / lambda0`` = 14 days, so a stray event days before a burst becomes its onset; a
+  Kulldorff-type scan (one elevated interval, rate free) gets the onset right but ends the
+  interval where the rate drops to about its mean, far too early for an Omori tail;
+- the background enters only in step 2, as the reference for "elevated"; the blocks
+  themselves are fitted on the span's own events, so an error in ``lambda0`` changes which
+  blocks count, never where they start.
+
+Assumptions: events inside a block are a homogeneous Poisson process (clustering inside a
+burst only makes blocks finer, and finer blocks are still elevated); the place's rate in
+the ``background_days`` before the span, or its quietest week-long stretch inside the
+span, is its normal rate.
+
+- **Mainshock**: its aftershocks start within minutes, so the change point of step 4
+  falls on it: moving the onset one event earlier adds one event but the whole gap to the
+  previous (background) event, at the sequence's rate of tens to thousands per day. The
+  onset is the mainshock's time (tested).
+- **Foreshocks**: an earlier event joins the episode only when the gap to the next one is
+  shorter than about ``ln(rate_1 / rate_0) / rate_1`` (``rate_1`` the busy segment's rate,
+  ``rate_0`` the quiet one's): a foreshock minutes to hours before an energetic sequence
+  becomes the onset, one days earlier stays in the background and the onset is the
+  mainshock (tested). `max_magnitude_time` always names the largest event.
+- **Slow Omori tail**: the rate ``K / (t + c)^p`` becomes a staircase of blocks; the end is
+  the last event of the last block still at ``ratio`` x the reference, i.e. when the tail
+  comes back to twice the place's own rate, or the last event of the raw span if it has
+  not by then (the refined end never leaves the span).
+
+Times are UTC (`seisviz.timeutil`). Pure numpy/pandas; shapely only to select the events
+inside a subregion's polygon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from seisviz.subregions.blocks import _poisson_sf, _rate_change, background_rate, bayesian_blocks
+from seisviz.timeutil import DAY_NS, to_ns, utc
+
+DEFAULTS = {
+    "ratio": 2.0,         # elevated blocks hold at least ratio x the background rate
+    "alpha": 1e-3,        # ... and are significant against it (Poisson tail probability)
+    "p0": 0.05,           # Bayesian blocks' false change-point probability
+    "quiet_days": 7.0,    # blocks at least this long can stand for the place's rate now
+    "min_events": 10,     # a subregion's further episodes need this many events
+    "lull_days": 2.0,     # shorter quiet stretches inside a burst do not end it
+    "background_days": 180.0,
+    "background_floor": 0.5,  # events over the background span, when it holds none
+}
+EPISODE_COLUMNS = ["episode_id", "period_id", "subregion_id", "onset", "end", "window_start",
+                   "window_end", "n_events", "background_rate_per_day", "peak_daily_count",
+                   "rate_ratio", "max_magnitude", "max_magnitude_time", "center_lon",
+                   "center_lat", "refined"]
+PERIOD_COLUMNS = ["period_id", "raw_period_id", "start", "end", "window_start", "window_end",
+                  "n_episodes", "episode_ids", "n_events"]
+
+
+def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start,
+                    window_end, background_rate_per_day: float,
+                    ratio: float = DEFAULTS["ratio"], alpha: float = DEFAULTS["alpha"],
+                    p0: float = DEFAULTS["p0"], quiet_days: float = DEFAULTS["quiet_days"],
+                    min_events: int = DEFAULTS["min_events"],
+                    lull_days: float = DEFAULTS["lull_days"]) -> list[dict]:
+    """Every episode of one subregion within a raw period, in time order.
+
+    Usually one. More when the place's rate rose more than once in the span: separate
+    runs of elevated blocks, or a run in which a block's rate jumps to `ratio` times the
+    block before it (a second mainshock inside the first one's aftershocks). Episodes
+    with fewer than `min_events` events are dropped, except the strongest one, so that
+    a subregion always has an episode.
+
+    Args:
+        event_times_ns: UTC nanoseconds of the subregion's events (any order; those
+            outside [window_start, window_end) are ignored).
+        magnitudes: their magnitudes (same length).
+        window_start, window_end: the raw span of the period (start of its first flagged
+            window, end of its last).
+        background_rate_per_day: the place's normal rate (see `background_rate`).
+        ratio, alpha, p0, quiet_days, min_events, lull_days: see the module docstring.
+    Returns:
+        list of dicts with onset, end (UTC Timestamps, inside the span), n_events (in
+        [onset, end]), background_rate_per_day, peak_daily_count (largest count of one
+        UTC day in [onset, end]), rate_ratio (n_events / max(end - onset, 1 day) /
+        background rate), max_magnitude, max_magnitude_time, refined (False when no
+        block was elevated and the raw span is kept, as the only episode).
+    """
+    w0, w1 = to_ns(window_start), to_ns(window_end)
+    t = np.asarray(event_times_ns, np.int64)
+    mag = np.asarray(magnitudes, np.float64)
+    inside = (t >= w0) & (t < w1)
+    order = np.argsort(t[inside], kind="stable")
+    t, mag = t[inside][order], mag[inside][order]
+    lam0 = float(background_rate_per_day)
+    raw = [episode_stats(t, mag, w0, w1, lam0) | {"refined": False}]
+    if len(t) == 0:
+        return raw
+    days = (t - w0) / DAY_NS
+    edges = bayesian_blocks(days, 0.0, (w1 - w0) / DAY_NS, p0)
+    k = np.clip(np.searchsorted(edges, days, side="right") - 1, 0, len(edges) - 2)
+    n_k = np.bincount(k, minlength=len(edges) - 1)
+    width = np.diff(edges)
+    rate = n_k / width
+    # "elevated" is judged against the place's normal rate *now*: its quietest long block
+    # in the span, when that is above the earlier background (a completeness change or a
+    # drift since the background period lifts every block alike)
+    long_blocks = width >= quiet_days
+    lam_ref = max(lam0, float(rate[long_blocks].min())) if long_blocks.any() else lam0
+    mu = lam_ref * width
+    elevated = (n_k >= ratio * mu) & (_poisson_sf(n_k, mu) <= alpha) & (n_k > 0)
+    if not elevated.any():
+        return raw
+    # runs of elevated blocks: adjacent ones, or ones apart by a lull shorter than
+    # `lull_days`, go on together unless the later block's rate jumps
+    def jump(j, before):
+        # block j's rate is `ratio` x block `before`'s, significantly, and j holds enough
+        # events to be an episode (a clump of 5 events in half an hour inside a swarm is not)
+        return n_k[j] >= min_events and rate[j] >= ratio * rate[before] and \
+            _poisson_sf(n_k[j], rate[before] * width[j]) <= alpha
+
+    runs = []
+    for j in np.flatnonzero(elevated):
+        if runs and runs[-1][1] == j - 1 and not jump(j, j - 1):
+            runs[-1][1] = j  # the run goes on
+        elif runs and runs[-1][1] < j - 1 and edges[j] - edges[runs[-1][1] + 1] < lull_days \
+                and not jump(j, runs[-1][1]):
+            runs[-1][1] = j  # a lull of under `lull_days` inside a burst is no return
+        else:
+            runs.append([j, j])
+    # Block edges sit midway between events, so a block that starts with a mainshock
+    # after a quiet gap would have to pay for half that gap: the first and last events of
+    # a burst can fall into the blocks beside it. Onset and end are therefore placed by a
+    # one-change-point Poisson likelihood on the events of the run's outer block and its
+    # neighbour, where the change falls exactly on an event.
+    onsets = []
+    for lo, _ in runs:
+        a, b = edges[max(lo - 1, 0)], edges[lo + 1]
+        sel = np.flatnonzero((days >= a) & (days <= b))
+        onsets.append(int(sel[_rate_change(days[sel], a, b, rising=True)]))
+    episodes = []
+    for r, (lo, hi) in enumerate(runs):
+        if r + 1 < len(runs) and runs[r + 1][0] == hi + 1:
+            # the next run starts with a jump: this one ends just before its onset
+            end_i = onsets[r + 1] - 1
+        else:
+            a, b = edges[hi], edges[min(hi + 2, len(edges) - 1)]
+            sel = np.flatnonzero((days >= a) & (days <= b))
+            end_i = int(sel[_rate_change(days[sel], a, b, rising=False)])
+        end_i = max(end_i, onsets[r])  # a one-block run whose two searches crossed
+        ep = episode_stats(t, mag, int(t[onsets[r]]), int(t[end_i]), lam0)
+        ep["refined"] = True
+        ep["_strength"] = float((n_k - mu)[lo:hi + 1].sum())
+        episodes.append(ep)
+    strongest = int(np.argmax([ep["_strength"] for ep in episodes]))
+    out = [ep for i, ep in enumerate(episodes)
+           if i == strongest or ep["n_events"] >= min_events]
+    for ep in out:
+        del ep["_strength"]
+    return out
+
+
+def refine_episode(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start,
+                   window_end, background_rate_per_day: float, **options) -> dict:
+    """The strongest episode of one subregion within a raw period (the one with the
+    largest excess over the reference rate); arguments and result as `refine_episodes`."""
+    episodes = refine_episodes(event_times_ns, magnitudes, window_start, window_end,
+                               background_rate_per_day, min_events=10**12, **options)
+    return episodes[0]
+
+
+def episode_stats(t_ns: np.ndarray, magnitudes: np.ndarray, onset_ns: int, end_ns: int,
+                  background_rate_per_day: float) -> dict:
+    """Counts and magnitudes of the events in [onset, end] (see `refine_episode`)."""
+    sel = (t_ns >= onset_ns) & (t_ns <= end_ns)
+    ts, ms = t_ns[sel], magnitudes[sel]
+    n = int(sel.sum())
+    duration = max((end_ns - onset_ns) / DAY_NS, 1.0)  # a one-day burst is one day's rate
+    if n:
+        _, per_day = np.unique(ts // DAY_NS, return_counts=True)
+        i = int(np.argmax(ms))  # first of equal largest magnitudes
+        max_mag, max_time, peak = float(ms[i]), utc(int(ts[i])), int(per_day.max())
+    else:
+        max_mag, max_time, peak = float("nan"), pd.NaT, 0
+    lam0 = float(background_rate_per_day)
+    return {"onset": utc(int(onset_ns)), "end": utc(int(end_ns)), "n_events": n,
+            "background_rate_per_day": lam0, "peak_daily_count": peak,
+            "rate_ratio": (n / duration) / lam0 if lam0 > 0 else float("inf"),
+            "max_magnitude": max_mag, "max_magnitude_time": max_time}
+
+
+def _inside(geom, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Events inside (or on the edge of) a polygon; all of them when there is none."""
+    import shapely
+
+    if geom is None or getattr(geom, "is_empty", False):
+        return np.ones(len(lon), bool)
+    shapely.prepare(geom)
+    return shapely.intersects_xy(geom, lon, lat)
+
+
+def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
+                             subregions: pd.DataFrame,
+                             background_days: float = DEFAULTS["background_days"],
+                             catalog_start=None, ratio: float = DEFAULTS["ratio"],
+                             alpha: float = DEFAULTS["alpha"], p0: float = DEFAULTS["p0"],
+                             quiet_days: float = DEFAULTS["quiet_days"],
+                             min_events: int = DEFAULTS["min_events"],
+                             keep_geometry: bool = False) -> pd.DataFrame:
+    """The episodes of every (period, subregion): refined onset and end, and statistics.
+
+    Usually one episode per subregion; more when its rate rose more than once in the
+    period (`refine_episodes`).
+
+    Args:
+        catalog: the events the scan looked at (time, longitude, latitude, magnitude).
+        periods: raw flagged periods (period_id, start, end: the windows' span; a
+            peak_probability column is passed through).
+        subregions: `seisviz.subregions.find_subregions` output (period_id, subregion_id,
+            center_lon, center_lat, geometry).
+        background_days: length of the background period before each span.
+        catalog_start: when the catalog begins (default: its first event), so a
+            background period cut short by the catalog's start is counted as such.
+        ratio, alpha, p0, quiet_days, min_events: see `refine_episodes`.
+        keep_geometry: also return the polygon (GeoDataFrame, EPSG:4326).
+    Returns:
+        DataFrame with `EPISODE_COLUMNS` (+ peak_probability when periods have it, +
+        geometry with keep_geometry), episode_id 1..n by onset (ties: period, subregion).
+    """
+    t = to_ns(catalog["time"])
+    order = np.argsort(t, kind="stable")
+    t = t[order]
+    lon = catalog["longitude"].to_numpy(np.float64)[order]
+    lat = catalog["latitude"].to_numpy(np.float64)[order]
+    mag = catalog["magnitude"].to_numpy(np.float64)[order]
+    first = to_ns(catalog_start) if catalog_start is not None else (int(t[0]) if len(t) else 0)
+    bounds = {int(pid): (to_ns(s), to_ns(e)) for pid, s, e in
+              zip(periods["period_id"], periods["start"], periods["end"])}
+    peak_p = dict(zip(periods["period_id"].astype(int), periods["peak_probability"])) \
+        if "peak_probability" in periods else None
+    rows, geoms = [], []
+    for sub in subregions.itertuples(index=False):
+        pid = int(sub.period_id)
+        if pid not in bounds:
+            continue
+        w0, w1 = bounds[pid]
+        b0 = max(w0 - int(round(background_days * DAY_NS)), first)
+        lo, hi = np.searchsorted(t, [b0, w1])
+        geom = getattr(sub, "geometry", None)
+        near = _inside(geom, lon[lo:hi], lat[lo:hi])
+        ts, ms = t[lo:hi][near], mag[lo:hi][near]
+        n_bg = int((ts < w0).sum())
+        lam0 = background_rate(n_bg, (w0 - b0) / DAY_NS)
+        for ep in refine_episodes(ts, ms, w0, w1, lam0, ratio, alpha, p0, quiet_days,
+                                  min_events):
+            row = {"period_id": pid, "subregion_id": int(sub.subregion_id),
+                   "window_start": utc(w0), "window_end": utc(w1), **ep,
+                   "center_lon": float(sub.center_lon), "center_lat": float(sub.center_lat)}
+            if peak_p is not None:
+                row["peak_probability"] = float(peak_p[pid])
+            rows.append(row)
+            geoms.append(geom)
+    cols = EPISODE_COLUMNS + (["peak_probability"] if peak_p is not None else [])
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "episode_id"])
+    for col in ("onset", "end", "window_start", "window_end", "max_magnitude_time"):
+        out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
+    out["_geom"] = pd.Series(geoms, index=out.index, dtype=object)
+    out = out.sort_values(["onset", "period_id", "subregion_id"], kind="stable")
+    out = out.reset_index(drop=True)
+    out.insert(0, "episode_id", np.arange(1, len(out) + 1, dtype=np.int64))
+    geoms = out.pop("_geom")
+    if keep_geometry:
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(out, geometry=list(geoms), crs="EPSG:4326")
+    return out
+
+
+def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | None = None
+                          ) -> pd.DataFrame:
+    """Periods as the union in time of their episodes' [onset, end].
+
+    Episodes of one raw period that overlap (or touch) in time form one period; a raw
+    period whose episodes are apart in time gives several. Raw periods without any
+    episode (the detector flagged them but no subregion was found) keep their raw span
+    when `raw_periods` is given.
+
+    Args:
+        episodes: `episodes_from_subregions` output.
+        raw_periods: the raw periods (period_id, start, end[, peak_probability]).
+    Returns:
+        DataFrame with `PERIOD_COLUMNS` (+ peak_probability when known): period_id 1..n by
+        start; raw_period_id the detector's period; start, end the union's interval;
+        window_start, window_end the raw span; episode_ids as "1;4"; n_events the sum
+        over its episodes.
+    """
+    rows = []
+    has_p = "peak_probability" in episodes or (raw_periods is not None
+                                               and "peak_probability" in raw_periods)
+    peak_p = {}
+    if raw_periods is not None and "peak_probability" in raw_periods:
+        peak_p = dict(zip(raw_periods["period_id"].astype(int), raw_periods["peak_probability"]))
+    for pid, group in episodes.groupby("period_id", sort=True):
+        g = group.sort_values(["onset", "end"], kind="stable")
+        current = None
+        for ep in g.itertuples(index=False):
+            if current is not None and ep.onset <= current["end"]:
+                current["end"] = max(current["end"], ep.end)
+                current["ids"].append(int(ep.episode_id))
+                current["n_events"] += int(ep.n_events)
+                continue
+            current = {"raw_period_id": int(pid), "start": ep.onset, "end": ep.end,
+                       "window_start": ep.window_start, "window_end": ep.window_end,
+                       "ids": [int(ep.episode_id)], "n_events": int(ep.n_events),
+                       "peak_probability": getattr(ep, "peak_probability",
+                                                   peak_p.get(int(pid), np.nan))}
+            rows.append(current)
+    if raw_periods is not None:
+        done = set(episodes["period_id"].astype(int))
+        for p in raw_periods.itertuples(index=False):
+            if int(p.period_id) in done:
+                continue
+            rows.append({"raw_period_id": int(p.period_id), "start": utc(p.start),
+                         "end": utc(p.end), "window_start": utc(p.start),
+                         "window_end": utc(p.end), "ids": [],
+                         "n_events": int(getattr(p, "n_events", 0)),
+                         "peak_probability": peak_p.get(int(p.period_id), np.nan)})
+    for r in rows:
+        ids = r.pop("ids")
+        r["n_episodes"] = len(ids)
+        r["episode_ids"] = ";".join(str(i) for i in ids)
+    cols = PERIOD_COLUMNS + (["peak_probability"] if has_p else [])
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "period_id"])
+    for col in ("start", "end", "window_start", "window_end"):
+        out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
+    out = out.sort_values(["start", "raw_period_id"], kind="stable").reset_index(drop=True)
+    out.insert(0, "period_id", np.arange(1, len(out) + 1, dtype=np.int64))
+    out["n_episodes"] = out["n_episodes"].astype(np.int64)
+    out["n_events"] = out["n_events"].astype(np.int64)
+    return out
