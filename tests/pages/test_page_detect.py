@@ -111,3 +111,22 @@ def test_selecting_a_period_sets_session_state_and_links(ran_page):
     links = [p.proto.page for p in at.get("page_link")]
     assert any("maps" in link.lower() for link in links)
     assert any("subregions" in link.lower() for link in links)
+
+
+def test_a_catalog_beyond_the_memory_budget_scans_at_a_1_day_step(quick_model_dir,
+                                                                  monkeypatch):
+    """Maps larger than the map-memory budget (here 1 MiB) stream through a disk-backed
+    array: the page scans at the default 1-day step, no refusal, and says so."""
+    monkeypatch.setenv("SEISVIZ_MAP_MEMORY_MB", "1")
+    at = open_detect_page(quick_model_dir / "resnet18.pt")
+    at.radio(key="detect_device").set_value("cpu").run()
+    assert at.number_input(key="detect_step").value == 1.0
+    at.button(key="detect_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    result = at.session_state["detection"]
+    assert result.dmaps.streamed and result.settings.step_days == 1.0
+    assert result.dmaps.maps.nbytes > 2**20
+    assert any("disk-backed" in c.value for c in at.caption)
+    assert len(result.periods) > 0 and (result.periods["start"]
+                                        >= result.periods["window_start"]).all()
