@@ -79,7 +79,10 @@ def figure_png(fig, path=None, width=900, height=None, scale=2):
     """The figure as PNG (kaleido + Chrome/Chromium). SeisvizError when that cannot run."""
     import plotly.io as pio
 
+    from seisviz.plots.basemap import without_tiles
+
     _prepare_kaleido()
+    fig = without_tiles(fig)  # kaleido would wait on every tile offline
     height = height or int(fig.layout.height or 700)
     try:
         data = pio.to_image(fig, format="png", width=width, height=height, scale=scale)
@@ -92,9 +95,12 @@ def figures_png(figures, width=900, height=None, scale=2):
     """PNG bytes of several figures, one browser start for all."""
     import plotly.io as pio
 
+    from seisviz.plots.basemap import without_tiles
+
     if not figures:
         return []
     _prepare_kaleido()
+    figures = [without_tiles(f) for f in figures]
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, f"{i}.png") for i in range(len(figures))]
         heights = [height or int(f.layout.height or 700) for f in figures]
