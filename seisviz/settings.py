@@ -21,6 +21,9 @@ TRAINING_STEP_DAYS = 5.0  # windows of artificial catalogs overlap less: more va
 THRESHOLD = 0.5           # probability threshold when a model card carries none
 BASELINE_THRESHOLD = 5.0  # beta threshold when a model card carries none
 MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicker
+# Web map tiles under every map ({z}/{x}/{y} template); env SEISVIZ_TILE_URL overrides,
+# "off" (or empty) draws only the offline basemap. See seisviz.plots.basemap.
+TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
 
 # Settings that only decide which windows are flagged and how they merge: changing them
@@ -110,3 +113,11 @@ class ScanSettings:
     def flag_part(self) -> dict:
         """The settings that only decide flags and periods."""
         return {k: getattr(self, k) for k in FLAG_SETTINGS}
+
+
+def tile_url() -> str | None:
+    """The web-tile URL template in force (SEISVIZ_TILE_URL, else TILE_URL), None if off."""
+    import os
+
+    url = os.environ.get("SEISVIZ_TILE_URL", TILE_URL).strip()
+    return None if url.lower() in ("", "off", "none", "0") else url

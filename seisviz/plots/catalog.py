@@ -66,9 +66,14 @@ def _empty(title):
     return fig
 
 
-def epicentre_map(catalog, color_by="time", max_points=20000, seed=0):
+def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=None,
+                  star_magnitude=None, tiles=True):
     """Epicentres in a longitude/latitude frame (1° of latitude drawn 1/cos(lat) times as
-    long as 1° of longitude), marker size by magnitude, colour by "time" or "depth"."""
+    long as 1° of longitude), marker size by magnitude, colour by "time" or "depth"; on a
+    basemap with the user's `overlays`, stars at events of M ≥ `star_magnitude`
+    (seisviz.plots.basemap)."""
+    from seisviz.plots.basemap import add_basemap, large_event_trace, lonlat_text
+
     if color_by not in ("time", "depth"):
         raise ValueError(f"color_by must be 'time' or 'depth', not {color_by!r}")
     if len(catalog) == 0:
@@ -90,13 +95,14 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0):
         colorbar = dict(title="depth (km)")
         colorscale = "Viridis_r"
     hover = (sub["time"].dt.strftime("%Y-%m-%d %H:%M:%S") + "<br>M " + sub["magnitude"].map("{:.1f}".format)
-             + "<br>depth " + sub["depth"].map("{:.1f}".format) + " km")
+             + "<br>depth " + sub["depth"].map("{:.1f}".format) + " km<br>"
+             + lonlat_text(sub["longitude"], sub["latitude"]))
     fig = go.Figure(go.Scattergl(
         x=sub["longitude"].to_numpy(), y=sub["latitude"].to_numpy(), mode="markers",
         marker=dict(size=_marker_size(sub["magnitude"]), color=color, colorscale=colorscale,
                     colorbar=colorbar, opacity=0.7, line=dict(width=0.3, color="rgba(0,0,0,0.4)")),
-        text=hover.to_numpy(), hovertemplate="%{text}<br>%{x:.3f}°E %{y:.3f}°N<extra></extra>",
-    ))
+        text=hover.to_numpy(), hovertemplate="%{text}<extra></extra>", name="events",
+        showlegend=False))
     lon = catalog["longitude"].to_numpy(dtype=float)
     lat = catalog["latitude"].to_numpy(dtype=float)
     lat0 = float(np.nanmean(lat))
@@ -111,9 +117,16 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0):
                      mirror=True, showline=True, linecolor="black", scaleanchor="x",
                      scaleratio=ratio, constrain="domain",
                      range=[np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat])
+    box = (np.nanmin(lon) - pad_lon, np.nanmax(lon) + pad_lon,
+           np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat)
+    add_basemap(fig, box, tiles=tiles, overlays=overlays)
+    stars = large_event_trace(catalog, star_magnitude)
+    if stars is not None:
+        fig.add_trace(stars)
     fig.update_layout(title=_title(f"Epicentres ({_events(len(catalog))}), coloured by {color_by}",
                                    note), plot_bgcolor="white", height=650,
-                      margin=dict(l=60, r=20, t=70, b=50))
+                      margin=dict(l=70, r=20, t=70, b=50),
+                      legend=dict(orientation="h", x=0, y=-0.08, yanchor="top"))
     return fig
 
 

@@ -1,18 +1,12 @@
 """Distribution maps as plotly figures: one window, or all windows as an animation.
 
-- `animated_map`: a heatmap per window as animation frames, play/pause buttons and a
-  time slider labelled by dates. The colour scale is fixed across frames (and is the
-  same as `single_map`'s), so a brighter frame means more events, not a rescaled one.
-  Long catalogs are subsampled evenly to `max_frames` frames, and frames are sent
-  compactly: each holds only the heatmap's values, the overlay's points (if any) and the
-  title, and values are rounded, in numpy arrays of small dtypes (counts and log values
-  as 1-2 byte unsigned ints), which plotly validates in bulk and sends as base64 typed
-  arrays instead of JSON text.
+- `animated_map`: a heatmap per window as animation frames, play/pause and a date slider;
+  one colour scale for every frame (the same as `single_map`'s). Long catalogs are
+  subsampled to `max_frames`; frames hold only the heatmap's values (small unsigned ints,
+  sent as base64 typed arrays), the overlay's points, large events and the title.
 - `single_map`: one window, with exact values in the hover.
-- `export_animation_html`: a self-contained HTML file (plotly.js embedded: works offline).
-- `export_animation_gif`: an animated GIF drawn with Pillow (no browser needed).
-
-No streamlit here: the Maps page and the CLI both call these.
+- `export_animation_html` (self-contained, offline) and `export_animation_gif` (Pillow).
+Both map figures stand on the basemap of `seisviz.plots.basemap`. No streamlit here.
 """
 
 import io
@@ -24,9 +18,12 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
+from seisviz.plots.basemap import add_basemap, large_events_by_time, stars_between, transparent_zero
 from seisviz.timeutil import to_ns
 
 COLORSCALE = "Viridis"
+# Viridis with 0 transparent: empty pixels show the basemap beneath
+MAP_COLORSCALE = transparent_zero(sequential.Viridis)
 CHANNEL_LABELS = {
     "count": "events",
     "background": "background (expected events per window)",
@@ -158,19 +155,29 @@ def _layout(dmaps, title, height=None):
     mid = math.radians((g.min_lat + g.max_lat) / 2)
     layout = {
         "title": {"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
-        "xaxis": {"title": {"text": "longitude (°)"}, "range": [g.min_lon, g.max_lon],
+        "xaxis": {"title": {"text": "longitude"}, "range": [g.min_lon, g.max_lon],
                   "constrain": "domain", "showgrid": False, "zeroline": False},
         # degrees of latitude are longer than degrees of longitude away from the equator
-        "yaxis": {"title": {"text": "latitude (°)"}, "range": [g.min_lat, g.max_lat],
+        "yaxis": {"title": {"text": "latitude"}, "range": [g.min_lat, g.max_lat],
                   "scaleanchor": "x", "scaleratio": 1 / max(math.cos(mid), 0.05),
                   "constrain": "domain", "showgrid": False, "zeroline": False},
-        "plot_bgcolor": sequential.Viridis[0],  # the colour of 0, should any margin show
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
-        "showlegend": False,
+        # empty pixels are transparent: the basemap (tiles or outlines) shows through
+        "plot_bgcolor": "white",
+        "margin": {"l": 70, "r": 20, "t": 60, "b": 40},
+        "showlegend": True,
+        "legend": {"x": 0.01, "y": 0.99, "yanchor": "top", "xanchor": "left",
+                   "bgcolor": "rgba(255,255,255,0.75)", "font": {"size": 11}},
     }
     if height:
         layout["height"] = height
     return layout
+
+
+def _dress(fig, dmaps, overlays, tiles):
+    """Basemap, coordinates, scale bar and overlays (seisviz.plots.basemap) on a map."""
+    g = dmaps.grid
+    return add_basemap(fig, (g.min_lon, g.max_lon, g.min_lat, g.max_lat), tiles=tiles,
+                       overlays=overlays)
 
 
 def _event_source(events, catalog):
@@ -206,20 +213,22 @@ def _overlay_trace(lon, lat):
     return go.Scatter(x=lon, y=lat, mode="markers", hoverinfo="skip",
                       marker={"size": 4, "color": "rgba(255,255,255,0.85)",
                               "line": {"width": 0.5, "color": "black"}},
-                      name="events")
+                      name="events", showlegend=False)
 
 
 # ------------------------------------------------------------------ figures
 
 def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, catalog=None,
-                 frame_ms=150, title=None, max_markers=MAX_MARKERS, height=None):
+                 frame_ms=150, title=None, max_markers=MAX_MARKERS, height=None,
+                 overlays=None, star_magnitude=None, tiles=True):
     """All windows of `dmaps` as an animated heatmap.
 
     channel: "count" or "background". log: colour by log10(1 + value), colorbar labelled
     in counts. max_frames: more windows than this are subsampled evenly (every k-th, said
     in the title). events / catalog: a DataFrame whose events in the current window are
     drawn over each frame (`events` if given, else `catalog`; sampled to `max_markers`
-    per frame). frame_ms: milliseconds per frame when playing.
+    per frame). frame_ms: ms per frame. overlays (seisviz.overlays), star_magnitude
+    (stars in the windows holding them), tiles: see seisviz.plots.basemap.
     """
     _check(dmaps, channel)
     if frame_ms <= 0:
@@ -248,6 +257,8 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
 
     # Frames as plain dicts of numpy arrays: plotly validates arrays in bulk and sends
     # them as base64 typed arrays.
+    big, star_trace = large_events_by_time(
+        events if events is not None else catalog, star_magnitude)
     frames = []
     first = None
     for i in shown:
@@ -256,6 +267,8 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
         if source is not None:
             lon, lat, n_events = _window_events(source, starts[i], ends[i], max_markers, i)
             data.append({"type": "scatter", "x": lon, "y": lat})
+        if big is not None:
+            data.append(stars_between(big, starts[i], ends[i]))
         if first is None:
             first = data, n_events
         frames.append({"data": data, "traces": list(range(len(data))), "name": str(i),
@@ -263,20 +276,24 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
 
     heatmap = go.Heatmap(
         **first[0][0], x=g.lon_centers, y=g.lat_centers, zmin=0, zmax=enc.zmax, zauto=False,
-        colorscale=COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
-        hovertemplate=enc.hover(label), name=channel)
+        colorscale=MAP_COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
+        hovertemplate=enc.hover(label), name=channel, showlegend=False)
     data = [heatmap]
     if source is not None:
         data.append(_overlay_trace(first[0][1]["x"], first[0][1]["y"]))
+    if big is not None:
+        star_trace.update(x=first[0][-1]["x"], y=first[0][-1]["y"], text=first[0][-1]["text"])
+        data.append(star_trace)
 
     layout = _layout(dmaps, frame_title(shown[0], first[1]), height)
     play = {"frame": {"duration": int(frame_ms), "redraw": True}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}
     still = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0},
              "mode": "immediate"}
+    # buttons on their own row, the slider below them at full width: nothing covers it
     layout["updatemenus"] = [{
         "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0.0, "xanchor": "left", "y": -0.16, "yanchor": "top", "pad": {"r": 10, "t": 0},
+        "x": 0.0, "xanchor": "left", "y": -0.1, "yanchor": "top", "pad": {"r": 10, "t": 0},
         "buttons": [
             {"label": "▶ Play", "method": "animate", "args": [None, play]},
             {"label": "❚❚ Pause", "method": "animate",
@@ -285,8 +302,8 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
     }]
     many = len(shown) > 24
     layout["sliders"] = [{
-        "active": 0, "x": 0.16, "len": 0.84, "y": -0.1, "yanchor": "top",
-        "pad": {"t": 0, "b": 0},
+        "active": 0, "x": 0.0, "len": 1.0, "y": -0.19, "yanchor": "top",
+        "pad": {"t": 10, "b": 10, "l": 10, "r": 10},
         "currentvalue": {"prefix": "window starting ", "visible": True, "xanchor": "left",
                          "font": {"size": 13, "color": "#444"}},
         # with many steps every tick label would overlap: show the date above instead
@@ -295,13 +312,14 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
         "steps": [{"label": _day(dmaps.window_start[i]), "method": "animate",
                    "args": [[str(i)], still]} for i in shown],
     }]
-    layout["margin"]["b"] = 130
+    layout["margin"]["b"] = 190
     fig = go.Figure(data=data, layout=layout, frames=frames)
-    return fig
+    return _dress(fig, dmaps, overlays, tiles)
 
 
 def single_map(dmaps, index, channel="count", log=True, events=None, catalog=None,
-               title=None, max_markers=MAX_MARKERS, height=None):
+               title=None, max_markers=MAX_MARKERS, height=None, overlays=None,
+               star_magnitude=None, tiles=True):
     """Window `index` of `dmaps` as a heatmap, on the same colour scale as `animated_map`."""
     _check(dmaps, channel)
     n = len(dmaps)
@@ -313,8 +331,9 @@ def single_map(dmaps, index, channel="count", log=True, events=None, catalog=Non
     g = dmaps.grid
     data = [go.Heatmap(
         **enc.trace(dmaps.channel(channel)[i]), x=g.lon_centers, y=g.lat_centers, zmin=0,
-        zmax=enc.zmax, zauto=False, colorscale=COLORSCALE,
-        colorbar=_colorbar(dmaps, channel, log), hovertemplate=enc.hover(label), name=channel)]
+        zmax=enc.zmax, zauto=False, colorscale=MAP_COLORSCALE,
+        colorbar=_colorbar(dmaps, channel, log), hovertemplate=enc.hover(label), name=channel,
+        showlegend=False)]
     subtitle = f"window {i + 1:,} of {n:,}: {window_label(dmaps, i)}"
     source = _event_source(events, catalog)
     if source is not None:
@@ -324,10 +343,17 @@ def single_map(dmaps, index, channel="count", log=True, events=None, catalog=Non
         data.append(_overlay_trace(lon, lat))
         if n_events > max_markers:
             subtitle += f" · {max_markers:,} of {n_events:,} events drawn"
+    big, star_trace = large_events_by_time(
+        events if events is not None else catalog, star_magnitude)
+    if big is not None:
+        stars = stars_between(big, int(dmaps.window_start[i].astype(np.int64)),
+                       int(dmaps.window_end[i].astype(np.int64)))
+        data.append(star_trace.update(x=stars["x"], y=stars["y"], text=stars["text"]))
     if title is None:
         title = f"{label.capitalize()}, {dmaps.window_days:g}-day window"
-    return go.Figure(data=data, layout=_layout(dmaps, f"{title}<br><sup>{subtitle}</sup>",
-                                               height))
+    fig = go.Figure(data=data, layout=_layout(dmaps, f"{title}<br><sup>{subtitle}</sup>",
+                                              height))
+    return _dress(fig, dmaps, overlays, tiles)
 
 
 def ordinal(k):

@@ -1,12 +1,12 @@
 """The paper's Figures S4/S5 for one subregion and period: map above, time series below.
 
 (a) the seismicity map of the subregion during the period, events coloured by time and
-sized by magnitude, over the subregion's outline and a little of the area around it;
-(c) beneath it, the events inside the subregion from `margin_days` before the period to
-`margin_days` after it: magnitudes as stems against time, and daily event counts as bars
-on a second y axis, with the period shaded.
+sized by magnitude, over the subregion's outline and a little of the area around it, on a
+basemap (seisviz.plots.basemap); beneath it, the events inside the subregion from
+`margin_days` before the period to `margin_days` after it: (b) magnitudes as stems against
+time and (c) daily event counts as bars, on one time axis, with the period shaded.
 
-`panel_data` returns exactly what the two panels show, as plain data; `subregion_figure`
+`panel_data` returns exactly what the panels show, as plain data; `subregion_figure`
 draws it.
 """
 
@@ -107,13 +107,29 @@ def _outline(geom):
     return xs, ys
 
 
+PANEL_TITLES = ("(a) seismicity during the period", "(b) magnitudes",
+                "(c) events per day")
+
+
+def _panel_label(fig, text, xref, yref):
+    """A panel's letter and title above its frame, left-aligned, in its own band."""
+    fig.add_annotation(text=f"<b>{text[:3]}</b>{text[3:]}", xref=f"{xref} domain",
+                       yref=f"{yref} domain", x=0, y=1, xanchor="left", yanchor="bottom",
+                       yshift=4, showarrow=False, font=dict(size=13), name="panel title")
+
+
 def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
-                     surround_km=5.0, title=None, height=820):
-    """One figure, two rows: (a) map of the subregion during the period, (c) magnitudes
-    and daily counts from `margin_days` before to `margin_days` after it.
+                     surround_km=5.0, title=None, height=900, overlays=None,
+                     star_magnitude=None, tiles=True):
+    """One figure, three rows lettered as in the paper's Figures S4/S5: (a) map of the
+    subregion during the period (on a basemap with `overlays`, stars at M ≥
+    `star_magnitude`), (b) magnitudes and (c) daily counts from `margin_days` before to
+    `margin_days` after it, on one time axis.
 
     Map markers carry the catalog index of each event in ``customdata`` (the events
     trace is named "events"; the stems "magnitude"; the bars "events per day")."""
+    from seisviz.plots.basemap import add_basemap, large_event_trace, lonlat_text
+
     d = panel_data(catalog, subregion, start, end, margin_days, surround_km)
     start, end, geom = d["start"], d["end"], d["geometry"]
     if title is None:
@@ -127,15 +143,16 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
                     f"{int(subregion['subregion_id'])}"
         title = (f"{label}<br><sup>{start.strftime(fmt)} – {end.strftime(fmt)} UTC, "
                  f"{n_in:,} events inside</sup>")
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.6, 0.4], vertical_spacing=0.1,
-                        specs=[[{}], [{"secondary_y": True}]],
-                        subplot_titles=("(a) seismicity during the period",
-                                        f"(c) magnitudes and daily counts (±{margin_days:g} d)"))
+    # Spacing leaves each panel's title its own band above its frame, clear of the tick
+    # labels of the panel above (the time axis of (b) is shared with (c) and unlabelled).
+    fig = make_subplots(rows=3, cols=1, row_heights=[0.58, 0.2, 0.22], vertical_spacing=0.07,
+                        shared_xaxes=False)
     # (a) the map
     ev, note = thin_events(d["map_events"], MAX_MAP_POINTS)
     ev = ev.sort_values("magnitude", kind="stable")
     hover = (ev["time"].dt.strftime("%Y-%m-%d %H:%M:%S") + "<br>M "
-             + ev["magnitude"].map("{:.1f}".format)).to_numpy() if len(ev) else []
+             + ev["magnitude"].map("{:.1f}".format) + "<br>"
+             + lonlat_text(ev["longitude"], ev["latitude"])).to_numpy() if len(ev) else []
     fig.add_trace(go.Scatter(
         x=ev["longitude"].to_numpy(), y=ev["latitude"].to_numpy(), mode="markers",
         name="events", customdata=ev.index.to_numpy(), text=hover,
@@ -143,8 +160,9 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
                     colorscale="Viridis", cmin=0.0,
                     cmax=max((end - start) / DAY, 1e-6), opacity=0.8,
                     line=dict(width=0.3, color="rgba(0,0,0,0.5)"),
-                    colorbar=dict(title="days since<br>start", len=0.55, y=0.78)),
-        hovertemplate="%{text}<br>%{x:.3f}°E %{y:.3f}°N<extra></extra>", showlegend=False),
+                    colorbar=dict(title="days since<br>start", len=0.5, y=0.73,
+                                  yanchor="middle")),
+        hovertemplate="%{text}<extra></extra>", showlegend=False),
         row=1, col=1)
     xs, ys = _outline(geom)
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="subregion",
@@ -152,17 +170,18 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
                              showlegend=False), row=1, col=1)
     box = d["box"]
     lat0 = (box[2] + box[3]) / 2
-    fig.update_xaxes(range=[box[0], box[1]], title="longitude (°)", row=1, col=1,
-                     showline=True, mirror=True, linecolor="black")
-    fig.update_yaxes(range=[box[2], box[3]], title="latitude (°)", row=1, col=1,
+    fig.update_xaxes(range=[box[0], box[1]], row=1, col=1, showline=True, mirror=True,
+                     linecolor="black", constrain="domain")
+    fig.update_yaxes(range=[box[2], box[3]], row=1, col=1, constrain="domain",
                      scaleanchor="x", scaleratio=1 / max(np.cos(np.radians(lat0)), 0.05),
                      showline=True, mirror=True, linecolor="black")
-    # (c) the time series
-    daily = d["daily"]
-    fig.add_trace(go.Bar(x=daily["day"] + DAY / 2, y=daily["count"], width=86_400_000,
-                         name="events per day", marker_color="rgba(31,119,180,0.35)",
-                         hovertemplate="%{x|%Y-%m-%d}: %{y} events<extra></extra>"),
-                  row=2, col=1, secondary_y=True)
+    add_basemap(fig, box, row=1, col=1, tiles=tiles, overlays=overlays)
+    fig.update_xaxes(title_text=None, row=1, col=1)  # the ticks say E/W; room for (b)
+    fig.update_yaxes(title_text=None, row=1, col=1)
+    stars = large_event_trace(d["map_events"], star_magnitude)
+    if stars is not None:
+        fig.add_trace(stars, row=1, col=1)
+    # (b) magnitudes as stems
     se = d["series_events"]
     mags = se["magnitude"].to_numpy(np.float64)
     base = float(np.floor(np.nanmin(mags))) if len(mags) else 0.0
@@ -175,20 +194,39 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
         stem_y[2::3] = None
     fig.add_trace(go.Scatter(x=stem_x, y=stem_y, mode="lines", name="stems",
                              line=dict(color="rgba(60,60,60,0.6)", width=1), hoverinfo="skip",
-                             showlegend=False), row=2, col=1, secondary_y=False)
+                             showlegend=False), row=2, col=1)
+    big = (mags >= float(star_magnitude)) if star_magnitude is not None else \
+        np.zeros(len(mags), bool)
     fig.add_trace(go.Scatter(x=times, y=mags, mode="markers", name="magnitude",
                              customdata=se.index.to_numpy(),
-                             marker=dict(size=5, color="black"),
-                             hovertemplate="%{x}<br>M %{y:.1f}<extra></extra>"),
-                  row=2, col=1, secondary_y=False)
-    fig.add_vrect(x0=start, x1=end, fillcolor=PERIOD_FILL, line_width=0, layer="below",
-                  row=2, col=1)
-    fig.update_xaxes(range=[d["t0"], d["t1"]], title="time (UTC)", row=2, col=1)
-    fig.update_yaxes(title="magnitude", row=2, col=1, secondary_y=False)
-    fig.update_yaxes(title="events per day", row=2, col=1, secondary_y=True, showgrid=False,
-                     rangemode="tozero", tickmode="auto")
+                             marker=dict(size=np.where(big, 14, 5).tolist() if len(mags) else 5,
+                                         color="black",
+                                         symbol=np.where(big, "star", "circle").tolist()
+                                         if len(mags) else "circle"),
+                             hovertemplate="%{x}<br>M %{y:.1f}<extra></extra>",
+                             showlegend=False), row=2, col=1)
+    # (c) daily counts
+    daily = d["daily"]
+    fig.add_trace(go.Bar(x=daily["day"] + DAY / 2, y=daily["count"], width=86_400_000,
+                         name="events per day", marker_color="rgba(31,119,180,0.6)",
+                         hovertemplate="%{x|%Y-%m-%d}: %{y} events<extra></extra>",
+                         showlegend=False), row=3, col=1)
+    for row in (2, 3):
+        fig.add_vrect(x0=start, x1=end, fillcolor=PERIOD_FILL, line_width=0, layer="below",
+                      row=row, col=1)
+        fig.update_xaxes(range=[d["t0"], d["t1"]], row=row, col=1, showline=True,
+                         linecolor="black", mirror=True)
+    fig.update_xaxes(matches="x3", showticklabels=False, row=2, col=1)
+    fig.update_xaxes(title_text="time (UTC)", row=3, col=1)
+    fig.update_yaxes(title_text="magnitude", row=2, col=1)
+    fig.update_yaxes(title_text="events / day", row=3, col=1, rangemode="tozero")
+    for text, (xref, yref) in zip(PANEL_TITLES[:2] + (
+            f"{PANEL_TITLES[2]} (±{margin_days:g} d around the period, shaded)",),
+            (("x", "y"), ("x2", "y2"), ("x3", "y3"))):
+        _panel_label(fig, text, xref, yref)
     sub = f"<br><sup>{note}</sup>" if note else ""
-    fig.update_layout(title=dict(text=title + sub), height=height, plot_bgcolor="white",
-                      margin=dict(l=60, r=30, t=90, b=50), bargap=0,
-                      legend=dict(orientation="h", y=-0.08))
+    fig.update_layout(title=dict(text=title + sub), height=height,
+                      plot_bgcolor="white", margin=dict(l=75, r=30, t=95, b=55), bargap=0,
+                      showlegend=bool(overlays) or star_magnitude is not None,
+                      legend=dict(orientation="h", x=0, y=-0.07, yanchor="top"))
     return fig

@@ -71,8 +71,8 @@ def test_figure_panels_hold_exactly_those_events_and_counts(catalog):
         pd.date_range("2020-01-08 12:00", periods=7, freq="D", tz="UTC"))
     # the period is shaded, the span has the margins
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert len(rects) == 1
-    assert pd.Timestamp(rects[0].x0) == START and pd.Timestamp(rects[0].x1) == END
+    assert len(rects) == 2  # in panels (b) and (c)
+    assert all(pd.Timestamp(r.x0) == START and pd.Timestamp(r.x1) == END for r in rects)
     assert [pd.Timestamp(x) for x in fig.layout.xaxis2.range] == [T("2020-01-08"),
                                                                 T("2020-01-15")]
     # the outline is the polygon, and the map shows the area around it
