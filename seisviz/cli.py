@@ -4,10 +4,13 @@ Each command module defines `add_arguments(parser)` and `run(args) -> int`.
 A SeisvizError becomes one line on stderr and exit status 2, never a traceback.
 """
 
+from __future__ import annotations
+
 import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 
 from seisviz.errors import SeisvizError
 
@@ -24,7 +27,8 @@ COMMANDS = {
 }
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
+    """The `seisviz` parser, one subcommand per command module found."""
     parser = argparse.ArgumentParser(
         prog="seisviz",
         description="Find anomalous seismicity in earthquake catalogs with a ResNet detector.")
@@ -48,7 +52,8 @@ def _command_module(name):
         raise
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

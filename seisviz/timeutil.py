@@ -7,8 +7,11 @@ the same instant in the library, the pages and the files.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 
@@ -16,7 +19,7 @@ DAY_NS = 86_400 * 10**9
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def utc(value) -> pd.Timestamp:
+def utc(value: Any) -> pd.Timestamp:
     """One instant as a UTC Timestamp (naive input is taken as UTC).
 
     Raises SeisvizError naming the value when it is not a date/time."""
@@ -30,12 +33,12 @@ def utc(value) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def utc_or_none(value) -> pd.Timestamp | None:
+def utc_or_none(value: Any) -> pd.Timestamp | None:
     """`utc(value)`, or None for None."""
     return None if value is None else utc(value)
 
 
-def to_ns(times) -> np.ndarray | int:
+def to_ns(times: Any) -> np.ndarray | int:
     """UTC nanoseconds since the epoch for a Series/array (-> int64 array) or a scalar
     (-> int)."""
     t = pd.to_datetime(times, utc=True)
@@ -44,18 +47,18 @@ def to_ns(times) -> np.ndarray | int:
     return pd.DatetimeIndex(t).as_unit("ns").asi8
 
 
-def utc_naive(values) -> pd.Series:
+def utc_naive(values: ArrayLike) -> pd.Series:
     """Times as tz-naive UTC (what plotly draws without shifting them)."""
     t = pd.to_datetime(pd.Series(values), utc=True)
     return t.dt.tz_convert(None).reset_index(drop=True)
 
 
-def iso_utc(series) -> pd.Series:
+def iso_utc(series: ArrayLike) -> pd.Series:
     """ISO-8601 UTC strings to the second ('2019-06-17T14:55:00Z')."""
     return pd.to_datetime(series, utc=True).dt.strftime(ISO_FORMAT)
 
 
-def iso_utc_exact(series) -> pd.Series:
+def iso_utc_exact(series: ArrayLike) -> pd.Series:
     """ISO-8601 UTC strings that lose nothing: to the second when every time is a whole
     second ('2019-06-17T14:55:00Z'), else to the microsecond
     ('2016-09-29T23:53:28.715000Z'), so that an episode's end read back still holds its
@@ -65,7 +68,7 @@ def iso_utc_exact(series) -> pd.Series:
     return t.dt.strftime(ISO_FORMAT if whole else "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def iso_utc_ms(series) -> pd.Series:
+def iso_utc_ms(series: ArrayLike) -> pd.Series:
     """ISO-8601 UTC strings rounded to the millisecond ('2019-06-17T14:55:00.123Z')."""
     t = pd.to_datetime(series, utc=True).dt.round("ms")
     return t.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
@@ -76,11 +79,11 @@ def iso_now() -> str:
     return pd.Timestamp.now(tz="UTC").strftime(ISO_FORMAT)
 
 
-def day_text(value) -> str:
+def day_text(value: Any) -> str:
     """'2019-06-17': the UTC calendar day of one instant."""
     return utc(value).strftime("%Y-%m-%d")
 
 
-def days_between(start, end) -> float:
+def days_between(start: Any, end: Any) -> float:
     """(end - start) in days, as a float."""
     return (to_ns(end) - to_ns(start)) / DAY_NS

@@ -14,6 +14,10 @@ used at all raises `CatalogError` with a one-line message naming the file.
 
 from __future__ import annotations
 
+import os
+from datetime import tzinfo
+from typing import BinaryIO
+
 import pandas as pd
 
 from seisviz.catalog import registry
@@ -41,10 +45,11 @@ __all__ = [
 ]
 
 
-def load_catalog(source, format: str = "auto", name: str | None = None,
+def load_catalog(source: str | os.PathLike | bytes | BinaryIO, format: str = "auto",
+                 name: str | None = None,
                  max_bytes: int | None = DEFAULT_MAX_BYTES, columns: dict | None = None,
                  delimiter: str | None = None,
-                 timezone=None) -> tuple[pd.DataFrame, LoadReport]:
+                 timezone: str | tzinfo | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Read a catalog file into ``(catalog, report)``.
 
     source: a path, bytes, or a binary file-like object (e.g. a Streamlit upload, whose

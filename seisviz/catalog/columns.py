@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 import re
 import unicodedata
 from collections import Counter
@@ -181,7 +182,7 @@ COLUMN_ALIASES: dict[str, list[str]] = {
 MAG_TYPE_COLUMNS = {"mw", "ml", "ms", "mb", "md", "mww", "mwr", "mj"}
 
 
-def norm_name(name) -> str:
+def norm_name(name: object) -> str:
     """A column name as compared with the aliases: lower case, units in brackets removed,
     spaces / dashes / slashes / dots turned into "_"."""
     s = unicodedata.normalize("NFKC", str(name))  # full-width Ｍ (JMA) -> M
@@ -194,7 +195,7 @@ def norm_name(name) -> str:
 TIME_KEYS = ("time", "date", "year", "month", "day", "hour", "minute", "second")
 
 
-def map_columns(names, user: dict[str, str] | None = None) -> dict[str, int]:
+def map_columns(names: Sequence[str], user: dict[str, str] | None = None) -> dict[str, int]:
     """{key: column index} for the keys of COLUMN_ALIASES found in `names`.
 
     user: {key: column name} the user chose; these win over the guesses, and a time given by
@@ -215,7 +216,7 @@ def map_columns(names, user: dict[str, str] | None = None) -> dict[str, int]:
     return found
 
 
-def find_column(names, column: str) -> int | None:
+def find_column(names: Sequence[str], column: str) -> int | None:
     """Index of `column` in names: the exact name, else the same name ignoring case and
     surrounding spaces; None if absent."""
     names = [str(n) for n in names]
@@ -226,7 +227,7 @@ def find_column(names, column: str) -> int | None:
     return folded.index(target) if target in folded else None
 
 
-def check_user_columns(name: str, names, user: dict[str, str] | None) -> None:
+def check_user_columns(name: str, names: Sequence[str], user: dict[str, str] | None) -> None:
     """Raise CatalogError naming the first user-chosen column that the file lacks."""
     for key, column in (user or {}).items():
         if find_column(names, column) is None:
@@ -234,21 +235,21 @@ def check_user_columns(name: str, names, user: dict[str, str] | None) -> None:
                                f"found columns {show_names(names)}")
 
 
-def header_score(names, user: dict[str, str] | None = None) -> int:
+def header_score(names: Sequence[str], user: dict[str, str] | None = None) -> int:
     """How many of time, latitude, longitude, depth, magnitude the names stand for."""
     found = map_columns(names, user)
     has_time = "time" in found or "date" in found or "year" in found
     return has_time + sum(k in found for k in ("latitude", "longitude", "depth", "magnitude"))
 
 
-def missing_columns(names, user: dict[str, str] | None = None) -> list[str]:
+def missing_columns(names: Sequence[str], user: dict[str, str] | None = None) -> list[str]:
     """Canonical columns that no name in `names` stands for."""
     found = map_columns(names, user)
     missing = [] if ("time" in found or "date" in found or "year" in found) else ["time"]
     return missing + [k for k in ("latitude", "longitude", "depth", "magnitude") if k not in found]
 
 
-def missing_message(name: str, names, user: dict[str, str] | None = None) -> str:
+def missing_message(name: str, names: Sequence[str], user: dict[str, str] | None = None) -> str:
     """The one-line error for a header that lacks canonical columns; it says how to name
     them (the Catalog page's column chooser, or --columns)."""
     missing = missing_columns(names, user)
@@ -259,7 +260,7 @@ def missing_message(name: str, names, user: dict[str, str] | None = None) -> str
             f"line, the column chooser on the Catalog page)")
 
 
-def unique_names(names) -> list[str]:
+def unique_names(names: Iterable[object]) -> list[str]:
     """Names made unique by appending _2, _3, ... to repeats; blanks become "column"."""
     seen = Counter()
     out = []
@@ -270,7 +271,7 @@ def unique_names(names) -> list[str]:
     return out
 
 
-def show_names(fields, limit: int = 12) -> str:
+def show_names(fields: Sequence[object], limit: int = 12) -> str:
     """The first `limit` names, quoted, for messages."""
     shown = ", ".join(repr(str(f).strip()) for f in fields[:limit])
     if len(fields) > limit:

@@ -3,12 +3,16 @@ flexible column names (the fallback format: whatever no other format claims)."""
 
 from __future__ import annotations
 
+import os
+from typing import IO
+
 import pandas as pd
 
 import re
 
 from seisviz.catalog.columns import norm_name, unique_names
 from seisviz.catalog.options import LoadOptions
+from seisviz.catalog.report import LoadReport
 from seisviz.catalog.source import Payload
 from seisviz.catalog.text import find_header, read_rows_python, read_with_pyarrow, split_line
 from seisviz.catalog.times import format_time
@@ -27,7 +31,8 @@ def _read_csv(payload: Payload):
     return read_delimited(payload.text, payload.name, "csv", payload.options)
 
 
-def read_delimited(text: str, name: str, fmt: str, options: LoadOptions | None = None):
+def read_delimited(text: str, name: str, fmt: str,
+                   options: LoadOptions | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Find the header and delimiter, read the rows with their line numbers, and build the
     catalog; fmt is the format the report names."""
     options = options or LoadOptions()
@@ -92,7 +97,7 @@ def _is_isc_header(header: list[str]) -> bool:
         norm_name(header[0]) == "eventid"
 
 
-def write_catalog_csv(catalog: pd.DataFrame, path_or_buffer) -> None:
+def write_catalog_csv(catalog: pd.DataFrame, path_or_buffer: str | os.PathLike | IO) -> None:
     """Write a catalog as CSV (time as ISO 8601 UTC with Z) that `load_catalog` reads back."""
     out = catalog.copy()
     out["time"] = format_time(out["time"])

@@ -7,6 +7,7 @@ back with exactly `limit` events is split in two and fetched again.
 
 from __future__ import annotations
 
+from typing import Any
 import socket
 import ssl
 import urllib.error
@@ -139,7 +140,7 @@ def _first_line(body):
     return ""
 
 
-def fetch_fdsn(service: str, start, end, bbox: tuple | None = None,
+def fetch_fdsn(service: str, start: Any, end: Any, bbox: tuple | None = None,
                min_magnitude: float | None = None, page_days: float | None = None,
                limit: int | None = None, timeout: float = 30) -> tuple[pd.DataFrame, LoadReport]:
     """Download events between start and end into ``(catalog, report)``.

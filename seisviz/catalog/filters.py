@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.errors import CatalogError, SeisvizError
 from seisviz.timeutil import utc_or_none
 
 
-def mc_max_curvature(magnitudes, bin_width: float = 0.1, correction: float = 0.2) -> float:
+def mc_max_curvature(magnitudes: ArrayLike, bin_width: float = 0.1,
+                     correction: float = 0.2) -> float:
     """Magnitude of completeness by maximum curvature (Wiemer & Wyss 2000).
 
     Mc is the centre of the most populated magnitude bin of the non-cumulative
@@ -30,7 +33,8 @@ def mc_max_curvature(magnitudes, bin_width: float = 0.1, correction: float = 0.2
     return round(float(mode * bin_width + correction), 10)
 
 
-def filter_catalog(catalog: pd.DataFrame, start=None, end=None, min_magnitude: float | None = None,
+def filter_catalog(catalog: pd.DataFrame, start: Any = None, end: Any = None,
+                   min_magnitude: float | None = None,
                    min_depth: float | None = None, max_depth: float | None = None,
                    bbox: tuple | None = None) -> pd.DataFrame:
     """Events with start <= time < end, magnitude >= min_magnitude, min_depth <= depth <=
@@ -78,7 +82,7 @@ def _wrap180(lon):
     return np.where((lon == 180.0), 180.0, out)
 
 
-def read_region(path, name: str | None = None):
+def read_region(path: str | os.PathLike | BinaryIO, name: str | None = None) -> Any:
     """Polygon region (union of all polygons) from a GeoJSON, Shapefile (.shp or zipped) or
     GeoPackage, in EPSG:4326 longitude/latitude. `path` may also be a file object with a
     ``.name`` (an upload). Raises CatalogError if unreadable or without polygons."""
@@ -119,7 +123,7 @@ def read_region(path, name: str | None = None):
     return region
 
 
-def clip_to_region(catalog: pd.DataFrame, region) -> pd.DataFrame:
+def clip_to_region(catalog: pd.DataFrame, region: Any) -> pd.DataFrame:
     """Events inside `region` (a shapely (Multi)Polygon in lon/lat, or a GeoSeries /
     GeoDataFrame in EPSG:4326); events on the boundary are kept. Longitudes in (180, 360]
     are also tried as negative longitudes. Returns a new DataFrame with the index reset."""

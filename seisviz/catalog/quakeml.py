@@ -6,6 +6,7 @@ SeisComP, ObsPy and the like all read the same way.
 
 from __future__ import annotations
 
+from typing import IO, BinaryIO
 import io
 import os
 import re
@@ -74,7 +75,8 @@ def _read_quakeml(payload: Payload):
     return catalog_from_table(table, payload.name, "quakeml", rows=rows)
 
 
-def read_quakeml(source, name: str | None = None) -> pd.DataFrame:
+def read_quakeml(source: str | os.PathLike | bytes | BinaryIO,
+                 name: str | None = None) -> pd.DataFrame:
     """Events of a QuakeML file as a table, one row per event.
 
     source: path, bytes or binary file object. Returns a DataFrame with columns
@@ -152,7 +154,7 @@ def _number(x):
     return repr(float(x))
 
 
-def write_quakeml(catalog: pd.DataFrame, path_or_buffer) -> None:
+def write_quakeml(catalog: pd.DataFrame, path_or_buffer: str | os.PathLike | IO) -> None:
     """Write a catalog as QuakeML 1.2 (origin time/latitude/longitude/depth in metres,
     magnitude with its type). Columns other than the canonical ones are ignored."""
     ET.register_namespace("q", QUAKEML_NS)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import pandas as pd
+
 from seisviz.catalog import cenc, csv, fdsn, quakeml, reloc, zmap
+from seisviz.catalog.report import LoadReport
 from seisviz.catalog.source import Payload
 from seisviz.errors import CatalogError
 
@@ -61,7 +64,7 @@ def sniff(payload: Payload) -> str:
     return next(f.name for f in REGISTRY.values() if f.sniff(sample))
 
 
-def read(payload: Payload, format: str = "auto"):
+def read(payload: Payload, format: str = "auto") -> tuple[pd.DataFrame, LoadReport]:
     """(catalog, LoadReport) of a payload in `format` ("auto": sniffed)."""
     check_format(format)
     if format == "csv" and payload.is_zip:

@@ -4,6 +4,8 @@ so in its report, and windows or steps finer than that are refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ def _sample(series) -> pd.Series:
     return s
 
 
-def column_resolution(series) -> str:
+def column_resolution(series: pd.Series) -> str:
     """'year', 'day' or 'second' for one time column as read from a file: whole years (text
     '2019' or numbers 2019.0), dates without a time of day, or anything finer."""
     s = _sample(series)
@@ -61,7 +63,7 @@ def resolution_note(resolution: str, columns: str) -> str | None:
     return None
 
 
-def resolution_of(report_or_catalog) -> str:
+def resolution_of(report_or_catalog: Any) -> str:
     """The time resolution recorded by the loader: a LoadReport's ``time_resolution``, or a
     catalog's ``attrs["time_resolution"]``; 'second' when neither says."""
     value = getattr(report_or_catalog, "time_resolution", None)
@@ -70,7 +72,7 @@ def resolution_of(report_or_catalog) -> str:
     return value or "second"
 
 
-def check_resolution(report_or_catalog, window_days: float | None = None,
+def check_resolution(report_or_catalog: Any, window_days: float | None = None,
                      step_days: float | None = None) -> None:
     """Raise SeisvizError (one line) when a window or step is finer than the catalog's time
     resolution, e.g. 7-day windows over a catalog whose times are whole years.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
 import io
 import os
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ class Payload:
         return self.data[:8] if self.is_zip else self.text
 
 
-def read_source(source, name: str | None, max_bytes: int | None) -> tuple[bytes, str]:
+def read_source(source: str | os.PathLike | bytes | BinaryIO, name: str | None,
+                max_bytes: int | None) -> tuple[bytes, str]:
     """(bytes, name) of a path, bytes or binary file object; refuses missing, empty and
     oversized files with a one-line CatalogError."""
     if isinstance(source, (str, os.PathLike)):

@@ -3,12 +3,14 @@ their line numbers (pyarrow's CSV reader, or Python's csv module for irregular f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import csv
 import io
 import re
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.catalog.columns import check_user_columns, header_score, map_columns, missing_message
 from seisviz.errors import CatalogError
@@ -74,7 +76,8 @@ def _is_ragged_error(exc):
     return bool(re.search(r"Expected \d+ columns?, got \d+", str(exc)))
 
 
-def wrong_columns(rows, texts, expected: int, counts) -> pd.DataFrame:
+def wrong_columns(rows: ArrayLike, texts: Sequence[str], expected: int,
+                  counts: Sequence[int]) -> pd.DataFrame:
     """The report rows for records with the wrong number of fields."""
     return pd.DataFrame({
         "row": np.asarray(rows, dtype=np.int64),
@@ -83,7 +86,8 @@ def wrong_columns(rows, texts, expected: int, counts) -> pd.DataFrame:
     })
 
 
-def read_with_pyarrow(body: str, names: list[str], delim: str, first_line: int):
+def read_with_pyarrow(body: str, names: list[str], delim: str, first_line: int
+                      ) -> tuple[pd.DataFrame, LazyRows | np.ndarray, pd.DataFrame] | None:
     """Fast path: pyarrow's CSV reader -> (table, rows, wrong-column rows), or None when the
     file is too irregular for it."""
     import pyarrow as pa
@@ -157,7 +161,7 @@ class LazyRows:
 
 
 def read_rows_python(body: str, names: list[str], delim: str, first_line: int,
-                     extra_groups: int = 0):
+                     extra_groups: int = 0) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Slow, exact path (csv module): every record with its line number; records with the
     wrong number of fields are dropped. extra_groups=k: a record may carry whole groups of k
     fields more than the header (ISC magnitudes); those are cut off."""

@@ -3,20 +3,23 @@ decimal years, and local time zones converted to UTC."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.catalog.schema import TIME_UNIT
 from seisviz.catalog.values import blank_mask
 
 
-def looks_like_time_of_day(series) -> bool:
+def looks_like_time_of_day(series: pd.Series) -> bool:
     """The first values look like "14:55" (a time of day, to join with a date)."""
     sample = as_text(series.dropna().head(20))
     return len(sample) > 0 and bool(sample.str.match(r"^\s*\d{1,2}:\d{2}").all())
 
 
-def as_text(series) -> pd.Series:
+def as_text(series: pd.Series) -> pd.Series:
     """Values as stripped text (dates and times in ISO form)."""
     s = pd.Series(series)
     if s.dtype == object:
@@ -24,7 +27,7 @@ def as_text(series) -> pd.Series:
     return s.astype("str").fillna("").str.strip()
 
 
-def as_date_text(series) -> pd.Series:
+def as_date_text(series: pd.Series) -> pd.Series:
     """Values as "YYYY-MM-DD" text where they are dates, else stripped text."""
     s = pd.Series(series)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -35,7 +38,7 @@ def as_date_text(series) -> pd.Series:
     return s.astype("str").fillna("").str.strip()
 
 
-def parse_time(series, tz_hint: str | None = None) -> tuple[pd.Series, np.ndarray]:
+def parse_time(series: pd.Series, tz_hint: str | None = None) -> tuple[pd.Series, np.ndarray]:
     """(time Series datetime64[us, UTC] with NaT where unparseable, blank mask)."""
     s = pd.Series(series)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -80,7 +83,7 @@ def parse_time(series, tz_hint: str | None = None) -> tuple[pd.Series, np.ndarra
 _EPOCH_UNITS = {"epoch seconds": 1e6, "epoch milliseconds": 1e3}  # -> microseconds
 
 
-def numeric_time_kind(series) -> str | None:
+def numeric_time_kind(series: pd.Series) -> str | None:
     """How a numeric time column counts time, from its typical value: 'decimal years'
     (1000..3000), 'epoch seconds' (1e8..1e11, i.e. 1973..5138) or 'epoch milliseconds'
     (pyCSEP's origin_time; 1e11..1e14); None for text columns or other numbers."""
@@ -101,7 +104,8 @@ def numeric_time_kind(series) -> str | None:
     return None
 
 
-def time_from_parts(year, month, day, hour, minute, second) -> pd.Series:
+def time_from_parts(year: ArrayLike, month: ArrayLike, day: ArrayLike, hour: ArrayLike,
+                    minute: ArrayLike, second: ArrayLike) -> pd.Series:
     """Vectorised calendar parts -> datetime64[us, UTC]; second=60 rolls over; NaT if invalid."""
     year, month, day, hour, minute, second = (np.asarray(a, dtype=np.float64)
                                               for a in (year, month, day, hour, minute, second))
@@ -122,7 +126,7 @@ def time_from_parts(year, month, day, hour, minute, second) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"))
 
 
-def time_from_decimal_year(year) -> pd.Series:
+def time_from_decimal_year(year: ArrayLike) -> pd.Series:
     """Decimal year (e.g. 2019.4567) -> datetime64[us, UTC]."""
     year = np.asarray(year, dtype=np.float64)
     out = np.full(len(year), np.datetime64("NaT"), dtype="datetime64[us]")
@@ -136,7 +140,7 @@ def time_from_decimal_year(year) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"))
 
 
-def localize(time: pd.Series, tz) -> pd.Series:
+def localize(time: pd.Series, tz: tzinfo | None) -> pd.Series:
     """Times read as UTC that were really local times in `tz` (a tzinfo or None), in UTC."""
     if tz is None:
         return time
@@ -145,7 +149,7 @@ def localize(time: pd.Series, tz) -> pd.Series:
     return local.dt.tz_convert("UTC")
 
 
-def format_time(times) -> np.ndarray:
+def format_time(times: ArrayLike) -> np.ndarray:
     """ISO 8601 strings ending in Z (microseconds) for a datetime column."""
     t = pd.Series(times)
     values = t.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")

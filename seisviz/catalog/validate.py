@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.catalog.columns import (MAG_TYPE_COLUMNS, check_user_columns, map_columns,
                                      missing_columns, missing_message, norm_name)
@@ -22,7 +23,8 @@ from seisviz.errors import CatalogError
 BEIJING_MARKERS = ("北京", "beijing", "bjt")  # in a time column's name: Beijing time, UTC+8
 
 
-def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", rows=None,
+def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table",
+                       rows: LazyRows | ArrayLike | None = None,
                        extra_dropped: pd.DataFrame | None = None,
                        options: LoadOptions | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Turn a table whose columns have recognisable names into ``(catalog, report)``.
@@ -112,7 +114,8 @@ def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table", ro
                   extra_dropped, resolution)
 
 
-def finish(name: str, fmt: str, table: pd.DataFrame, rows, time, time_blank: np.ndarray,
+def finish(name: str, fmt: str, table: pd.DataFrame, rows: LazyRows | ArrayLike | None,
+           time: pd.Series, time_blank: np.ndarray,
            values: dict, used: dict, notes: list,
            extra_dropped: pd.DataFrame | None = None,
            resolution: str = "second") -> tuple[pd.DataFrame, LoadReport]:

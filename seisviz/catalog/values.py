@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.catalog.schema import NA_STRINGS
 
 
-def blank_mask(series) -> np.ndarray:
+def blank_mask(series: ArrayLike) -> np.ndarray:
     """True where a value is empty or one of NA_STRINGS."""
     s = pd.Series(series)
     if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -17,7 +18,7 @@ def blank_mask(series) -> np.ndarray:
     return (s.isna() | txt.isin(NA_STRINGS)).to_numpy()
 
 
-def to_float(series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def to_float(series: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(float64 values, blank mask, not-a-number mask). Accepts a decimal comma."""
     s = pd.Series(series)
     n = len(s)

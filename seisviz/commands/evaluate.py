@@ -1,12 +1,16 @@
 """`python -m seisviz evaluate`: network vs. beta-statistic baseline on held-out catalogs."""
 
+from __future__ import annotations
+
+import argparse
 import sys
 
 from seisviz.detect.models import ARCHITECTURES
 from seisviz.settings import STEP_DAYS, TRAINING_STEP_DAYS
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz evaluate` to `p`."""
     p.add_argument("--model", default="resnet18",
                    help=f"{'|'.join(ARCHITECTURES)} or a path to a .pt/.json")
     p.add_argument("--n-catalogs", type=int, default=6, help="held-out catalogs per set")
@@ -19,7 +23,8 @@ def add_arguments(p):
                    help="record the scores and the baseline threshold in the model card")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz evaluate` with the parsed `args`; returns the exit status."""
     from seisviz.training.evaluate import (HELDOUT_SEED, evaluate, evaluation_markdown, tune_baseline)
     from seisviz.detect.models import load_model, pick_device, resolve_model_path
 

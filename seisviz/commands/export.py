@@ -7,6 +7,9 @@ the subregions are found on the flagged windows exactly as `seisviz scan` found 
 the export shows the scan's own periods even when the weights have changed since.
 """
 
+from __future__ import annotations
+
+import argparse
 import os
 import sys
 
@@ -15,7 +18,8 @@ from seisviz.errors import SeisvizError
 from seisviz.export import DEFAULT_FORMATS, FORMATS
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz export` to `p`."""
     p.add_argument("scan_dir", help="folder written by `python -m seisviz scan`")
     p.add_argument("--catalog", required=True, help="the catalog file the scan read")
     add_catalog_arguments(p)
@@ -27,7 +31,8 @@ def add_arguments(p):
                    help="most subregion figures to draw (html, png)")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz export` with the parsed `args`; returns the exit status."""
     from seisviz.catalog import load_catalog
     from seisviz.detect import ScanResult
     from seisviz.export import parse_formats, write_exports

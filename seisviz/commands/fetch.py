@@ -1,10 +1,15 @@
 """`python -m seisviz fetch`: download a catalog from an FDSN event web service."""
 
+from __future__ import annotations
+
+import argparse
+
 from seisviz.catalog import write_catalog_csv
 from seisviz.catalog.fdsn import SERVICES, fetch_fdsn
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz fetch` to `parser`."""
     parser.add_argument("--service", default="usgs",
                         help=f"{', '.join(SERVICES)} or a URL ending in /fdsnws/event/1/query "
                              f"(default usgs)")
@@ -21,7 +26,8 @@ def add_arguments(parser):
                         help="output file: .csv (canonical columns) or .xml/.quakeml (QuakeML 1.2)")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz fetch` with the parsed `args`; returns the exit status."""
     catalog, report = fetch_fdsn(args.service, args.start, args.end, bbox=args.bbox,
                                  min_magnitude=args.min_magnitude, page_days=args.page_days,
                                  limit=args.limit, timeout=args.timeout)

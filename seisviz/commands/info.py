@@ -1,12 +1,17 @@
 """`python -m seisviz info CATALOG`: a catalog's summary and its dropped-row report."""
 
+from __future__ import annotations
+
+import argparse
+
 import pandas as pd
 
 from seisviz.catalog import load_catalog, summarize
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz info` to `parser`."""
     parser.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC CSV/.xlsx)")
     add_catalog_arguments(parser)
     parser.add_argument("--show-dropped", type=int, default=5, metavar="N",
@@ -21,7 +26,8 @@ def _fmt(value):
     return str(value)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz info` with the parsed `args`; returns the exit status."""
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     s = summarize(catalog)
     print(f"{report.source} ({report.format})")

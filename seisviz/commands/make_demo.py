@@ -5,6 +5,9 @@ Writes `DIR/<name>_demo.csv` (the SYNTHETIC catalog, canonical columns only),
 and `DIR/README.md`. The default seeds reproduce the bundled files exactly.
 """
 
+from __future__ import annotations
+
+import argparse
 import os
 
 from seisviz.errors import SeisvizError
@@ -12,7 +15,8 @@ from seisviz.errors import SeisvizError
 NAMES = ("changning", "weiyuan")
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz make-demo` to `parser`."""
     parser.add_argument("--name", choices=(*NAMES, "all"), default="all",
                         help="which demo to write (default: all)")
     parser.add_argument("--out", default="data", metavar="DIR",
@@ -22,7 +26,8 @@ def add_arguments(parser):
                              "bundled files)")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz make-demo` with the parsed `args`; returns the exit status."""
     from seisviz.training.demo import demo_paths, write_demo, write_readme
 
     names = NAMES if args.name == "all" else (args.name,)

@@ -6,6 +6,10 @@ settings = window, step, background days) and prints what loading dropped and wh
 rasterizer left outside the grid or outside every window.
 """
 
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
 import os
 
 import numpy as np
@@ -15,7 +19,8 @@ from seisviz.errors import SeisvizError
 from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS, WINDOW_DAYS
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz rasterize` to `parser`."""
     parser.add_argument("catalog", help="catalog file (CSV, Excel, QuakeML, ...)")
     parser.add_argument("--out", required=True, metavar="PATH",
                         help="the .npz file to write")
@@ -38,7 +43,7 @@ def add_arguments(parser):
                         help="keep only events of magnitude >= M")
 
 
-def check_bbox(bbox):
+def check_bbox(bbox: Sequence[float]) -> None:
     """A SeisvizError unless `bbox` = (min_lon, max_lon, min_lat, max_lat) is usable."""
     min_lon, max_lon, min_lat, max_lat = bbox
     if not np.all(np.isfinite(bbox)):
@@ -55,7 +60,8 @@ def _fmt(values):
     return " ".join(f"{v:g}" for v in values)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz rasterize` with the parsed `args`; returns the exit status."""
     from seisviz.catalog import load_catalog
     from seisviz.maps import catalog_bbox, make_grid, rasterize, save_npz
 

@@ -1,6 +1,9 @@
 """`seisviz scan`: one pass from a catalog file to a scan folder (see
 seisviz.detect.result for what it holds)."""
 
+from __future__ import annotations
+
+import argparse
 import os
 import sys
 
@@ -11,7 +14,8 @@ from seisviz.detect.models import ARCHITECTURES
 from seisviz.settings import STEP_DAYS
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz scan` to `p`."""
     p.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC)")
     p.add_argument("--out", required=True, help="output folder")
     add_catalog_arguments(p)
@@ -33,7 +37,8 @@ def add_arguments(p):
     p.add_argument("--batch-size", type=int)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz scan` with the parsed `args`; returns the exit status."""
     from seisviz.catalog import load_catalog
     from seisviz.detect import pick_device, scan_catalog
     from seisviz.progress import terminal_progress

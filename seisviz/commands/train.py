@@ -1,15 +1,23 @@
 """`python -m seisviz train`: train a detector (or rerun the paper's sweep)."""
 
+from __future__ import annotations
+
+import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import ARCHITECTURES
 from seisviz.progress import terminal_progress
 
+if TYPE_CHECKING:
+    from seisviz.training.train import Budget
 
-def add_arguments(p):
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of `seisviz train` to `p`."""
     p.add_argument("--arch", choices=ARCHITECTURES, default="resnet18")
     p.add_argument("--lr", type=float, help="learning rate (default: the paper's for --arch)")
     p.add_argument("--wd", type=float, help="weight decay (default: the paper's for --arch)")
@@ -30,7 +38,9 @@ def add_arguments(p):
     p.add_argument("--out", required=True, help="output folder (weights, card, loss curve)")
 
 
-def budget_from(args):
+def budget_from(args: argparse.Namespace) -> Budget:
+    """The training budget: --quick or the default, with the sizes given on the command
+    line."""
     from dataclasses import replace
 
     from seisviz.training.train import QUICK, Budget
@@ -45,7 +55,8 @@ def budget_from(args):
     return replace(budget, **changes)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Run `seisviz train` with the parsed `args`; returns the exit status."""
     import torch
 
     from seisviz.detect.models import pick_device, save_model

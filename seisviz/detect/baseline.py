@@ -10,13 +10,18 @@ It is what a seismologist would compute instead of a network: it knows each cell
 earlier rate, but not what the rest of the map did in the same window.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from seisviz.settings import MIN_EVENTS
 from seisviz.maps import box3
 
 
-def beta_scores(dmaps, min_events=MIN_EVENTS, batch=256):
+def beta_scores(dmaps: Any, min_events: int = MIN_EVENTS, batch: int = 256) -> np.ndarray:
     """Per window: the largest beta statistic over 3x3 cells (NaN without history).
 
     Windows are taken `batch` at a time so memory stays bounded for long catalogs."""
@@ -43,7 +48,7 @@ def _beta_max(count_maps, background_maps, history_days, window_days, min_events
     return beta.reshape(len(count), -1).max(axis=1)
 
 
-def beta_probability(scores, threshold):
+def beta_probability(scores: ArrayLike, threshold: float) -> np.ndarray:
     """Map beta scores to a 0..1 'probability-like' value for plotting beside the network:
     0.5 at the decision threshold."""
     s = np.asarray(scores, float)

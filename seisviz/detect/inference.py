@@ -5,14 +5,21 @@ torch is imported inside `window_probabilities` only, so importing seisviz stays
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 import time
 
 import numpy as np
 
 from seisviz.errors import SeisvizError
 
+if TYPE_CHECKING:
+    from seisviz.detect.card import ModelCard
+    from seisviz.progress import Progress
 
-def window_probabilities(maps, model, card, device="cpu", batch_size=None, progress=None):
+
+def window_probabilities(maps: np.ndarray, model: Any, card: ModelCard, device: str = "cpu",
+                         batch_size: int | None = None, progress: Progress | None = None
+                         ) -> tuple[np.ndarray, dict[str, Any]]:
     """Probability of 'anomalous' per map. `maps` is [N, C, ny, nx] (numpy).
 
     Inference mode and channels-last everywhere, the input normalisation on the device,

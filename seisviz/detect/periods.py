@@ -1,14 +1,22 @@
 """Flagged periods from flagged windows, and their comparison with manual picks."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import IO
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_PERIOD_DAYS
 
 
-def flagged_periods(windows, flagged, max_gap_days=0.0, probability=None,
-                    min_period_days=MIN_PERIOD_DAYS):
+def flagged_periods(windows: pd.DataFrame, flagged: ArrayLike, max_gap_days: float = 0.0,
+                    probability: ArrayLike | None = None,
+                    min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
     """Merge consecutive flagged windows into periods.
 
     `windows` has window_start and window_end; a period runs from its first flagged
@@ -51,7 +59,8 @@ def flagged_periods(windows, flagged, max_gap_days=0.0, probability=None,
     return out
 
 
-def overlaps(a_start, a_end, b_start, b_end):
+def overlaps(a_start: ArrayLike, a_end: ArrayLike, b_start: ArrayLike,
+             b_end: ArrayLike) -> np.ndarray:
     """Matrix [len(a), len(b)]: do the intervals overlap?"""
     a0 = pd.to_datetime(pd.Series(a_start), utc=True).to_numpy()[:, None]
     a1 = pd.to_datetime(pd.Series(a_end), utc=True).to_numpy()[:, None]
@@ -60,7 +69,7 @@ def overlaps(a_start, a_end, b_start, b_end):
     return (a0 <= b1) & (b0 <= a1)
 
 
-def compare_periods(picked, truth):
+def compare_periods(picked: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
     """Precision, recall and F1 of `picked` periods against `truth` (e.g. manual picks).
 
     A picked period is correct when it overlaps some true period; a true period is found
@@ -78,7 +87,7 @@ def compare_periods(picked, truth):
             "n_true": n_t, "n_picked_correct": correct, "n_true_found": found}
 
 
-def window_scores(labels, flagged):
+def window_scores(labels: ArrayLike, flagged: ArrayLike) -> dict[str, float]:
     """Precision, recall and F1 over windows."""
     labels, flagged = np.asarray(labels, bool), np.asarray(flagged, bool)
     tp = int((labels & flagged).sum())
@@ -90,7 +99,8 @@ def window_scores(labels, flagged):
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
-def best_threshold(labels, scores, candidates=None):
+def best_threshold(labels: ArrayLike, scores: ArrayLike,
+                   candidates: Iterable[float] | None = None) -> tuple[float | None, float]:
     """The threshold on `scores` that maximises window F1 (ties: the higher one)."""
     scores = np.asarray(scores, float)
     ok = np.isfinite(scores)
@@ -104,7 +114,7 @@ def best_threshold(labels, scores, candidates=None):
     return best[1], best[0]
 
 
-def read_picks(source, name=None):
+def read_picks(source: str | os.PathLike | IO, name: str | None = None) -> pd.DataFrame:
     """A CSV of manually picked periods with `start` and `end` columns (UTC)."""
     name = name or getattr(source, "name", str(source))
     try:

@@ -23,6 +23,8 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from seisviz.detect.result import _json_default, run_record
 from seisviz.errors import SeisvizError
@@ -31,13 +33,16 @@ from seisviz.export.figures import (MAX_FIGURES, figure_html, figures_png, png_a
 from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, episodes_csv,
                                   periods_csv, subregions_geojson, subregions_gpkg)
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html", "png")
 DEFAULT_FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html")  # png needs a browser
 
 
 # ------------------------------------------------------------------ run.json and bundles
 
-def parse_formats(formats):
+def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
     """'csv,geojson' or an iterable -> tuple of known format names (SeisvizError if not)."""
     if formats is None:
         return DEFAULT_FORMATS
@@ -51,8 +56,12 @@ def parse_formats(formats):
     return formats
 
 
-def export_files(catalog, result, formats=None, subregions=None, condensed=None,
-                 catalog_name=None, max_figures=MAX_FIGURES, margin_days=30.0):
+def export_files(catalog: pd.DataFrame, result: Any,
+                 formats: str | Iterable[str] | None = None,
+                 subregions: pd.DataFrame | None = None,
+                 condensed: pd.DataFrame | None = None, catalog_name: str | None = None,
+                 max_figures: int = MAX_FIGURES, margin_days: float = 30.0
+                 ) -> dict[str, bytes]:
     """{file name: bytes} of every requested format, run.json last.
 
     Subregions and the condensed catalog are derived from `result` and `catalog` when
@@ -90,14 +99,15 @@ def export_files(catalog, result, formats=None, subregions=None, condensed=None,
     return files
 
 
-def run_json(result, path=None, **kwargs):
+def run_json(result: Any, path: str | None = None, **kwargs: Any) -> bytes | str:
     """run.json (`seisviz.detect.run_record`, the same record a scan folder holds) as
     bytes, or written to `path`."""
     record = run_record(result, **kwargs)
     return _out((json.dumps(record, indent=2, default=_json_default) + "\n").encode(), path)
 
 
-def write_exports(catalog, result, out, formats=None, **kwargs):
+def write_exports(catalog: pd.DataFrame, result: Any, out: str,
+                  formats: str | Iterable[str] | None = None, **kwargs: Any) -> list[str]:
     """Write `export_files(...)` under folder `out`; returns the file names written.
 
     When PNG is asked for but no browser can run, the other formats are written first
@@ -123,7 +133,8 @@ def write_exports(catalog, result, out, formats=None, **kwargs):
     return list(files)
 
 
-def export_bundle(catalog, result, formats=None, **kwargs):
+def export_bundle(catalog: pd.DataFrame, result: Any,
+                  formats: str | Iterable[str] | None = None, **kwargs: Any) -> bytes:
     """Everything of `export_files(...)` in one zip (bytes)."""
     files = export_files(catalog, result, formats, **kwargs)
     buf = io.BytesIO()
@@ -133,7 +144,8 @@ def export_bundle(catalog, result, formats=None, **kwargs):
     return buf.getvalue()
 
 
-def write_scan_subregions(catalog, result, out, subregions=None):
+def write_scan_subregions(catalog: pd.DataFrame, result: Any, out: str,
+                          subregions: pd.DataFrame | None = None) -> list[str]:
     """For `seisviz scan`: episodes.csv, subregions.geojson and condensed_catalog.csv in
     `out`. Returns the file names written (the scan's run.json lists them)."""
     from seisviz.subregions import condensed_catalog, scanned_catalog, scan_subregions
@@ -148,7 +160,7 @@ def write_scan_subregions(catalog, result, out, subregions=None):
     return ["episodes.csv", "subregions.geojson", "condensed_catalog.csv"]
 
 
-def bundle_names(data):
+def bundle_names(data: bytes) -> list[str]:
     """File names inside a zip made by `export_bundle`."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return z.namelist()

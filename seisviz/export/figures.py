@@ -10,9 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from seisviz.errors import SeisvizError
 from seisviz.export.files import _out
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
 
 MAX_FIGURES = 40
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
@@ -23,7 +29,8 @@ BROWSER_HINT = ("install Chrome or Chromium (Debian/Ubuntu: apt-get install chro
 
 # ------------------------------------------------------------------ figures
 
-def figure_html(figures, path=None, title="seisviz figures"):
+def figure_html(figures: go.Figure | Sequence[go.Figure], path: str | None = None,
+                title: str = "seisviz figures") -> bytes | str:
     """One self-contained HTML page (plotly.js embedded once, opens offline) holding a
     figure or a list of figures."""
     figures = figures if isinstance(figures, (list, tuple)) else [figures]
@@ -34,7 +41,7 @@ def figure_html(figures, path=None, title="seisviz figures"):
     return _out(page.encode("utf-8"), path)
 
 
-def find_browser():
+def find_browser() -> str | None:
     """Path of a Chrome/Chromium kaleido can drive, or None."""
     given = os.environ.get("BROWSER_PATH")
     if given:
@@ -46,7 +53,7 @@ def find_browser():
     return None
 
 
-def png_available():
+def png_available() -> tuple[bool, str]:
     """(True, "") when PNG export can run, else (False, one-line reason)."""
     try:
         import kaleido  # noqa: F401
@@ -75,7 +82,8 @@ def _kaleido_error(exc):
                         f"{os.environ.get('BROWSER_PATH')} ({first}); {BROWSER_HINT}")
 
 
-def figure_png(fig, path=None, width=900, height=None, scale=2):
+def figure_png(fig: go.Figure, path: str | None = None, width: int = 900,
+               height: int | None = None, scale: float = 2) -> bytes | str:
     """The figure as PNG (kaleido + Chrome/Chromium). SeisvizError when that cannot run."""
     import plotly.io as pio
 
@@ -91,7 +99,8 @@ def figure_png(fig, path=None, width=900, height=None, scale=2):
     return _out(data, path)
 
 
-def figures_png(figures, width=900, height=None, scale=2):
+def figures_png(figures: Sequence[go.Figure], width: int = 900, height: int | None = None,
+                scale: float = 2) -> list[bytes]:
     """PNG bytes of several figures, one browser start for all."""
     import plotly.io as pio
 
@@ -116,7 +125,9 @@ def figures_png(figures, width=900, height=None, scale=2):
         return out
 
 
-def subregion_figures(catalog, subregions, max_figures=MAX_FIGURES, margin_days=30.0):
+def subregion_figures(catalog: pd.DataFrame, subregions: pd.DataFrame,
+                      max_figures: int = MAX_FIGURES,
+                      margin_days: float = 30.0) -> list[tuple[str, go.Figure]]:
     """[(file stem, figure)] of the first `max_figures` subregions' Figures S4/S5."""
     from seisviz.plots.subregions import subregion_figure
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from seisviz.errors import SeisvizError
 from seisviz.timeutil import iso_utc_exact
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # one feature per episode (a place and a time): docs/export.md
 SUBREGION_ATTRIBUTES = ["period_id", "subregion_id", "episode_id", "start", "end",
@@ -45,19 +49,19 @@ def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def periods_csv(periods, path=None):
+def periods_csv(periods: pd.DataFrame, path: str | None = None) -> bytes | str:
     """Flagged periods as CSV, times as ISO-8601 UTC."""
     return _out(_iso_times(periods).to_csv(index=False).encode(), path)
 
 
-def episodes_csv(subregions, path=None):
+def episodes_csv(subregions: pd.DataFrame, path: str | None = None) -> bytes | str:
     """The episodes (one per place and time) as CSV without their polygons, times as
     ISO-8601 UTC; the polygons are in subregions.geojson (same episode_id)."""
     frame = pd.DataFrame(subregions.drop(columns="geometry", errors="ignore"))
     return _out(_iso_times(frame).to_csv(index=False).encode(), path)
 
 
-def subregions_frame(subregions):
+def subregions_frame(subregions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The subregions as a GeoDataFrame ready to write: EPSG:4326, ISO start/end, the
     attributes in SUBREGION_ATTRIBUTES, polygons promoted to MultiPolygon (one type)."""
     import geopandas as gpd
@@ -92,17 +96,17 @@ def _vector(subregions, path, driver, suffix, layer=None):
             return f.read()
 
 
-def subregions_geojson(subregions, path=None):
+def subregions_geojson(subregions: gpd.GeoDataFrame, path: str | None = None) -> bytes | str:
     """Subregion polygons as GeoJSON (EPSG:4326)."""
     return _vector(subregions, path, "GeoJSON", ".geojson")
 
 
-def subregions_gpkg(subregions, path=None):
+def subregions_gpkg(subregions: gpd.GeoDataFrame, path: str | None = None) -> bytes | str:
     """Subregion polygons as a GeoPackage, layer "subregions" (EPSG:4326)."""
     return _vector(subregions, path, "GPKG", ".gpkg", layer="subregions")
 
 
-def condensed_csv(condensed, path=None):
+def condensed_csv(condensed: pd.DataFrame, path: str | None = None) -> bytes | str:
     """The condensed catalog as CSV (time ISO-8601 UTC, with period_id, subregion_id):
     `seisviz.catalog.load_catalog` reads it back."""
     from seisviz.catalog import write_catalog_csv
@@ -112,7 +116,7 @@ def condensed_csv(condensed, path=None):
     return _out(buf.getvalue().encode(), path)
 
 
-def condensed_quakeml(condensed, path=None):
+def condensed_quakeml(condensed: pd.DataFrame, path: str | None = None) -> bytes | str:
     """The condensed catalog as QuakeML 1.2 (seisviz.catalog.quakeml.write_quakeml)."""
     from seisviz.catalog.quakeml import write_quakeml
 

@@ -3,10 +3,12 @@ neighbourhoods."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import GRID_PIXELS
@@ -60,7 +62,8 @@ class Grid:
         return {"bbox": list(self.bbox), "nx": self.nx, "ny": self.ny}
 
 
-def make_grid(bbox, n_pixels=GRID_PIXELS, pixel_km=None) -> Grid:
+def make_grid(bbox: Sequence[float], n_pixels: int | tuple[int, int] = GRID_PIXELS,
+              pixel_km: float | None = None) -> Grid:
     """Grid over `bbox` = (min_lon, max_lon, min_lat, max_lat).
 
     Either `n_pixels` per side (an int, or (nx, ny)), or square pixels of `pixel_km`;
@@ -96,7 +99,7 @@ def catalog_bbox(catalog: pd.DataFrame, pad_fraction: float = 0.02) -> tuple:
     return (min_lon - pad_lon, max_lon + pad_lon, min_lat - pad_lat, max_lat + pad_lat)
 
 
-def pixel_index(lon, lat, grid):
+def pixel_index(lon: ArrayLike, lat: ArrayLike, grid: Grid) -> np.ndarray:
     """Flat pixel index per event (row-major, y then x), -1 outside the grid.
 
     Same binning as np.histogram2d: bins closed on the left, the last one on both sides.

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import weakref
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,8 @@ class DistributionMaps:
         return isinstance(self.maps, np.memmap)
 
 
-def window_starts(first_ns, last_ns, window_days, step_days, start=None, end=None):
+def window_starts(first_ns: int, last_ns: int, window_days: float, step_days: float,
+                  start: Any = None, end: Any = None) -> tuple[np.ndarray, int]:
     """Window starts (ns) for windows that fit in [start, end); at least one window.
 
     `start` defaults to the day of the first event, `end` to the day after the last.
@@ -104,8 +106,10 @@ def window_starts(first_ns, last_ns, window_days, step_days, start=None, end=Non
     return t0 + step * np.arange(n, dtype=np.int64), length
 
 
-def rasterize(catalog, grid=None, window_days=WINDOW_DAYS, step_days=STEP_DAYS,
-              background_days=BACKGROUND_DAYS, start=None, end=None, n_pixels=GRID_PIXELS,
+def rasterize(catalog: pd.DataFrame, grid: Grid | None = None, window_days: float = WINDOW_DAYS,
+              step_days: float = STEP_DAYS, background_days: float = BACKGROUND_DAYS,
+              start: Any = None, end: Any = None,
+              n_pixels: int | tuple[int, int] = GRID_PIXELS,
               max_memory_bytes: int | None = None) -> "DistributionMaps":
     """Distribution maps of `catalog` (canonical columns) in sliding windows.
 
@@ -225,14 +229,14 @@ def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns):
     np.multiply(bg, scale[:, None, None], out=out[:, 1], casting="unsafe")
 
 
-def events_in_window(catalog, start, end):
+def events_in_window(catalog: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     """Events with start <= time < end (catalog sorted by time)."""
     t = to_ns(catalog["time"])
     lo, hi = np.searchsorted(t, [to_ns(start), to_ns(end)])
     return catalog.iloc[lo:hi]
 
 
-def save_npz(path, dmaps):
+def save_npz(path: str | os.PathLike | IO, dmaps: DistributionMaps) -> None:
     """Write maps, window_start/window_end (ISO-8601 UTC strings), bbox, channels."""
     iso = lambda a: np.array([str(pd.Timestamp(x, tz="UTC").isoformat()) for x in a])  # noqa: E731
     np.savez_compressed(

@@ -3,6 +3,9 @@ helpers that relate subregions to each other and to places."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
@@ -11,8 +14,13 @@ from seisviz.timeutil import to_ns
 
 from seisviz.subregions.regions import find_subregions
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
-def condensed_catalog(catalog, periods, subregions):
+
+def condensed_catalog(catalog: pd.DataFrame, periods: pd.DataFrame | None,
+                      subregions: pd.DataFrame | None) -> pd.DataFrame:
     """Events inside a flagged period *and* one of its subregions.
 
     With episodes (a scan's `result.subregions`: one row per place and time, with an
@@ -67,14 +75,15 @@ def condensed_catalog(catalog, periods, subregions):
     return out.reset_index(drop=True)
 
 
-def shrinkage(catalog, condensed):
+def shrinkage(catalog: pd.DataFrame, condensed: pd.DataFrame) -> tuple[int, int, float]:
     """(kept, total, kept share in %) of a condensed catalog."""
     total = len(catalog)
     kept = len(condensed)
     return kept, total, (100.0 * kept / total if total else 0.0)
 
 
-def same_place(subregions, period_id, subregion_id):
+def same_place(subregions: gpd.GeoDataFrame, period_id: int,
+               subregion_id: int) -> gpd.GeoDataFrame:
     """Subregions of *other* periods whose polygons overlap the given one (by period)."""
     if len(subregions) == 0:
         return subregions
@@ -87,7 +96,7 @@ def same_place(subregions, period_id, subregion_id):
     return others[others.geometry.intersects(geom)]
 
 
-def distance_km(geom, lon, lat):
+def distance_km(geom: BaseGeometry | None, lon: float, lat: float) -> float:
     """Distance in km from (lon, lat) to a lon/lat polygon (0 inside it), on a local
     equirectangular projection about the point (good to a few % over tens of km)."""
     import shapely
@@ -101,7 +110,7 @@ def distance_km(geom, lon, lat):
     return float(shapely.distance(local, shapely.Point(0.0, 0.0)))
 
 
-def scanned_catalog(catalog, result):
+def scanned_catalog(catalog: pd.DataFrame, result: Any) -> pd.DataFrame:
     """The events a scan saw: `catalog` less those below its min_magnitude setting."""
     settings = getattr(result, "settings", None)
     mmin = getattr(settings, "min_magnitude", None)
@@ -110,7 +119,7 @@ def scanned_catalog(catalog, result):
     return catalog[catalog["magnitude"] >= mmin]
 
 
-def scan_subregions(result, catalog):
+def scan_subregions(result: Any, catalog: pd.DataFrame) -> gpd.GeoDataFrame:
     """A scan's subregions: its episodes (`result.subregions`, one row per place and time)
     when it has them, else `find_subregions` of its periods (a result made by hand).
 
@@ -120,7 +129,9 @@ def scan_subregions(result, catalog):
     return find_subregions(result, catalog=catalog)
 
 
-def subregions_for(catalog, result, cache=None, **options):
+def subregions_for(catalog: pd.DataFrame, result: Any,
+                   cache: MutableMapping[str, Any] | None = None,
+                   **options: Any) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """A scan's subregions (`scan_subregions`; with `options`, `find_subregions` with
     them) and its condensed catalog, memoised in
     `cache` (any dict, e.g. a page's session state) for this result and catalog.

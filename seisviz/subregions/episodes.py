@@ -81,6 +81,8 @@ inside a subregion's polygon.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -105,8 +107,8 @@ PERIOD_COLUMNS = ["period_id", "raw_period_id", "start", "end", "window_start", 
                   "n_episodes", "episode_ids", "n_events"]
 
 
-def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start,
-                    window_end, background_rate_per_day: float,
+def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start: Any,
+                    window_end: Any, background_rate_per_day: float,
                     ratio: float = DEFAULTS["ratio"], alpha: float = DEFAULTS["alpha"],
                     p0: float = DEFAULTS["p0"], quiet_days: float = DEFAULTS["quiet_days"],
                     min_events: int = DEFAULTS["min_events"],
@@ -208,8 +210,9 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
     return out
 
 
-def refine_episode(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start,
-                   window_end, background_rate_per_day: float, **options) -> dict:
+def refine_episode(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start: Any,
+                   window_end: Any, background_rate_per_day: float,
+                   **options: Any) -> dict:
     """The strongest episode of one subregion within a raw period (the one with the
     largest excess over the reference rate); arguments and result as `refine_episodes`."""
     episodes = refine_episodes(event_times_ns, magnitudes, window_start, window_end,
@@ -250,7 +253,7 @@ def _inside(geom, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
                              subregions: pd.DataFrame,
                              background_days: float = DEFAULTS["background_days"],
-                             catalog_start=None, ratio: float = DEFAULTS["ratio"],
+                             catalog_start: Any = None, ratio: float = DEFAULTS["ratio"],
                              alpha: float = DEFAULTS["alpha"], p0: float = DEFAULTS["p0"],
                              quiet_days: float = DEFAULTS["quiet_days"],
                              min_events: int = DEFAULTS["min_events"],

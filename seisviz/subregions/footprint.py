@@ -47,17 +47,26 @@ then latitude, then longitude), 1..k, so the same inputs always give the same id
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from seisviz.maps import box3
 from seisviz.settings import MIN_EVENTS
 from seisviz.timeutil import to_ns
 
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from seisviz.maps import DistributionMaps, Grid
+
 
 _CHUNK = 256  # windows processed at a time (bounds memory for long periods)
 
 
-def binomial_sf(k, n, p):
+def binomial_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
     """P(X >= k) for X ~ Binomial(n, p), elementwise; n may be fractional (scaled
     counts): the regularized incomplete beta I_p(k, n - k + 1)."""
     from scipy.special import betainc
@@ -67,7 +76,8 @@ def binomial_sf(k, n, p):
     return np.where(k <= 0, 1.0, betainc(np.maximum(k, 1e-12), n - k + 1.0, p))
 
 
-def period_windows(dmaps, start, end, flagged=None):
+def period_windows(dmaps: DistributionMaps, start: Any, end: Any,
+                   flagged: np.ndarray | None = None) -> np.ndarray:
     """Indices of the windows that show a period: its flagged windows lying inside it;
     without flags, every window inside it; for a period shorter than a window (e.g. a
     manual pick), the windows overlapping it. Windows without history are left out."""
@@ -91,7 +101,9 @@ def _block_sums(a, s):
     return a.reshape(k, (ny + py) // s, s, (nx + px) // s, s).sum(axis=(2, 4))
 
 
-def regional_change(c, b, min_background=5.0, min_blocks=12, block_sizes=(2, 4, 8, 16)):
+def regional_change(c: np.ndarray, b: np.ndarray, min_background: float = 5.0,
+                    min_blocks: int = 12,
+                    block_sizes: Sequence[int] = (2, 4, 8, 16)) -> np.ndarray:
     """Per window: how much the whole map's rate rose against its background, at least 1.
 
     The map is cut into square blocks of the smallest size in `block_sizes` (pixels) for
@@ -120,7 +132,9 @@ def regional_change(c, b, min_background=5.0, min_blocks=12, block_sizes=(2, 4, 
     return out
 
 
-def footprint(dmaps, windows, min_events=MIN_EVENTS, ratio=2.0, alpha=0.1, regional=True):
+def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MIN_EVENTS,
+              ratio: float = 2.0, alpha: float = 0.1,
+              regional: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel over `windows`: (footprint mask, largest excess count c - b).
 
     See steps 1-2 of the module docstring."""
@@ -172,7 +186,7 @@ def _groups(mask, dilation):
     return [mask & (labels == g) for g in range(1, n + 1)]
 
 
-def pixel_polygon(grid, pixels, dilation=1):
+def pixel_polygon(grid: Grid, pixels: np.ndarray, dilation: int = 1) -> BaseGeometry:
     """Polygon (lon/lat) of a boolean pixel mask: union of pixel boxes, closed over gaps of
     up to `dilation` pixels, buffered out by 1% of a pixel."""
     import shapely

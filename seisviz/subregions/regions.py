@@ -4,14 +4,20 @@ The method is described in seisviz.subregions.footprint."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS
 from seisviz.timeutil import to_ns
 
 from seisviz.subregions.footprint import footprint, period_windows, pixel_polygon, _groups
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 CRS = "EPSG:4326"
@@ -59,8 +65,11 @@ def _empty_table():
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 
 
-def find_subregions(result_or_dmaps, periods=None, catalog=None, flagged=None,
-                    min_events=None, ratio=None, alpha=None, dilation=None, regional=None):
+def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
+                    catalog: pd.DataFrame | None = None, flagged: ArrayLike | None = None,
+                    min_events: int | None = None, ratio: float | None = None,
+                    alpha: float | None = None, dilation: int | None = None,
+                    regional: bool | None = None) -> gpd.GeoDataFrame:
     """Subregions of each period, as a GeoDataFrame (EPSG:4326), one row per subregion.
 
     `result_or_dmaps`: a seisviz.scan.ScanResult (periods and flagged windows are taken

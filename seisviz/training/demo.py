@@ -22,6 +22,8 @@ large events. Nothing here is real data.
 The same seed gives the same catalog, byte for byte once written (`write_demo`).
 """
 
+from __future__ import annotations
+
 import os
 from dataclasses import dataclass, field
 
@@ -221,7 +223,8 @@ class DemoBuild:
         return self.episodes[self.episodes["labelled_windows"] == 0]
 
 
-def demo_spec(name):
+def demo_spec(name: str) -> DemoSpec:
+    """The layout of demo `name`; SeisvizError for an unknown name."""
     try:
         return DEMOS[name]
     except KeyError:
@@ -243,7 +246,7 @@ def _episode_events(rng, episode, onset, ep):
     raise ValueError(f"unknown anomaly kind {episode.kind!r}")
 
 
-def build_demo(name, seed=None):
+def build_demo(name: str, seed: int | None = None) -> DemoBuild:
     """Generate demo `name` with `seed` (default: the demo's own); see the module doc."""
     spec = demo_spec(name)
     seed = spec.seed if seed is None else int(seed)
@@ -304,7 +307,7 @@ def build_demo(name, seed=None):
                      periods=periods, grid=grid)
 
 
-def make_demo(name, seed=None):
+def make_demo(name: str, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(catalog, periods) of demo `name` ("changning" or "weiyuan"); see the module doc."""
     build = build_demo(name, seed)
     return build.catalog[CATALOG_COLUMNS].copy(), build.periods.copy()
@@ -312,25 +315,28 @@ def make_demo(name, seed=None):
 
 # ---------------------------------------------------------------- writing
 
-def catalog_csv_text(catalog):
+def catalog_csv_text(catalog: pd.DataFrame) -> str:
+    """The demo catalog's CSV text, times in ISO-8601 UTC to the millisecond."""
     out = catalog[CATALOG_COLUMNS].copy()
     out["time"] = iso_utc_ms(out["time"])
     return out.to_csv(index=False, lineterminator="\n", float_format=None)
 
 
-def periods_csv_text(periods):
+def periods_csv_text(periods: pd.DataFrame) -> str:
+    """The demo periods' CSV text, start and end in ISO-8601 UTC to the millisecond."""
     out = periods[PERIOD_COLUMNS].copy()
     out["start"] = iso_utc_ms(out["start"])
     out["end"] = iso_utc_ms(out["end"])
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def demo_paths(name, out_dir):
+def demo_paths(name: str, out_dir: str) -> tuple[str, str]:
+    """(catalog path, periods path) of demo `name` in `out_dir`."""
     return (os.path.join(out_dir, f"{name}_demo.csv"),
             os.path.join(out_dir, f"{name}_demo_periods.csv"))
 
 
-def write_demo(name, out_dir, seed=None):
+def write_demo(name: str, out_dir: str, seed: int | None = None) -> DemoBuild:
     """Write `<name>_demo.csv` and `<name>_demo_periods.csv` into `out_dir`; the build."""
     build = build_demo(name, seed)
     catalog_path, periods_path = demo_paths(name, out_dir)
@@ -341,7 +347,7 @@ def write_demo(name, out_dir, seed=None):
     return build
 
 
-def readme_text(out_dir):
+def readme_text(out_dir: str) -> str:
     """The data folder's README: what the demos are, and counts of the files found there."""
     lines = [
         "# Bundled demo catalogs — SYNTHETIC",
@@ -413,7 +419,8 @@ def readme_text(out_dir):
     return "\n".join(lines)
 
 
-def write_readme(out_dir):
+def write_readme(out_dir: str) -> str:
+    """Write `readme_text(out_dir)` to `out_dir`/README.md; returns its path."""
     path = os.path.join(out_dir, "README.md")
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(readme_text(out_dir))

@@ -6,6 +6,11 @@ validation set, the baseline's tuned for F1 on catalogs from the training seeds)
 neither is tuned on the test.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +19,9 @@ from seisviz.detect import (best_threshold, beta_scores, compare_periods, flagge
 from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS, TRAINING_STEP_DAYS
 from seisviz.timeutil import DAY_NS, to_ns
 from seisviz.training.synthetic import random_scenario, scenario_windows
+
+if TYPE_CHECKING:
+    from seisviz.detect.card import ModelCard
 
 HELDOUT_SEED = 9_000_000
 TUNING_SEED = 1  # catalogs drawn like the training data, for the baseline's threshold
@@ -31,7 +39,8 @@ EVALUATION_SETS = {
 }
 
 
-def tune_baseline(n_catalogs=8, seed=TUNING_SEED, step_days=TRAINING_STEP_DAYS):
+def tune_baseline(n_catalogs: int = 8, seed: int = TUNING_SEED,
+                  step_days: float = TRAINING_STEP_DAYS) -> float | None:
     """The beta threshold that maximises window F1 on training-like catalogs."""
     rng = np.random.default_rng(seed)
     scores, labels = [], []
@@ -71,7 +80,7 @@ def _near_share(periods, truth, margin_days):
     return (float(near.sum()), float(len(days)))
 
 
-def summarize(per_catalog):
+def summarize(per_catalog: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Pool per-catalog results into window and episode precision/recall/F1."""
     labels = np.concatenate([r["labels"] for r in per_catalog])
     flagged = np.concatenate([r["flagged"] for r in per_catalog])
@@ -93,8 +102,11 @@ def summarize(per_catalog):
             "flagged_days_near_episode": near / days if days else float("nan")}
 
 
-def evaluate(model, card, sets=None, n_catalogs=6, seed=HELDOUT_SEED, step_days=STEP_DAYS,
-             device="cpu", baseline_threshold=None, log=None, min_period_days=MIN_PERIOD_DAYS):
+def evaluate(model: Any, card: ModelCard, sets: dict[str, dict[str, Any]] | None = None,
+             n_catalogs: int = 6, seed: int = HELDOUT_SEED, step_days: float = STEP_DAYS,
+             device: str = "cpu", baseline_threshold: float | None = None,
+             log: Callable[[str], Any] | None = None,
+             min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
     """Scores of network and baseline per held-out set. -> DataFrame (set, method, ...)."""
     from seisviz.detect import window_probabilities
 
@@ -126,7 +138,8 @@ def evaluate(model, card, sets=None, n_catalogs=6, seed=HELDOUT_SEED, step_days=
     return table
 
 
-def evaluation_markdown(table):
+def evaluation_markdown(table: pd.DataFrame) -> str:
+    """The table of `evaluate` as a Markdown table, scores to three decimals."""
     cols = ["set", "method", "window_precision", "window_recall", "window_f1",
             "episode_recall", "period_precision", "episode_f1", "false_periods",
             "flagged_days_near_episode"]

@@ -18,7 +18,11 @@ anomalous (its background is high), a completeness change is not (it is no episo
 and the late, slow tail of an aftershock sequence is not (its own earlier rate is high).
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,13 +32,18 @@ from seisviz.maps import KM_PER_DEGREE, box3, make_grid, rasterize
 from seisviz.settings import (BACKGROUND_DAYS, GRID_PIXELS, MIN_EVENTS, STEP_DAYS,
                               TRAINING_STEP_DAYS, WINDOW_DAYS)
 
+if TYPE_CHECKING:
+    from seisviz.maps import DistributionMaps
+    from seisviz.progress import Progress
+
 EPOCH = pd.Timestamp("2016-01-01", tz="UTC")
 ANOMALY_KINDS = ("swarm", "injection", "aftershock")
 
 
 # ---------------------------------------------------------------- building blocks
 
-def gr_magnitudes(rng, n, mmin=0.5, b=1.0, mmax=7.5):
+def gr_magnitudes(rng: np.random.Generator, n: int, mmin: float = 0.5, b: float = 1.0,
+                  mmax: float = 7.5) -> np.ndarray:
     """Gutenberg-Richter magnitudes above `mmin` (rounded to 0.1)."""
     m = mmin + rng.exponential(1.0 / (b * np.log(10)), n)
     m = np.minimum(m, mmax)
@@ -64,13 +73,17 @@ def _poisson_times(rng, t0, t1, rate_per_day):
     return rng.uniform(t0, t1, n)
 
 
-def diffuse_background(rng, bbox, t0, t1, rate_per_day, mmin=0.5):
+def diffuse_background(rng: np.random.Generator, bbox: Sequence[float], t0: float, t1: float,
+                       rate_per_day: float, mmin: float = 0.5) -> pd.DataFrame:
+    """Events spread uniformly over `bbox` from day `t0` to `t1` at `rate_per_day`."""
     t = _poisson_times(rng, t0, t1, rate_per_day)
     return _events(rng, t, rng.uniform(bbox[0], bbox[1], len(t)),
                    rng.uniform(bbox[2], bbox[3], len(t)), mmin)
 
 
-def fault_background(rng, bbox, t0, t1, rate_per_day, n_faults=2, width_km=1.0, mmin=0.5):
+def fault_background(rng: np.random.Generator, bbox: Sequence[float], t0: float, t1: float,
+                     rate_per_day: float, n_faults: int = 2, width_km: float = 1.0,
+                     mmin: float = 0.5) -> pd.DataFrame:
     """Events scattered `width_km` about straight faults crossing the region."""
     t = _poisson_times(rng, t0, t1, rate_per_day)
     which = rng.integers(0, n_faults, len(t))
@@ -88,7 +101,9 @@ def fault_background(rng, bbox, t0, t1, rate_per_day, n_faults=2, width_km=1.0, 
     return _events(rng, t, lon, lat, mmin)
 
 
-def persistent_spot(rng, center, t0, t1, rate_per_day, radius_km=1.5, mmin=0.5):
+def persistent_spot(rng: np.random.Generator, center: tuple[float, float], t0: float, t1: float,
+                    rate_per_day: float, radius_km: float = 1.5,
+                    mmin: float = 0.5) -> pd.DataFrame:
     """A place that is busy all the time (e.g. long-running injection): not anomalous."""
     t = _poisson_times(rng, t0, t1, rate_per_day)
     lon, lat = _offset(center[0], center[1], rng.normal(0, radius_km, len(t)),
@@ -96,7 +111,8 @@ def persistent_spot(rng, center, t0, t1, rate_per_day, radius_km=1.5, mmin=0.5):
     return _events(rng, t, lon, lat, mmin)
 
 
-def apply_drift(rng, events, t0, t1, end_factor):
+def apply_drift(rng: np.random.Generator, events: pd.DataFrame, t0: float, t1: float,
+                end_factor: float) -> pd.DataFrame:
     """Slow rate drift: thin events so the rate goes linearly from 1 to `end_factor`
     (relative to its maximum) across [t0, t1]."""
     f0, f1 = 1.0, float(end_factor)
@@ -106,7 +122,10 @@ def apply_drift(rng, events, t0, t1, end_factor):
     return events[keep]
 
 
-def completeness_change(rng, background, t_change, t1, extra_fraction, mmin_low=0.0, mmin=0.5):
+def completeness_change(rng: np.random.Generator, background: pd.DataFrame,
+                        t_change: float, t1: float,
+                        extra_fraction: float, mmin_low: float = 0.0,
+                        mmin: float = 0.5) -> pd.DataFrame:
     """From `t_change` on, small events (mmin_low..mmin) appear everywhere the background
     is, at `extra_fraction` times the background rate: better detection, not a change in
     the Earth."""
@@ -123,14 +142,21 @@ def completeness_change(rng, background, t_change, t1, extra_fraction, mmin_low=
     return _events(rng, t, lon, lat, magnitudes=mags)
 
 
-def swarm(rng, center, onset, duration_days, n_events, radius_km, episode):
+def swarm(rng: np.random.Generator, center: tuple[float, float], onset: float,
+          duration_days: float, n_events: int, radius_km: float,
+          episode: int) -> pd.DataFrame:
+    """`n_events` events scattered `radius_km` about `center` over `duration_days` from
+    `onset`."""
     t = onset + rng.uniform(0, duration_days, n_events)
     lon, lat = _offset(center[0], center[1], rng.normal(0, radius_km, n_events),
                        rng.normal(0, radius_km, n_events))
     return _events(rng, t, lon, lat, episode=episode)
 
 
-def injection_front(rng, center, onset, duration_days, rate_per_day, diffusivity_m2s, episode):
+def injection_front(rng: np.random.Generator, center: tuple[float, float],
+                    onset: float, duration_days: float,
+                    rate_per_day: float, diffusivity_m2s: float,
+                    episode: int) -> pd.DataFrame:
     """Injection-driven seismicity inside a front r(t) = sqrt(4 pi D t)."""
     t = np.sort(_poisson_times(rng, 0.0, duration_days, rate_per_day))
     r_km = np.sqrt(4 * np.pi * diffusivity_m2s * t * 86400.0) / 1000.0
@@ -140,13 +166,16 @@ def injection_front(rng, center, onset, duration_days, rate_per_day, diffusivity
     return _events(rng, onset + t, lon, lat, episode=episode)
 
 
-def rupture_length_km(magnitude):
+def rupture_length_km(magnitude: float) -> float:
     """Subsurface rupture length, Wells & Coppersmith (1994) all-slip-type regression."""
     return 10 ** (0.59 * magnitude - 2.44)
 
 
-def aftershock_sequence(rng, center, onset, m_main, episode, duration_days=365.0, p=1.1,
-                        c_days=0.05, productivity=0.02, mmin=0.5):
+def aftershock_sequence(rng: np.random.Generator, center: tuple[float, float],
+                        onset: float, m_main: float,
+                        episode: int, duration_days: float = 365.0, p: float = 1.1,
+                        c_days: float = 0.05, productivity: float = 0.02,
+                        mmin: float = 0.5) -> pd.DataFrame:
     """Mainshock plus Omori-Utsu aftershocks, n(t) ~ K / (t + c)^p.
 
     The number of aftershocks grows as 10^(0.8 (M - mmin)) (scaled by `productivity`);
@@ -177,7 +206,7 @@ class Scenario:
     end: pd.Timestamp
 
 
-def finish_catalog(parts, epoch):
+def finish_catalog(parts: Iterable[pd.DataFrame], epoch: pd.Timestamp) -> pd.DataFrame:
     """Concatenate event parts, turn days into UTC times, sort, drop helper columns."""
     ev = pd.concat([p for p in parts if len(p)], ignore_index=True)
     ev = ev.sort_values("t_days", kind="stable").reset_index(drop=True)
@@ -186,7 +215,8 @@ def finish_catalog(parts, epoch):
     return ev.drop(columns="t_days")
 
 
-def episode_table(catalog, kinds, epoch):
+def episode_table(catalog: pd.DataFrame, kinds: dict[int, str],
+                  epoch: pd.Timestamp) -> pd.DataFrame:
     """One row per anomaly episode: its time span (first event to 90% of its events),
     centre (median location) and radius (90th percentile distance from the centre)."""
     rows = []
@@ -208,9 +238,11 @@ def episode_table(catalog, kinds, epoch):
     return pd.DataFrame(rows, columns=cols)
 
 
-def random_scenario(rng, span_days=300.0, kinds=ANOMALY_KINDS, n_episodes=None,
-                    persistent=None, completeness=None, drift=None, figure_s1=None,
-                    min_onset_days=60.0):
+def random_scenario(rng: np.random.Generator, span_days: float = 300.0,
+                    kinds: Sequence[str] = ANOMALY_KINDS, n_episodes: int | None = None,
+                    persistent: bool | None = None, completeness: bool | None = None,
+                    drift: bool | None = None, figure_s1: bool | None = None,
+                    min_onset_days: float = 60.0) -> Scenario:
     """A random region and period with a random mix of background and anomalies.
 
     Total background rate spans two orders of magnitude (0.3 to 30 events/day). The
@@ -257,7 +289,8 @@ def random_scenario(rng, span_days=300.0, kinds=ANOMALY_KINDS, n_episodes=None,
                     start=EPOCH, end=EPOCH + pd.Timedelta(days=span_days))
 
 
-def random_episode(rng, kind, center, onset, episode, compact=False):
+def random_episode(rng: np.random.Generator, kind: str, center: tuple[float, float], onset: float,
+                   episode: int, compact: bool = False) -> pd.DataFrame:
     """One anomaly of `kind`, sized from barely detectable (~10 events) to large."""
     if kind == "swarm":
         n = int(10 ** rng.uniform(1.0, 2.5))
@@ -281,7 +314,8 @@ def _random_point(rng, bbox, margin=0.1):
 
 # ---------------------------------------------------------------- labels and data sets
 
-def window_labels(catalog, dmaps, min_events=MIN_EVENTS):
+def window_labels(catalog: pd.DataFrame, dmaps: DistributionMaps,
+                  min_events: int = MIN_EVENTS) -> tuple[np.ndarray, np.ndarray]:
     """Per window: anomalous (bool) and the episode that makes it so (-1 if none).
 
     See the module docstring for the rule."""
@@ -304,8 +338,10 @@ def window_labels(catalog, dmaps, min_events=MIN_EVENTS):
     return labels, cause
 
 
-def scenario_windows(scenario, window_days=WINDOW_DAYS, step_days=STEP_DAYS,
-                     background_days=BACKGROUND_DAYS, n_pixels=GRID_PIXELS):
+def scenario_windows(scenario: Scenario, window_days: float = WINDOW_DAYS,
+                     step_days: float = STEP_DAYS, background_days: float = BACKGROUND_DAYS,
+                     n_pixels: int = GRID_PIXELS
+                     ) -> tuple[DistributionMaps, np.ndarray, np.ndarray]:
     """Maps of a scenario over its whole span, on its own region, with window labels and
     causes. -> (dmaps, labels, cause)."""
     grid = make_grid(scenario.bbox, n_pixels)
@@ -315,8 +351,10 @@ def scenario_windows(scenario, window_days=WINDOW_DAYS, step_days=STEP_DAYS,
     return dmaps, labels, cause
 
 
-def scenario_maps(scenario, n_pixels=GRID_PIXELS, window_days=WINDOW_DAYS,
-                  step_days=TRAINING_STEP_DAYS, background_days=BACKGROUND_DAYS):
+def scenario_maps(scenario: Scenario, n_pixels: int = GRID_PIXELS,
+                  window_days: float = WINDOW_DAYS, step_days: float = TRAINING_STEP_DAYS,
+                  background_days: float = BACKGROUND_DAYS
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Training maps of a scenario: windows with enough history, labels and kinds."""
     dmaps, labels, cause = scenario_windows(scenario, window_days, step_days, background_days,
                                             n_pixels)
@@ -326,9 +364,10 @@ def scenario_maps(scenario, n_pixels=GRID_PIXELS, window_days=WINDOW_DAYS,
     return dmaps.maps[keep], labels[keep], kind
 
 
-def make_dataset(n_maps, seed, n_pixels=GRID_PIXELS, window_days=WINDOW_DAYS,
-                 step_days=TRAINING_STEP_DAYS, background_days=BACKGROUND_DAYS, progress=None,
-                 **scenario_options):
+def make_dataset(n_maps: int, seed: int, n_pixels: int = GRID_PIXELS,
+                 window_days: float = WINDOW_DAYS, step_days: float = TRAINING_STEP_DAYS,
+                 background_days: float = BACKGROUND_DAYS, progress: Progress | None = None,
+                 **scenario_options: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`n_maps` labelled artificial maps from seeded random scenarios.
 
     Returns (maps [N, 2, ny, nx] float32, labels [N] int64, kinds [N] str)."""
@@ -348,7 +387,8 @@ def make_dataset(n_maps, seed, n_pixels=GRID_PIXELS, window_days=WINDOW_DAYS,
             np.concatenate(ks)[:n_maps])
 
 
-def figure_s1_maps(rng, n, n_pixels=GRID_PIXELS, events=(30, 300)):
+def figure_s1_maps(rng: np.random.Generator, n: int, n_pixels: int = GRID_PIXELS,
+                   events: tuple[int, int] = (30, 300)) -> tuple[np.ndarray, np.ndarray]:
     """The paper's Figure S1 case alone: scattered maps (no pixel with more than five
     events) vs. concentrated maps (some pixel with more than five), empty background."""
     maps = np.zeros((n, 2, n_pixels, n_pixels), np.float32)
@@ -367,7 +407,10 @@ def figure_s1_maps(rng, n, n_pixels=GRID_PIXELS, events=(30, 300)):
 
 # ---------------------------------------------------------------- more building blocks
 
-def fault_trace_background(rng, start, end, t0, t1, rate_per_day, width_km=1.0, mmin=0.5):
+def fault_trace_background(rng: np.random.Generator, start: tuple[float, float],
+                           end: tuple[float, float], t0: float, t1: float,
+                           rate_per_day: float, width_km: float = 1.0,
+                           mmin: float = 0.5) -> pd.DataFrame:
     """Background along one straight fault from `start` to `end` (each (lon, lat)), events
     scattered `width_km` about it: `fault_background` with the trace given, not drawn."""
     t = _poisson_times(rng, t0, t1, rate_per_day)

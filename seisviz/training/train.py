@@ -5,14 +5,22 @@ learning rate and weight decay as defaults, Adam with L2 weight decay, random
 flips/rotations of the maps (an anomaly stays an anomaly when the map is turned).
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from seisviz.detect.models import PAPER_HYPERPARAMETERS, build_model, input_statistics, prepare_input
 from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, TRAINING_STEP_DAYS, WINDOW_DAYS
 from seisviz.training.synthetic import make_dataset
+
+if TYPE_CHECKING:
+    from seisviz.detect.card import ModelCard
+    from seisviz.progress import Progress
 
 # The paper's grids (Tables S1-S6): weight decay first, then learning rate.
 WEIGHT_DECAY_GRID = (0.0, 0.001, 0.003, 0.005, 0.01, 0.03, 0.05)
@@ -49,7 +57,8 @@ class TrainResult:
     stopped_early: bool = False
 
 
-def make_data(budget, seed, **options):
+def make_data(budget: Budget, seed: int, **options: Any
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Training and validation maps from disjoint seeds: (x_train, y_train, x_val, y_val, kinds_val)."""
     x_tr, y_tr, _ = make_dataset(budget.n_train, seed=seed, **options)
     x_va, y_va, k_va = make_dataset(budget.n_val, seed=seed + 100_000, **options)
@@ -65,7 +74,9 @@ def _augment(x, torch):
     return torch.rot90(x, k=int(np.random.randint(4)), dims=[2, 3])
 
 
-def evaluate_loss(model, x, y, batch_size, device):
+def evaluate_loss(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int,
+                  device: str) -> tuple[float, np.ndarray]:
+    """(mean binary cross-entropy, probabilities) of `model` on maps `x` with labels `y`."""
     import torch
 
     model.eval()
@@ -81,8 +92,12 @@ def evaluate_loss(model, x, y, batch_size, device):
     return total / len(x), np.concatenate(probs)
 
 
-def train_model(arch, data, lr=None, wd=None, budget=Budget(), device="cpu", seed=0,
-                progress=None, log=print, on_improvement=None, init=None):
+def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None,
+                wd: float | None = None, budget: Budget = Budget(), device: str = "cpu",
+                seed: int = 0, progress: Progress | None = None,
+                log: Callable[[str], Any] = print,
+                on_improvement: Callable[[TrainResult], Any] | None = None,
+                init: tuple[Any, dict[str, Any]] | None = None) -> TrainResult:
     """Train `arch` on `data` = make_data(...) with early stopping on validation loss.
 
     `on_improvement(result)` is called whenever the validation loss improves, so a
@@ -150,7 +165,9 @@ def train_model(arch, data, lr=None, wd=None, budget=Budget(), device="cpu", see
     return result
 
 
-def sweep(arch, data, budget, device="cpu", seed=0, log=print, progress=None):
+def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str = "cpu",
+          seed: int = 0, log: Callable[[str], Any] = print, progress: Progress | None = None
+          ) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float]]:
     """The paper's procedure: the weight-decay grid at the paper's learning rate, then
     the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best)."""
     lr0 = PAPER_HYPERPARAMETERS[arch]["lr"]
@@ -174,7 +191,8 @@ def sweep(arch, data, budget, device="cpu", seed=0, log=print, progress=None):
     return wd_table, lr_table, {"lr": best_lr, "wd": best_wd}
 
 
-def sweep_markdown(arch, wd_table, lr_table, best):
+def sweep_markdown(arch: str, wd_table: Sequence[dict[str, float]],
+                   lr_table: Sequence[dict[str, float]], best: dict[str, float]) -> str:
     """The sweep as two tables in the shape of the paper's Tables S1-S6."""
     def row(values, fmt):
         return "| " + " | ".join(fmt(v) for v in values) + " |"
@@ -199,7 +217,8 @@ def sweep_markdown(arch, wd_table, lr_table, best):
     return "\n".join(lines) + "\n"
 
 
-def model_card(arch, result, budget, seed, lr, wd, data_options, device):
+def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: float,
+               wd: float, data_options: dict[str, Any], device: str) -> ModelCard:
     """Everything needed to know what a weights file is and how it was made."""
     import torch
 
