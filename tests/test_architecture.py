@@ -139,3 +139,23 @@ def test_an_installed_seisviz_works_from_any_folder(tmp_path):
                        timeout=300)
     assert r.returncode == 0, r.stderr
     assert "16,862" in r.stdout + r.stderr
+
+
+# the plots, overlays and tiles were written while the rest was annotated: next in line
+NOT_YET_ANNOTATED = ("seisviz.plots", "seisviz.overlays", "seisviz.tiles",
+                     "seisviz.commands.scan_tiles")
+
+
+def test_public_functions_have_type_hints():
+    missing = []
+    for name, path in modules():
+        if name.startswith(NOT_YET_ANNOTATED):
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                a = node.args
+                args = a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x]
+                if node.returns is None or any(x.annotation is None for x in args
+                                               if x.arg not in ("self", "cls")):
+                    missing.append(f"{name}.{node.name}")
+    assert not missing, missing
