@@ -15,6 +15,7 @@ import streamlit as st
 
 from pages._column_chooser import choice_args, column_chooser
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
+                           map_layers,
                            load_demo, load_failed, set_catalog)
 from seisviz.catalog import (FORMAT_NAMES, clip_to_region, fetch_fdsn, filter_catalog,
                              format_choices, load_catalog, read_region, summarize)
@@ -231,7 +232,7 @@ st.caption(f"From {s['start']:%Y-%m-%d %H:%M:%S} to {s['end']:%Y-%m-%d %H:%M:%S}
 tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magnitude"])
 with tabs[0]:
     color_by = st.radio("Colour by", ["time", "depth"], horizontal=True, key="map_color")
-    st.plotly_chart(epicentre_map(catalog, color_by=color_by), key="map")
+    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **map_layers()[0]), key="map")
 with tabs[1]:
     st.plotly_chart(magnitude_time(catalog), key="mag_time")
 with tabs[2]:

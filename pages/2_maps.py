@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalog_key, current_catalog, demo_banner
+from pages._common import catalog_key, current_catalog, demo_banner, map_layers
 from seisviz.catalog import check_resolution
 from seisviz.errors import SeisvizError
 from seisviz.plots.maps import (
@@ -53,21 +53,24 @@ def build_maps(_catalog, key, settings):
 # Figures are cached as objects (cache_resource): pickling a plotly figure with hundreds of
 # frames, as cache_data would on every rerun, costs more than drawing it.
 @st.cache_resource(show_spinner="Drawing the animation…", max_entries=4)
-def build_animation(_catalog, key, settings, view):
+def build_animation(_catalog, key, settings, view, _layers=None, layers_token=None):
+    """`layers_token` stands for `_layers` (map_layers' options)."""
     dmaps = build_maps(_catalog, key, settings)
-    channel, log, max_frames, frame_ms, overlay = view
+    channel, log, max_frames, frame_ms, overlay, span = view
     return animated_map(dmaps, channel=channel, log=log, max_frames=max_frames,
-                        catalog=_catalog if overlay else None, frame_ms=frame_ms, height=640)
+                        catalog=_catalog if overlay else None, frame_ms=frame_ms, height=700,
+                        windows=span, star_events=_catalog, **(_layers or {}))
 
 
 @st.cache_resource(show_spinner="Writing the HTML…", max_entries=2)
-def build_html(_catalog, key, settings, view):
-    return animation_html(build_animation(_catalog, key, settings, view)).encode("utf-8")
+def build_html(_catalog, key, settings, view, _layers=None, layers_token=None):
+    return animation_html(build_animation(_catalog, key, settings, view, _layers,
+                                          layers_token)).encode("utf-8")
 
 
 @st.cache_resource(show_spinner="Drawing the GIF…", max_entries=2)
 def build_gif(_catalog, key, settings, view):
-    channel, log, max_frames, frame_ms, _ = view
+    channel, log, max_frames, frame_ms, _, _ = view
     return animation_gif_bytes(build_maps(_catalog, key, settings), channel=channel, log=log,
                                max_frames=max_frames, frame_ms=frame_ms)
 
@@ -86,6 +89,7 @@ def fail(message):
 
 st.title("Maps")
 demo_banner()
+layers, layers_token = map_layers()
 catalog = current_catalog()
 key = catalog_key(catalog)
 name = st.session_state.get("catalog_name", "catalog")
@@ -150,7 +154,21 @@ with v4:
 with v5:
     overlay = st.checkbox("Overlay events", False, key="maps_overlay",
                           help="Draw each window's epicentres (at most 2,000 a frame).")
-view = (channel, log, int(max_frames), int(frame_ms), overlay)
+starts_all = pd.DatetimeIndex(pd.to_datetime(dmaps.window_start, utc=True))
+span = (0, len(dmaps))
+if len(dmaps) > int(max_frames) and len(dmaps) > 1:
+    # a long catalog: play a span window by window instead of a flip-book of every k-th
+    first_day, last_day = starts_all[0].date(), starts_all[-1].date()
+    full = st.toggle("Play a span window by window", True, key="maps_span_on",
+                     help="Off: the whole catalog, every k-th window.")
+    if full:
+        default_end = starts_all[min(int(max_frames), len(dmaps)) - 1].date()
+        picked = st.slider("Span to play", first_day, last_day, (first_day, default_end),
+                           step=dt.timedelta(days=1), format="YYYY-MM-DD", key="maps_span")
+        lo = int(starts_all.searchsorted(pd.Timestamp(picked[0], tz="UTC")))
+        hi = int(starts_all.searchsorted(pd.Timestamp(picked[1], tz="UTC") + pd.Timedelta(days=1)))
+        span = (lo, max(hi, lo + 1))
+view = (channel, log, int(max_frames), int(frame_ms), overlay, span)
 
 selected = st.session_state.get("selected_period")
 period = None
@@ -163,11 +181,11 @@ if isinstance(selected, dict) and "start" in selected and "end" in selected:
 
 def show_animation():
     try:
-        fig = build_animation(catalog, key, settings, view)
+        fig = build_animation(catalog, key, settings, view, layers, layers_token)
     except SeisvizError as exc:
         fail(str(exc))
     st.plotly_chart(fig, key="maps_animation", config={"displaylogo": False})
-    _, k = frame_indices(len(dmaps), int(max_frames))
+    _, k = frame_indices(span[1] - span[0], int(max_frames))
     if k > 1:
         st.caption(f"{len(dmaps):,} windows: every {ordinal(k)} is shown. Lower the step or raise "
                    "*Max frames* to see more; the single-window view below shows any window.")
@@ -175,7 +193,7 @@ def show_animation():
     d1, d2, d3 = st.columns(3)
     stem = f"{name.split(' (')[0].replace(' ', '_').lower()}_maps"
     d1.download_button("Animation (HTML, works offline)",
-                       lambda: build_html(catalog, key, settings, view),
+                       lambda: build_html(catalog, key, settings, view, layers, layers_token),
                        file_name=f"{stem}.html", mime="text/html", on_click="ignore",
                        key="maps_dl_html")
     d2.download_button("Animation (GIF)", lambda: build_gif(catalog, key, settings, view),
@@ -211,7 +229,8 @@ def show_single():
                     - 1, 0, len(starts) - 1))
     try:
         fig = single_map(dmaps, i, channel=channel, log=log,
-                         catalog=catalog if overlay else None, height=560)
+                         catalog=catalog if overlay else None, height=600, star_events=catalog,
+                         **layers)
     except SeisvizError as exc:
         fail(str(exc))
     st.plotly_chart(fig, key="maps_single", config={"displaylogo": False})

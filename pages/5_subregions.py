@@ -13,7 +13,7 @@ current detection).
 import pandas as pd
 import streamlit as st
 
-from pages._common import demo_banner, detection_and_subregions
+from pages._common import demo_banner, detection_and_subregions, map_layers
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import same_place, shrinkage
 
@@ -108,11 +108,13 @@ if "rate_ratio" in row:
 margin = st.slider("Days shown before and after the period", 0, 180, 30, 5,
                    key="subregions_margin")
 
-st.plotly_chart(subregion_figure(catalog, row, margin_days=margin), key="subregions_figure",
-                config={"displaylogo": False})
+layers = map_layers()[0]
+st.plotly_chart(subregion_figure(catalog, row, margin_days=margin, **layers),
+                key="subregions_figure", config={"displaylogo": False})
 st.caption("(a) events of the episode in and around the subregion (red outline), coloured "
-           "by time, sized by magnitude; (c) the subregion's events as magnitude stems and "
-           "daily counts (bars, right axis), the episode from onset to end shaded.")
+           "by time, sized by magnitude, on the basemap with your map layers; (b) the "
+           "subregion's events as magnitude stems; (c) its daily counts; the episode from "
+           "onset to end shaded.")
 
 # --- the same place in another period
 st.subheader("The same place in another period")
@@ -125,10 +127,11 @@ else:
                      key=f"subregions_other_{pid}_{sid}")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(subregion_figure(catalog, row, margin_days=margin, height=700),
+        st.plotly_chart(subregion_figure(catalog, row, margin_days=margin, height=760, **layers),
                         key="subregions_left", config={"displaylogo": False})
     with right:
-        st.plotly_chart(subregion_figure(catalog, subs.loc[j], margin_days=margin, height=700),
+        st.plotly_chart(subregion_figure(catalog, subs.loc[j], margin_days=margin, height=760,
+                                         **layers),
                         key="subregions_right", config={"displaylogo": False})
 
 # --- condensed catalog

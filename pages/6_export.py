@@ -8,7 +8,7 @@ without one the page says so and offers HTML.
 
 import streamlit as st
 
-from pages._common import demo_banner, detection_and_subregions
+from pages._common import demo_banner, detection_and_subregions, map_layers
 from seisviz import export
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import shrinkage
@@ -62,6 +62,7 @@ with middle:
                        "application/xml", key="export_condensed_quakeml", on_click="ignore")
     st.download_button("Settings (run.json)", run_json, "run.json", "application/json",
                        key="export_run_json", on_click="ignore")
+layers = map_layers()[0]  # the user's overlays and stars go into the exported figures
 with right:
     st.markdown("**Figures S4/S5**")
     if len(subs) == 0:
@@ -70,7 +71,7 @@ with right:
         st.download_button(
             f"All {min(len(subs), export.MAX_FIGURES)} subregions (HTML, offline)",
             deferred(lambda: export.figure_html(
-                [f for _, f in export.subregion_figures(catalog, subs)],
+                [f for _, f in export.subregion_figures(catalog, subs, **layers)],
                 title=f"seisviz subregions: {name}")),
             "subregion_figures.html", "text/html", key="export_figures_html",
             on_click="ignore")
@@ -85,13 +86,14 @@ with right:
         row = subs.iloc[i]
         stem = f"period_{row['period_id']}_subregion_{row['subregion_id']}"
         st.download_button("This figure (HTML)",
-                           deferred(lambda: export.figure_html(subregion_figure(catalog, row))),
+                           deferred(lambda: export.figure_html(subregion_figure(catalog, row,
+                                                                               **layers))),
                            stem + ".html", "text/html", key="export_figure_html",
                            on_click="ignore")
         if png_ok:
             st.download_button("This figure (PNG)",
-                               deferred(lambda: export.figure_png(subregion_figure(catalog,
-                                                                                   row))),
+                               deferred(lambda: export.figure_png(
+                                   subregion_figure(catalog, row, **layers))),
                                stem + ".png", "image/png", key="export_figure_png",
                                on_click="ignore")
         else:

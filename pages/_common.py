@@ -129,3 +129,57 @@ def catalog_key(catalog):
     digest = catalog_fingerprint(catalog)
     st.session_state["_catalog_key"] = (catalog, len(catalog), digest)
     return digest
+
+
+def map_layers():
+    """The sidebar's map layers: the user's overlay files (faults, wells, stations, a study
+    area), named and coloured; large events as stars; web tiles on or off. Drawn on every
+    map (seisviz.plots.basemap). -> (options for the figure builders, a hashable token of
+    them for caches)."""
+    from seisviz.errors import SeisvizError
+    from seisviz.overlays import OVERLAY_EXTENSIONS, next_colour, read_overlay
+    from seisviz.settings import tile_url
+
+    layers = st.session_state.setdefault("overlays", {})
+    with st.sidebar.expander("Map layers", expanded=bool(layers)):
+        files = st.file_uploader("Overlay files (faults, wells, stations, study area)",
+                                 type=list(OVERLAY_EXTENSIONS), accept_multiple_files=True,
+                                 key="overlay_upload",
+                                 help="GeoJSON, zipped Shapefile, GeoPackage or KML: lines, "
+                                      "points and polygons, drawn on every map and in "
+                                      "exported figures.")
+        for f in files or ():
+            fid = f"{f.name}:{f.size}"
+            if fid in layers or fid in st.session_state.get("_overlay_failed", ()):
+                continue
+            try:
+                layers[fid] = read_overlay(f.getvalue(), filename=f.name,
+                                           colour=next_colour(list(layers.values())))
+            except SeisvizError as exc:
+                st.session_state.setdefault("_overlay_failed", set()).add(fid)
+                st.error(str(exc))
+        for fid, layer in list(layers.items()):
+            c1, c2, c3 = st.columns([5, 2, 1])
+            layer.name = c1.text_input("Layer name", layer.name, key=f"overlay_name_{fid}",
+                                       label_visibility="collapsed") or layer.name
+            layer.colour = c2.color_picker("Colour", layer.colour, key=f"overlay_colour_{fid}",
+                                           label_visibility="collapsed")
+            if c3.button("✕", key=f"overlay_drop_{fid}", help=f"Remove {layer.name}"):
+                layers.pop(fid)
+                st.rerun()
+            kinds = ", ".join(f"{n} {k}" for k, n in layer.kinds().items() if n)
+            st.caption(f"{layer.source}: {kinds}")
+        stars = st.checkbox("Stars at large events", True, key="map_stars")
+        star_m = st.number_input("… of magnitude at least", -2.0, 10.0, 4.0, step=0.5,
+                                 key="map_star_magnitude", disabled=not stars)
+        tiles = st.checkbox("Web map tiles (needs internet)", tile_url() is not None,
+                            key="map_tiles", disabled=tile_url() is None,
+                            help="Tiles from " + (tile_url() or "nowhere: SEISVIZ_TILE_URL "
+                                                  "is off") + ". Without them (or offline) "
+                            "the maps show country outlines, towns, a graticule and a scale.")
+    overlays = list(layers.values())
+    options = {"overlays": overlays, "star_magnitude": float(star_m) if stars else None,
+               "tiles": bool(tiles)}
+    token = (tuple((o.name, o.colour, o.source, len(o)) for o in overlays),
+             options["star_magnitude"], options["tiles"])
+    return options, token

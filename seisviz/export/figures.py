@@ -127,14 +127,15 @@ def figures_png(figures: Sequence[go.Figure], width: int = 900, height: int | No
 
 def subregion_figures(catalog: pd.DataFrame, subregions: pd.DataFrame,
                       max_figures: int = MAX_FIGURES,
-                      margin_days: float = 30.0) -> list[tuple[str, go.Figure]]:
-    """[(file stem, figure)] of the first `max_figures` subregions' Figures S4/S5."""
+                      margin_days: float = 30.0, **options) -> list[tuple[str, go.Figure]]:
+    """[(file stem, figure)] of the first `max_figures` subregions' Figures S4/S5;
+    `options` (overlays, star_magnitude, tiles) go to `subregion_figure`."""
     from seisviz.plots.subregions import subregion_figure
 
     out = []
     for _, row in subregions.head(max_figures).iterrows():
         stem = f"period_{int(row['period_id'])}_subregion_{int(row['subregion_id'])}"
-        out.append((stem, subregion_figure(catalog, row, margin_days=margin_days)))
+        out.append((stem, subregion_figure(catalog, row, margin_days=margin_days, **options)))
     return out
 
 

@@ -251,7 +251,7 @@ def overlay_traces(overlays, box=None):
 
 def large_event_trace(events, min_magnitude):
     """Stars at the events of magnitude ≥ min_magnitude (None: no trace)."""
-    if min_magnitude is None or events is None or len(events) == 0:
+    if min_magnitude is None or events is None:
         return None
     big = events[events["magnitude"] >= float(min_magnitude)]
     text = [f"M {m:.1f} · {t:%Y-%m-%d %H:%M} · {p}" for m, t, p in zip(
@@ -266,9 +266,12 @@ def large_event_trace(events, min_magnitude):
 
 def large_events_by_time(events, min_magnitude):
     """((time ns, lon, lat, hover text) of events of M ≥ min_magnitude in time order, their
-    star trace), for maps that show one window at a time; (None, None) without any."""
+    star trace), for maps that show one window at a time; (None, None) without any.
+    `events` may be a list of candidates: the first is used."""
     from seisviz.timeutil import to_ns
 
+    if isinstance(events, list):
+        events = events[0]
     if min_magnitude is None or events is None or "magnitude" not in events:
         return None, None
     big = events[events["magnitude"] >= float(min_magnitude)].sort_values("time",

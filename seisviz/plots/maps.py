@@ -64,15 +64,10 @@ def _smallest_uint(top):
 
 
 class _Encoding:
-    """How one channel's values become a heatmap's z (and hover customdata), compactly.
-
-    - count, linear: z = the counts, in the smallest unsigned int dtype;
-    - log: z = round(100 * log10(1 + value)) as small unsigned ints, customdata = the
-      values themselves (counts as ints, background rounded to 2 decimals) for the hover;
-    - background, linear: z = the values rounded to 2 decimals (float32).
-    The colour range is 0 .. the channel's maximum over ALL windows, in z units, so it is
-    the same in every frame and in `single_map`.
-    """
+    """How one channel's values become a heatmap's z (and hover customdata), compactly:
+    counts as the smallest unsigned ints; log: z = round(100 log10(1 + value)) with the
+    values in customdata; background linear: rounded float32. The colour range is 0 .. the
+    channel's maximum over ALL windows: the same in every frame and in `single_map`."""
 
     def __init__(self, dmaps, channel, log):
         self.log = log
@@ -191,7 +186,7 @@ def _event_source(events, catalog):
     t = to_ns(source["time"])
     lon = source["longitude"].to_numpy(np.float32)
     lat = source["latitude"].to_numpy(np.float32)
-    if len(t) > 1 and not (np.diff(t) >= 0).all():
+    if len(t) > 1 and not (np.diff(t) >= 0).all():  # sort by time
         order = np.argsort(t, kind="stable")
         t, lon, lat = t[order], lon[order], lat[order]
     return t, lon, lat
@@ -220,7 +215,8 @@ def _overlay_trace(lon, lat):
 
 def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, catalog=None,
                  frame_ms=150, title=None, max_markers=MAX_MARKERS, height=None,
-                 overlays=None, star_magnitude=None, tiles=True):
+                 overlays=None, star_magnitude=None, tiles=True, windows=None,
+                 star_events=None):
     """All windows of `dmaps` as an animated heatmap.
 
     channel: "count" or "background". log: colour by log10(1 + value), colorbar labelled
@@ -228,12 +224,18 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
     in the title). events / catalog: a DataFrame whose events in the current window are
     drawn over each frame (`events` if given, else `catalog`; sampled to `max_markers`
     per frame). frame_ms: ms per frame. overlays (seisviz.overlays), star_magnitude
-    (stars in the windows holding them), tiles: see seisviz.plots.basemap.
+    (stars in the windows holding them, from `star_events`, else events/catalog), tiles:
+    see seisviz.plots.basemap. windows: (first, stop) indices of the span to play.
     """
     _check(dmaps, channel)
     if frame_ms <= 0:
         raise SeisvizError(f"frame duration must be positive, got {frame_ms} ms")
-    shown, k = frame_indices(len(dmaps), max_frames)
+    lo, hi = windows if windows is not None else (0, len(dmaps))
+    lo, hi = max(0, int(lo)), min(len(dmaps), int(hi))
+    if hi <= lo:
+        raise SeisvizError(f"no windows in the span {lo}..{hi}")
+    shown, k = frame_indices(hi - lo, max_frames)
+    shown = shown + lo
     values = dmaps.channel(channel)
     enc = _Encoding(dmaps, channel, log)
     g = dmaps.grid
@@ -247,7 +249,7 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
         title = (f"{label.capitalize()} per {w_km:.1f} × {h_km:.1f} km pixel, "
                  f"{dmaps.window_days:g}-day windows every {dmaps.step_days:g} d")
     if k > 1:
-        title += f" — every {ordinal(k)} window shown ({len(shown):,} of {len(dmaps):,})"
+        title += f" — every {ordinal(k)} window shown ({len(shown):,} of {hi - lo:,})"
 
     def frame_title(i, n_events=None):
         text = f"{title}<br><sup>window {i + 1:,} of {len(dmaps):,}: {window_label(dmaps, i)}"
@@ -258,7 +260,7 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
     # Frames as plain dicts of numpy arrays: plotly validates arrays in bulk and sends
     # them as base64 typed arrays.
     big, star_trace = large_events_by_time(
-        events if events is not None else catalog, star_magnitude)
+        [f for f in (star_events, events, catalog) if f is not None] or None, star_magnitude)
     frames = []
     first = None
     for i in shown:
@@ -319,7 +321,7 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
 
 def single_map(dmaps, index, channel="count", log=True, events=None, catalog=None,
                title=None, max_markers=MAX_MARKERS, height=None, overlays=None,
-               star_magnitude=None, tiles=True):
+               star_magnitude=None, tiles=True, star_events=None):
     """Window `index` of `dmaps` as a heatmap, on the same colour scale as `animated_map`."""
     _check(dmaps, channel)
     n = len(dmaps)
@@ -344,7 +346,7 @@ def single_map(dmaps, index, channel="count", log=True, events=None, catalog=Non
         if n_events > max_markers:
             subtitle += f" · {max_markers:,} of {n_events:,} events drawn"
     big, star_trace = large_events_by_time(
-        events if events is not None else catalog, star_magnitude)
+        [f for f in (star_events, events, catalog) if f is not None] or None, star_magnitude)
     if big is not None:
         stars = stars_between(big, int(dmaps.window_start[i].astype(np.int64)),
                        int(dmaps.window_end[i].astype(np.int64)))
@@ -427,24 +429,19 @@ def export_animation_gif(dmaps, path, channel="count", log=True, max_frames=300,
         canvas = Image.new("P", (width, map_h + band), 254)
         canvas.putpalette(flat_palette)
         canvas.paste(img, (0, 0))
-        draw = ImageDraw.Draw(canvas)
+        draw = ImageDraw.Draw(canvas)  # the band under the map: date and scale
         draw.text((6, map_h + 3), window_label(dmaps, i), fill=255, font=font)
         draw.text((6, map_h + 21), scale_text, fill=255, font=font)
         images.append(canvas)
-    if isinstance(path, (str, bytes)) or hasattr(path, "__fspath__"):
-        try:
-            images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
-                           duration=max(20, int(frame_ms)), loop=0, optimize=False)
-        except OSError as exc:
-            raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
-    else:
+    try:  # a file name, or a binary file object
         images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
                        duration=max(20, int(frame_ms)), loop=0, optimize=False)
+    except OSError as exc:
+        raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(images)
 
 
-def animation_gif_bytes(dmaps, **kwargs):
-    """`export_animation_gif` into memory, for a download button."""
+def animation_gif_bytes(dmaps, **kwargs):  # into memory, for a download button
     buf = io.BytesIO()
     export_animation_gif(dmaps, buf, **kwargs)
     return buf.getvalue()

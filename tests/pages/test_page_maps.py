@@ -125,7 +125,9 @@ def test_slider_labelled_by_dates_with_play_and_pause(dmaps):
 
 def test_event_overlay_is_the_windows_events_sampled(catalog, dmaps):
     fig = animated_map(dmaps, catalog=catalog, max_frames=60, max_markers=300)
-    assert len(fig.data) == 2
+    # heatmap, events; then the basemap's traces (not animated)
+    assert [t.name for t in fig.data][:2] == ["count", "events"]
+    assert all(len(f.data) == 2 for f in fig.frames)
     sampled = 0
     for f in fig.frames:
         i = int(f.name)
@@ -276,7 +278,11 @@ def test_page_with_a_synthetic_catalog(catalog):
     at = maps_page(catalog)
     assert len(charts(at)) == 2  # the animation and one window
     spec = json.loads(charts(at)[0].proto.spec)
-    assert len(spec["frames"]) == 186  # 371 windows, every 2nd
+    # 371 windows > 300 frames: the page plays the first 300 windows one by one...
+    assert [int(f["name"]) for f in spec["frames"]] == list(range(300))
+    at.toggle(key="maps_span_on").set_value(False).run()
+    spec = json.loads(charts(at)[0].proto.spec)
+    assert len(spec["frames"]) == 186  # ...or all 371, every 2nd
     captions = " ".join(c.value for c in at.caption)
     assert "371 windows of 30 d every 1 d on a 64x64 grid" in captions
 
@@ -292,7 +298,9 @@ def test_page_with_a_synthetic_catalog(catalog):
     assert not at.exception, at.exception
     assert len(charts(at)) == 2
     spec = json.loads(charts(at)[0].proto.spec)
-    assert len(spec["data"]) == 2  # heatmap + events
+    names = [t.get("name") for t in spec["data"]]
+    assert names[:2] == ["background", "events"]  # heatmap + events, then the basemap
+    assert "basemap: coasts and borders" in names and "large events" in names
 
 
 def test_page_opens_on_the_selected_period(catalog):
