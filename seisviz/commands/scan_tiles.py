@@ -1,6 +1,9 @@
 """`seisviz scan-tiles`: a national or global catalog scanned in tiles of a fixed size in
 km on a Dask cluster (seisviz.tiles; docs/tiles.md), merged into one overview folder."""
 
+from __future__ import annotations
+
+import argparse
 import os
 import sys
 
@@ -10,7 +13,7 @@ from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS, MIN_PERIOD_DAYS, STEP_DAYS
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC)")
     p.add_argument("--out", required=True,
                    help="output folder (a rerun into it skips the tiles already done)")
@@ -39,7 +42,7 @@ def add_arguments(p):
                    help=f"tiles with fewer events are not scanned (default {MIN_EVENTS})")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     from seisviz.catalog import load_catalog
     from seisviz.progress import terminal_progress
     from seisviz.tiles import scan_tiles
@@ -82,7 +85,7 @@ def run(args):
     return 0
 
 
-def _check_scheduler(address):
+def _check_scheduler(address: str) -> None:
     """A TCP scheduler address that answers, checked before a large catalog is read (the
     Dask handshake itself is checked on connecting)."""
     import socket

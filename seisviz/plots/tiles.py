@@ -7,15 +7,22 @@ in longitude and latitude, so the figure works offline."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    import plotly.graph_objects as go
 
 OFFLINE_STYLE = "white-bg"
 ONLINE_STYLES = ("carto-positron", "open-street-map", "carto-darkmatter")
 
 
-def tile_overview_figure(tiles, episodes=None, map_style: str = OFFLINE_STYLE,
-                         selected: str | None = None):
+def tile_overview_figure(tiles: gpd.GeoDataFrame, episodes: pd.DataFrame | None = None,
+                         map_style: str = OFFLINE_STYLE,
+                         selected: str | None = None) -> go.Figure:
     """Tiles (GeoDataFrame from tiles.geojson) coloured by n_episodes, outlined, with the
     merged episodes as points sized by magnitude; `selected` tile outlined in red."""
     import plotly.graph_objects as go

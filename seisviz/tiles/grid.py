@@ -12,7 +12,9 @@ inside at least one scan box. Tile ids are ``r<row>c<col>`` from the south-west.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +59,7 @@ class Tile:
                 "core": list(self.core), "box": list(self.box)}
 
 
-def check_sizes(tile_km, overlap_km) -> tuple[float, float]:
+def check_sizes(tile_km: Any, overlap_km: Any) -> tuple[float, float]:
     """(tile_km, overlap_km) as floats, or a one-line error."""
     try:
         tile_km, overlap_km = float(tile_km), float(overlap_km)
@@ -77,7 +79,7 @@ def default_overlap_km(tile_km: float) -> float:
     return 0.25 * float(tile_km)
 
 
-def make_tiles(bbox, tile_km: float, overlap_km: float | None = None) -> list[Tile]:
+def make_tiles(bbox: Sequence[float], tile_km: float, overlap_km: float | None = None) -> list[Tile]:
     """Tiles covering `bbox` = (min_lon, max_lon, min_lat, max_lat), south-west first."""
     if overlap_km is None:
         overlap_km = default_overlap_km(tile_km)
@@ -116,7 +118,8 @@ def catalog_area(catalog: pd.DataFrame) -> tuple[float, float, float, float]:
     return float(lon.min()), float(lon.max()), float(lat.min()), float(lat.max())
 
 
-def split_events(catalog: pd.DataFrame, tiles: list[Tile]):
+def split_events(catalog: pd.DataFrame,
+                 tiles: list[Tile]) -> Iterator[tuple[Tile, np.ndarray]]:
     """Yield (tile, index array into `catalog`) for every tile with at least one event in
     its scan box; indices ascend, so a time-sorted catalog gives time-sorted tiles.
 

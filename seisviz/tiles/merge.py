@@ -10,11 +10,19 @@ joined: the tile's own scan already told them apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from seisviz.maps import KM_PER_DEGREE
 from seisviz.timeutil import to_ns, DAY_NS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from seisviz.tiles.grid import Tile
 
 NEAR_KM = 5.0     # centres closer than this are the same place
 SLACK_DAYS = 1.0  # [onset, end] that miss each other by less than this still overlap
@@ -30,7 +38,8 @@ def _find(parent, i):
     return i
 
 
-def same_episode_pairs(table, near_km: float = NEAR_KM, slack_days: float = SLACK_DAYS):
+def same_episode_pairs(table: gpd.GeoDataFrame, near_km: float = NEAR_KM,
+                       slack_days: float = SLACK_DAYS) -> list[tuple[int, int]]:
     """(i, j) positions of rows of `table` (different tiles) that are one episode."""
     import shapely
     from scipy.spatial import cKDTree
@@ -60,7 +69,8 @@ def same_episode_pairs(table, near_km: float = NEAR_KM, slack_days: float = SLAC
                   and onset[i] < end[j] + slack and onset[j] < end[i] + slack)
 
 
-def merge_episodes(tables, near_km: float = NEAR_KM, slack_days: float = SLACK_DAYS):
+def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = NEAR_KM,
+                   slack_days: float = SLACK_DAYS) -> gpd.GeoDataFrame:
     """One GeoDataFrame of episodes over the whole area from the tiles' tables.
 
     Columns MERGED_COLUMNS + geometry; episode_id 1..n by onset; `seen_by` lists the
@@ -95,7 +105,7 @@ def merge_episodes(tables, near_km: float = NEAR_KM, slack_days: float = SLACK_D
                             crs="EPSG:4326")
 
 
-def periods_of(episodes) -> pd.DataFrame:
+def periods_of(episodes: pd.DataFrame) -> pd.DataFrame:
     """Periods over the whole area: the unions in time of the episodes' [onset, end].
 
     Columns period_id, start, end, n_episodes, episode_ids, n_events, tiles."""
@@ -142,7 +152,8 @@ def _empty_merged():
                             crs="EPSG:4326")
 
 
-def tile_table(tiles, records: dict, episodes):
+def tile_table(tiles: list[Tile], records: dict,
+               episodes: pd.DataFrame) -> gpd.GeoDataFrame:
     """tiles.geojson's table: one row per tile (its core outline) with its status, event
     count, episodes its own scan found, and merged episodes whose centre lies in its core
     (`n_episodes`: what the Overview colours by; each episode counts in one tile)."""

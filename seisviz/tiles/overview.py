@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from seisviz.errors import SeisvizError
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 SORT_KEYS = {"onset": ("onset", True), "rate ratio": ("rate_ratio", False),
              "magnitude": ("max_magnitude", False), "events": ("n_events", False)}
 
 
-def load_overview(folder: str):
+def load_overview(folder: str) -> tuple[dict, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """(run record, tiles GeoDataFrame, episodes GeoDataFrame) of a scan-tiles folder."""
     import geopandas as gpd
 
@@ -40,7 +44,7 @@ def load_overview(folder: str):
     return run, tiles, episodes
 
 
-def sort_episodes(episodes, key: str = "onset"):
+def sort_episodes(episodes: pd.DataFrame, key: str = "onset") -> pd.DataFrame:
     """Episodes sorted by onset (earliest first), rate ratio, magnitude or events
     (largest first)."""
     if key not in SORT_KEYS:

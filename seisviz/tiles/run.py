@@ -24,7 +24,7 @@ import pandas as pd
 from seisviz import __version__
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS
-from seisviz.tiles.grid import (catalog_area, check_sizes, default_overlap_km, events_digest,
+from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km, events_digest,
                                 make_tiles, split_events, tile_events)
 from seisviz.tiles.merge import merge_episodes, periods_of, tile_table
 from seisviz.tiles.task import read_episodes, scan_tile
@@ -35,7 +35,7 @@ EVENTS_FILE = "events.parquet"  # each tile folder's events (its scan box)
 CONNECT_TIMEOUT_S = 10
 
 
-def settings_digest(tile, options: dict, model_sha: str | None) -> str:
+def settings_digest(tile: Tile, options: dict, model_sha: str | None) -> str:
     """What decides a tile's result besides its events: its box, the scan settings, the
     model's weights, the minimum event count."""
     key = {"format": TILES_FORMAT, "box": list(tile.box), "core": list(tile.core),
@@ -75,7 +75,8 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def open_client(scheduler: str | None, workers: int, log: Callable[[str], None]):
+def open_client(scheduler: str | None, workers: int,
+                log: Callable[[str], None]) -> tuple[Any, Any]:
     """(client, cluster or None): a LocalCluster of `workers` processes with one thread
     each, or a client of the scheduler at `scheduler`."""
     try:
@@ -149,6 +150,7 @@ def scan_tiles(catalog: pd.DataFrame, out: str, tile_km: float,
     os.makedirs(os.path.join(out, "tiles"), exist_ok=True)
 
     records: dict[str, dict] = {}
+    t_split = time.perf_counter()
     pending = []  # (tile, index, settings digest, events digest)
     for tile, index in split_events(catalog, tiles):
         events = tile_events(catalog, index)
@@ -160,6 +162,7 @@ def scan_tiles(catalog: pd.DataFrame, out: str, tile_km: float,
             pending.append((tile, index, s_key, e_key))
     n_resumed = len(records)
     total = n_resumed + len(pending)
+    split_s = time.perf_counter() - t_split
     if n_resumed:
         log(f"{n_resumed} of {total} tiles already done with these settings: skipped")
     failed: dict[str, str] = {}
@@ -183,7 +186,8 @@ def scan_tiles(catalog: pd.DataFrame, out: str, tile_km: float,
 
     if progress:
         progress(len(records), total)
-    cluster_info: dict[str, Any] = {"mode": "serial" if workers == 0 else "dask"}
+    cluster_info: dict[str, Any] = {"mode": "serial" if workers == 0 else "dask",
+                                    "split_s": round(split_s, 2)}
     if pending and workers == 0:
         for tile, index, s_key, e_key in pending:
             record = _serial_tile(tile, tile_events(catalog, index), options, retries)
@@ -278,9 +282,12 @@ def _worker_memory(client) -> dict:
         return {}
 
 
-def write_overview(out, tiles, records, failed, catalog, source, tile_km, overlap_km,
-                   options, model_sha, cluster_info, n_resumed, seconds) -> dict:
+def write_overview(out: str, tiles: list[Tile], records: dict, failed: dict,
+                   catalog: pd.DataFrame, source: str | None, tile_km: float,
+                   overlap_km: float, options: dict, model_sha: str | None,
+                   cluster_info: dict, n_resumed: int, seconds: float) -> dict:
     """Merge the done tiles and write the overview files; -> the run record."""
+    t0 = time.perf_counter()
     tables = []
     for tile_id, rec in sorted(records.items()):
         path = os.path.join(out, "tiles", tile_id, "tile_episodes.geojson")
@@ -314,7 +321,8 @@ def write_overview(out, tiles, records, failed, catalog, source, tile_km, overla
         "failed": dict(sorted(failed.items())),
         "n_episodes": int(len(episodes)), "n_periods": int(len(periods)),
         "cluster": cluster_info,
-        "seconds": round(seconds, 2),
+        "seconds": round(seconds + time.perf_counter() - t0, 2),
+        "merge_s": round(time.perf_counter() - t0, 2),
         "tile_seconds": {k: r.get("seconds") for k, r in sorted(records.items())},
         "outputs": ["episodes.csv", "periods.csv", "subregions.geojson", "tiles.geojson",
                     "run.json", "tiles/"],

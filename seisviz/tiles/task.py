@@ -15,12 +15,16 @@ import socket
 import sys
 import tempfile
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS, ScanSettings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # (model, device) -> (net, card): one load per worker process
 _MODELS: dict = {}
@@ -51,7 +55,8 @@ def worker_device(device: str) -> str:
     return device
 
 
-def loaded_model(model: str, device: str, torch_threads: int | None = None):
+def loaded_model(model: str, device: str,
+                 torch_threads: int | None = None) -> tuple[Any, Any, str]:
     """(net, card, device) for this process, loaded at the first tile and kept."""
     import torch
 
@@ -116,7 +121,8 @@ def _finish(out: dict, t0: float) -> dict:
     return out
 
 
-def tile_episodes(result, folder: str, events: pd.DataFrame, tile: dict):
+def tile_episodes(result: Any, folder: str, events: pd.DataFrame,
+                  tile: dict) -> gpd.GeoDataFrame:
     """The tile's episodes as a GeoDataFrame with EPISODE_COLUMNS + geometry.
 
     Taken from the scan's episodes (`result.episodes`, or per-episode `result.subregions`
@@ -180,7 +186,7 @@ def _empty_episodes():
                             crs="EPSG:4326")
 
 
-def episodes_geojson(episodes) -> str:
+def episodes_geojson(episodes: gpd.GeoDataFrame) -> str:
     """GeoJSON text of an episodes table, times as ISO-8601 UTC."""
     from seisviz.timeutil import iso_utc
 
@@ -192,7 +198,7 @@ def episodes_geojson(episodes) -> str:
     return out.to_json(drop_id=True)
 
 
-def read_episodes(data: bytes | str):
+def read_episodes(data: bytes | str) -> gpd.GeoDataFrame:
     """An episodes table back from `episodes_geojson` text."""
     import geopandas as gpd
 

@@ -157,7 +157,7 @@ def test_bad_input_is_one_line_and_exit_2(national, tmp_path):
 def check_merged(out, truth):
     """Every planted swarm found exactly once in episodes.csv; the files agree."""
     episodes = pd.read_csv(out / "episodes.csv")
-    hits, extra = BENCH.match_truth(episodes, truth)
+    hits, _, extra = BENCH.match_truth(episodes, truth)
     assert hits.tolist() == [1] * len(truth), (hits, episodes.to_string())
     assert extra <= 1, episodes.to_string()
     by_where = dict(zip(truth["where"], hits))
