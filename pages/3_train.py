@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from pages._common import ROOT
+from pages._common import ROOT, use_model_on_detect
 from seisviz.detect.models import ARCHITECTURES, PAPER_HYPERPARAMETERS, read_card
 from seisviz.resources import weights_dir
 from seisviz.plots.training import loss_curve, sweep_bars
@@ -40,10 +40,11 @@ with st.expander("Shipped models", expanded=True):
             sweep_doc = json.load(f)
         st.write("The ResNet-18 sweep behind the shipped weights (paper's Tables S1–S2 shape):")
         c1, c2 = st.columns(2)
+        paper = PAPER_HYPERPARAMETERS["resnet18"]
         c1.plotly_chart(sweep_bars(sweep_doc["weight_decay"], "weight_decay",
-                                   "Weight decay"), key="sweep-wd")
+                                   "Weight decay", paper["wd"]), key="sweep-wd")
         c2.plotly_chart(sweep_bars(sweep_doc["learning_rate"], "learning_rate",
-                                   "Learning rate"), key="sweep-lr")
+                                   "Learning rate", paper["lr"]), key="sweep-lr")
 
 # ---- settings
 st.subheader("New training")
@@ -118,11 +119,16 @@ if st.button("Start", type="primary"):
 if "train_result" in st.session_state:
     arch_done, history, path, card = st.session_state["train_result"]
     st.success(f"Saved {path}: final validation loss {card.final_validation_loss:.4f}, "
-               f"threshold {card.threshold:.2f}. Use it on the Detect page (model path).")
+               f"threshold {card.threshold:.2f}.")
+    if st.button("Use this model on the Detect page", type="primary", key="train_use_model"):
+        use_model_on_detect(path)
     st.plotly_chart(loss_curve(history, f"{arch_done}: loss curve"), key="new-loss")
 if "train_sweep" in st.session_state:
     arch_done, wd_table, lr_table, best, text = st.session_state["train_sweep"]
     st.markdown(text)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(sweep_bars(wd_table, "weight_decay", "Weight decay"), key="new-sweep-wd")
-    c2.plotly_chart(sweep_bars(lr_table, "learning_rate", "Learning rate"), key="new-sweep-lr")
+    paper = PAPER_HYPERPARAMETERS.get(arch_done, {})
+    c1.plotly_chart(sweep_bars(wd_table, "weight_decay", "Weight decay", paper.get("wd")),
+                    key="new-sweep-wd")
+    c2.plotly_chart(sweep_bars(lr_table, "learning_rate", "Learning rate", paper.get("lr")),
+                    key="new-sweep-lr")

@@ -14,22 +14,24 @@ Session state written here:
 """
 
 import os
+import time
 
 import pandas as pd
 import streamlit as st
 
-from pages._common import current_catalog, demo_banner
-from seisviz.detect import (ScanCache, available_models, baseline_periods, compare_periods,
+from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
+                           keep_on_disk)
+from seisviz.detect import (available_models, baseline_periods, compare_periods,
                             pick_device, read_card, read_picks, resolve_model_path,
                             scan_catalog)
 from seisviz.catalog import check_resolution
 from seisviz.errors import SeisvizError
 from seisviz.plots.detection import picks_comparison, probability_timeseries
+from seisviz.sessions import save_scan
 from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS, ScanSettings
 
-CUSTOM = "custom weights file (.pt)…"
+CUSTOM = CUSTOM_MODEL
 DEVICES = ["auto", "cpu", "cuda", "mps"]
-MAX_RESULTS = 3  # ScanResults kept in session state (each holds its maps)
 
 
 # ------------------------------------------------------------------ cached helpers
@@ -70,12 +72,13 @@ def fmt_time(series):
     return pd.to_datetime(series, utc=True).dt.strftime("%Y-%m-%d %H:%M")
 
 
-def period_table(periods, score):
+def period_table(periods, score, prefix="P"):
     """The periods as shown: onset and end to the minute, the flagged windows' span."""
     column = "peak_probability" if score == "peak probability" else "peak_beta"
     day = lambda s: pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%d")  # noqa: E731
     return pd.DataFrame({
-        "period": periods["period_id"], "onset (UTC)": fmt_time(periods["start"]),
+        "period": prefix + periods["period_id"].astype(str),  # as labelled in the plot
+        "onset (UTC)": fmt_time(periods["start"]),
         "end (UTC)": fmt_time(periods["end"]), "episodes": periods["n_episodes"],
         "events": periods["n_events"], score: periods[column].astype(float).round(3),
         "flagged windows": day(periods["window_start"]) + " → " + day(periods["window_end"])
@@ -220,7 +223,7 @@ except SeisvizError as exc:
     st.stop()
 # The network runs once per scan key; thresholds, gap and minimum period only re-derive flags
 # and periods from its stored probabilities (instant), see seisviz.detect.ScanCache.
-cache = st.session_state.setdefault("detect_cache", ScanCache(MAX_RESULTS, MAX_RESULTS))
+cache = detect_cache()
 scan_key = cache.scan_key(catalog, settings, card.sha256)
 
 # --- run
@@ -228,14 +231,23 @@ run = st.button("Run detection", type="primary", disabled=device is None, key="d
 if run and not cache.has_scan(scan_key):
     bar = st.progress(0.0, text="Loading the model…")
 
+    shown = {"at": 0.0}
+
     def progress(done, total):
-        bar.progress(done / max(total, 1), text=f"Detecting: {done:,} / {total:,} maps")
+        # at most ~3 updates a second: each one is a message the browser must draw, and a
+        # busy browser on the same cores slows the network's threads (docs/performance.md)
+        now = time.monotonic()
+        if done >= total or now - shown["at"] >= 0.3:
+            shown["at"] = now
+            bar.progress(done / max(total, 1), text=f"Detecting: {done:,} / {total:,} maps")
 
     try:
         loaded = loaded_model(model_ref, device, card.sha256)
         bar.progress(0.0, text="Rasterizing the catalog…")
-        cache.put_scan(scan_key, scan_catalog(catalog, model=model_ref, progress=progress,
-                                              loaded=loaded, settings=settings))
+        scanned = scan_catalog(catalog, model=model_ref, progress=progress, loaded=loaded,
+                               settings=settings)
+        cache.put_scan(scan_key, scanned)
+        keep_on_disk(lambda token: save_scan(token, scan_key, scanned))  # survives a refresh
     except SeisvizError as exc:
         st.error(str(exc))
     except (RuntimeError, MemoryError) as exc:  # e.g. GPU out of memory: one line, no traceback
@@ -270,7 +282,7 @@ st.caption("**Onset** and **end** are when the seismicity of the period's places
            "their own background and came back, from the events themselves (the first and "
            "last event of its episodes); the flagged windows' span is where the detector "
            "looked. See docs/detection.md.")
-left, right = st.columns([3, 2])
+left, right = st.container(), st.container()  # full width: no column cut off
 with left:
     event = st.dataframe(period_table(result.periods, "peak probability"),
                          key="detect_periods_table", on_select="rerun",
@@ -289,7 +301,7 @@ with left:
 with right:
     st.markdown(f"**Baseline** (beta ≥ {rs.baseline_threshold:g}, the same refinement): "
                 f"{len(baseline)} periods")
-    st.dataframe(period_table(baseline, "peak beta"), hide_index=True,
+    st.dataframe(period_table(baseline, "peak beta", "B"), hide_index=True,
                  key="detect_baseline_table", width="stretch")
 
 # --- comparison with manual picks (Figure S3)

@@ -8,6 +8,9 @@ Session state keys (set by the Catalog page, read by the others):
 - "load_report":    seisviz.catalog.LoadReport of the last load
 - "detection":      the last detection result (Detect page)
 - "selected_period", "selected_subregion": what the Maps/Subregions pages open on
+- "session_token":  the URL's ?session=…; the catalog and last scan are kept on disk under
+                    it (seisviz.sessions) and restored after a browser refresh
+- "overlays":       the user's map layers (seisviz.overlays.Overlay), see map_layers
 """
 
 import os
@@ -15,6 +18,7 @@ import os
 import pandas as pd
 import streamlit as st
 
+from seisviz import sessions
 from seisviz.resources import data_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout (runs/, docs/)
@@ -25,6 +29,8 @@ DEMO_CATALOGS = {
     "Weiyuan-like (synthetic demo)": "weiyuan_demo",
 }
 DEFAULT_DEMO = "Changning-like (synthetic demo)"
+MAX_SCANS = 3  # ScanResults kept in session state (each holds its maps)
+CUSTOM_MODEL = "custom weights file (.pt)…"  # the Detect page's Model choice for a path
 
 
 @st.cache_data(show_spinner="Loading demo catalog…")
@@ -40,7 +46,13 @@ def load_demo(stem):
 
 
 def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
-    """Make `catalog` the one every page works on; forget results of the previous one."""
+    """Make `catalog` the one every page works on; forget results of the previous one.
+
+    Right after a refresh restored the session (see `ensure_catalog`), the Catalog page's
+    widgets come back at their defaults and would put the default catalog back: that first
+    call keeps the restored catalog and its scan instead."""
+    if st.session_state.pop("_restored", False):
+        return
     st.session_state["catalog"] = catalog
     st.session_state["catalog_name"] = name
     st.session_state["is_demo"] = is_demo
@@ -48,6 +60,65 @@ def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
     st.session_state["load_report"] = report
     for key in ("detection", "selected_period", "selected_subregion", "load_failed"):
         st.session_state.pop(key, None)
+    keep_on_disk(lambda token: sessions.save_catalog(
+        token, catalog, catalog_key(catalog), str(name), is_demo, true_periods))
+
+
+def session_token():
+    """This browser session's token, kept in the URL (?session=…) so that a refresh finds
+    the session's catalog and last scan on disk again (seisviz.sessions)."""
+    token = st.session_state.get("session_token")
+    if token is None:
+        asked = st.query_params.get("session")
+        token = asked if sessions.valid_token(asked) else sessions.new_token()
+        st.session_state["session_token"] = token
+    if st.query_params.get("session") != token:
+        st.query_params["session"] = token
+    return token
+
+
+def keep_on_disk(write):
+    """Run `write(token)`; a failure to store the session is said, never fatal."""
+    from seisviz.errors import SeisvizError
+
+    try:
+        write(session_token())
+    except SeisvizError as exc:
+        st.caption(f"⚠️ {exc}: a browser refresh will lose this session.")
+
+
+def detect_cache():
+    """The session's seisviz.detect.ScanCache (the last few network runs)."""
+    from seisviz.detect import ScanCache
+
+    return st.session_state.setdefault("detect_cache", ScanCache(MAX_SCANS, MAX_SCANS))
+
+
+def restore_session():
+    """After a refresh: the catalog and last scan stored under the URL's session token,
+    back in session state; what came back (or was lost) is said by `demo_banner`.
+    -> True when a catalog was restored."""
+    from seisviz.errors import SeisvizError
+
+    if st.session_state.get("_restore_tried"):
+        return False
+    st.session_state["_restore_tried"] = True
+    if not sessions.valid_token(st.query_params.get("session")):
+        return False
+    try:
+        stored = sessions.restore(session_token())
+    except SeisvizError as exc:
+        stored = {"said": [f"Nothing restored after the refresh: {exc}."]}
+    st.session_state["restored_said"] = stored.get("said", [])
+    if stored.get("catalog") is None:
+        return False
+    set_catalog(stored["catalog"], stored["name"], None, is_demo=stored["is_demo"],
+                true_periods=stored["true_periods"])
+    st.session_state["_restored"] = True
+    if stored.get("result") is not None:
+        detect_cache().put_scan(tuple(stored["scan_key"]), stored["result"])
+        st.session_state["detection"] = stored["result"]
+    return True
 
 
 def load_failed(name, message):
@@ -61,8 +132,10 @@ def clear_load_failed():
 
 
 def ensure_catalog():
-    """Preload the default demo so every page has data from the first click."""
-    if "catalog" in st.session_state:
+    """Restore the session after a refresh, else preload the default demo so every page
+    has data from the first click."""
+    session_token()
+    if "catalog" in st.session_state or restore_session():
         return
     stem = DEMO_CATALOGS[DEFAULT_DEMO]
     if not os.path.exists(os.path.join(DATA, stem + ".csv")):
@@ -83,6 +156,8 @@ def current_catalog():
 def demo_banner():
     """Say 'synthetic demo' wherever demo data is shown, and that the previous catalog is
     still in use after a failed load."""
+    for line in st.session_state.pop("restored_said", None) or ():
+        st.info(line, icon="🔄")
     failed = st.session_state.get("load_failed")
     if failed:
         previous = st.session_state.get("catalog_name")
@@ -183,3 +258,13 @@ def map_layers():
     token = (tuple((o.name, o.colour, o.source, len(o)) for o in overlays),
              options["star_magnitude"], options["tiles"])
     return options, token
+
+
+def use_model_on_detect(path):
+    """Choose the weights file `path` on the Detect page and go there (the Train page's
+    "use this model" action)."""
+    form = st.session_state.setdefault("detect_form", {})
+    form.update(detect_model_choice=CUSTOM_MODEL, detect_model_path=str(path))
+    for key in ("detect_model_choice", "detect_model_path"):
+        st.session_state.pop(key, None)
+    st.switch_page("pages/4_detect.py")

@@ -21,3 +21,40 @@ def quick_model_dir(tmp_path_factory):
     assert r.returncode == 0, f"seisviz train --quick failed:\n{r.stderr}"
     assert (out / "resnet18.pt").is_file() and (out / "resnet18.json").is_file()
     return out
+
+
+@pytest.fixture(scope="session")
+def tile_server():
+    """A web-map tile server on 127.0.0.1 (tests never use the internet): every
+    /z/x/y.png is a small PNG; -> (URL template, list of the paths served so far)."""
+    import http.server
+    import io
+    import threading
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 220, 240)).save(buf, format="PNG")
+    png, served = buf.getvalue(), []
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            parts = self.path.split("?")[0].strip("/").removesuffix(".png").split("/")
+            if len(parts) != 3 or not all(p.isdigit() for p in parts):
+                self.send_error(404)
+                return
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png", served
+    server.shutdown()

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seisviz.errors import SeisvizError
 from seisviz.export.files import _out
@@ -127,7 +127,7 @@ def figures_png(figures: Sequence[go.Figure], width: int = 900, height: int | No
 
 def subregion_figures(catalog: pd.DataFrame, subregions: pd.DataFrame,
                       max_figures: int = MAX_FIGURES,
-                      margin_days: float = 30.0, **options) -> list[tuple[str, go.Figure]]:
+                      margin_days: float = 30.0, **options: Any) -> list[tuple[str, go.Figure]]:
     """[(file stem, figure)] of the first `max_figures` subregions' Figures S4/S5;
     `options` (overlays, star_magnitude, tiles) go to `subregion_figure`."""
     from seisviz.plots.subregions import subregion_figure

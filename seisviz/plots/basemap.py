@@ -78,7 +78,8 @@ def lonlat_text(lon, lat, decimals=3):
                                                          np.asarray(lat, float))]
 
 
-def _nice_step(span, n=5):
+def nice_step(span, n=5):
+    """A round step (1, 2, 2.5, 5 × 10^k) giving about `n` intervals over `span`."""
     raw = max(span, 1e-9) / n
     base = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
@@ -89,7 +90,7 @@ def _nice_step(span, n=5):
 
 def geo_ticks(lo, hi, axis="lon", n=5):
     """(tickvals, ticktext) of round graticule values in [lo, hi], labelled N/S/E/W."""
-    step = _nice_step(hi - lo, n)
+    step = nice_step(hi - lo, n)
     first = math.ceil(lo / step - 1e-9) * step
     vals = [round(first + k * step, 10) for k in range(int((hi - first) / step + 1e-9) + 1)]
     decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if step % 1 else 0))

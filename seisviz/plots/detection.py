@@ -64,20 +64,27 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
             fig.add_vrect(x0=s, x1=e, fillcolor=WINDOW_FILL, line_width=0, layer="below",
                           name="flagged windows' span", legendgroup="windows",
                           showlegend=i == 0)
-    for i, (s, e) in enumerate(zip(utc_naive(periods["start"]), utc_naive(periods["end"]))):
+    ids = periods["period_id"] if "period_id" in periods else range(1, len(periods) + 1)
+    for i, (s, e, pid) in enumerate(zip(utc_naive(periods["start"]), utc_naive(periods["end"]),
+                                        ids)):
+        # "P3" on the shading is row "P3" of the Detect page's table
         fig.add_vrect(x0=s, x1=e, fillcolor=FLAG_FILL, line_width=0, layer="below",
                       name="flagged period (network)", legendgroup="flagged",
-                      showlegend=i == 0)
+                      showlegend=i == 0, annotation_text=f"P{int(pid)}",
+                      annotation_position="top left", annotation_font_size=10,
+                      annotation_font_color=RED, annotation_yshift=-14)
     hover = [f"{a:%Y-%m-%d} → {b:%Y-%m-%d}" for a, b in zip(start, end)]
     fig.add_scatter(x=centre, y=prob, mode="lines", name="network probability",
                     line=dict(color=BLUE, width=1.5), customdata=hover,
                     hovertemplate="window %{customdata}<br>p = %{y:.3f}<extra></extra>")
-    fig.add_hline(y=float(threshold), line=dict(color=RED, dash="dash", width=1),
-                  annotation_text=f"threshold {float(threshold):.2f}",
-                  annotation_position="top left")
+    # thresholds are named in the legend, not written over the data
+    x_span = [centre.min(), centre.max()] if len(centre) else []
+    fig.add_scatter(x=x_span, y=[float(threshold)] * len(x_span), mode="lines",
+                    name=f"threshold {float(threshold):.2f}", hoverinfo="skip",
+                    line=dict(color=RED, dash="dash", width=1))
     layout = dict(
         title=title, height=420, hovermode="x unified",
-        margin=dict(l=50, r=50, t=60, b=40),
+        margin=dict(l=60, r=60, t=90, b=40),
         xaxis=dict(title="window centre (UTC)"),
         yaxis=dict(title="probability", range=[-0.02, 1.02]),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
@@ -90,11 +97,18 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
                         hovertemplate="beta = %{y:.2f}<extra></extra>")
         bthr = baseline.get("threshold")
         if bthr is not None:
-            fig.add_hline(y=float(bthr), yref="y2", line=dict(color=ORANGE, dash="dot", width=1),
-                          annotation_text=f"beta threshold {float(bthr):g}",
-                          annotation_position="top right")
+            fig.add_scatter(x=x_span, y=[float(bthr)] * len(x_span), mode="lines", yaxis="y2",
+                            name=f"beta threshold {float(bthr):g}", hoverinfo="skip",
+                            line=dict(color=ORANGE, dash="dot", width=1))
+        # round ticks from 0 (not plotly's synced -0.9, 8.3, 17.5)
+        finite = beta[np.isfinite(beta)]
+        top = max(float(finite.max()) if len(finite) else 1.0, float(bthr or 0), 1.0) * 1.05
+        low = min(float(finite.min()) if len(finite) else 0.0, 0.0)
+        from seisviz.plots.basemap import nice_step
+
         layout["yaxis2"] = dict(title="baseline beta", overlaying="y", side="right",
-                                showgrid=False, zeroline=False)
+                                showgrid=False, zeroline=False, range=[low, top],
+                                tick0=0, dtick=nice_step(top - low, 5))
         _bands(fig, baseline.get("periods"), 1 - BAND, 1.0, ORANGE, "flagged period (baseline)",
                0.6)
     _bands(fig, true_periods, 0.0, BAND, GREEN, "true / picked period", 0.7)

@@ -2,9 +2,6 @@
 offline basemap, web tiles from a tile server on 127.0.0.1 (no internet), the scale bar,
 overlay files of every kind, large-event stars."""
 
-import http.server
-import io
-import threading
 import urllib.request
 import zipfile
 
@@ -39,45 +36,6 @@ def test_tiles_cover_the_box_and_scale_is_round():
     assert scale_km(68) == 10 and scale_km(9.5) == 1
 
 
-def _png():
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (256, 256), (200, 220, 240)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-class TileHandler(http.server.BaseHTTPRequestHandler):
-    """Answers /z/x/y.png with a small PNG; anything else 404."""
-    png = None
-    served = []
-
-    def do_GET(self):  # noqa: N802
-        parts = self.path.strip("/").removesuffix(".png").split("/")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            self.send_error(404)
-            return
-        TileHandler.served.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(self.png)))
-        self.end_headers()
-        self.wfile.write(self.png)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def tile_server():
-    """A tile server on 127.0.0.1 (the test never uses the internet)."""
-    TileHandler.png = _png()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TileHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-    server.shutdown()
-
-
 def _catalog():
     rng = np.random.default_rng(0)
     n = 300
@@ -91,7 +49,7 @@ def _catalog():
 def test_tiles_come_from_the_configured_server(tile_server, monkeypatch):
     from seisviz.plots.catalog import epicentre_map
 
-    monkeypatch.setenv("SEISVIZ_TILE_URL", tile_server)
+    monkeypatch.setenv("SEISVIZ_TILE_URL", tile_server[0])
     fig = epicentre_map(_catalog())
     sources = [im.source for im in fig.layout.images]
     assert sources and all(s.startswith("http://127.0.0.1:") for s in sources)
