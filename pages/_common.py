@@ -115,6 +115,7 @@ def restore_session():
     set_catalog(stored["catalog"], stored["name"], None, is_demo=stored["is_demo"],
                 true_periods=stored["true_periods"])
     st.session_state["_restored"] = True
+    st.session_state["overlays"] = stored.get("overlays") or {}
     if stored.get("result") is not None:
         detect_cache().put_scan(tuple(stored["scan_key"]), stored["result"])
         st.session_state["detection"] = stored["result"]
@@ -253,6 +254,10 @@ def map_layers():
                                                   "is off") + ". Without them (or offline) "
                             "the maps show country outlines, towns, a graticule and a scale.")
     overlays = list(layers.values())
+    stored = tuple((fid, o.name, o.colour) for fid, o in layers.items())
+    if st.session_state.get("_overlays_stored", ()) != stored:
+        st.session_state["_overlays_stored"] = stored
+        keep_on_disk(lambda token: sessions.save_overlays(token, layers))
     options = {"overlays": overlays, "star_magnitude": float(star_m) if stars else None,
                "tiles": bool(tiles)}
     token = (tuple((o.name, o.colour, o.source, len(o)) for o in overlays),

@@ -5,6 +5,7 @@ The dashboard keeps a session token in the page's URL (``?session=…``). Under
 
 - ``catalog.parquet`` and ``catalog.json`` (its name, whether it is the demo, its
   fingerprint, the demo's true periods);
+- ``overlays.pkl``: the user's map layers;
 - ``scan.pkl``: the last scan — its `ScanResult` without the distribution maps (they are
   rasterized again from the catalog on restore, in a second) and the scan key it was
   cached under (catalog fingerprint, raster settings, weights' sha256).
@@ -105,6 +106,18 @@ def save_scan(token: str, key: tuple, result: Any) -> None:
         raise SeisvizError(f"cannot keep the scan in {folder}: {exc.strerror or exc}") from None
 
 
+def save_overlays(token: str, overlays: dict) -> None:
+    """Store the session's map layers ({id: seisviz.overlays.Overlay})."""
+    folder = _folder(token)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(folder / "overlays.pkl", lambda p: p.write_bytes(
+            pickle.dumps(dict(overlays), protocol=pickle.HIGHEST_PROTOCOL)))
+    except OSError as exc:
+        raise SeisvizError(f"cannot keep the map layers in {folder}: "
+                           f"{exc.strerror or exc}") from None
+
+
 def restore(token: str) -> dict:
     """What a stored session holds: {"catalog", "name", "is_demo", "true_periods",
     "fingerprint", "scan_key", "result", "said": [lines for the user]}; empty without one.
@@ -141,6 +154,14 @@ def restore(token: str) -> dict:
             said += f"; the last scan could not be restored ({first}): run it again"
     else:
         said += "; there was no scan to restore"
+    layers = folder / "overlays.pkl"
+    if layers.exists():
+        try:
+            out["overlays"] = pickle.loads(layers.read_bytes())
+            if out["overlays"]:
+                said += f"; {len(out['overlays'])} map layer(s)"
+        except Exception:  # noqa: BLE001 - any unpickling failure: say it, go on
+            said += "; the map layers could not be restored: upload them again"
     out["said"].append(said + ".")
     return out
 

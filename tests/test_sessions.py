@@ -61,6 +61,16 @@ def test_catalog_and_scan_come_back(store, tmp_path):
     assert got.device_info == result.device_info and got.card == result.card
     assert "the last scan" in back["said"][0]
 
+    from seisviz.overlays import Overlay
+    import geopandas as gpd
+    import shapely
+
+    layer = Overlay("faults", gpd.GeoDataFrame(geometry=[shapely.Point(104.6, 28.2)],
+                                               crs=4326), "#123456")
+    sessions.save_overlays(token, {"f:1": layer})
+    back = sessions.restore(token)
+    assert back["overlays"]["f:1"].name == "faults" and "1 map layer" in back["said"][0]
+
     # another catalog replaces the stored one and forgets the scan
     other = _catalog(800)
     sessions.save_catalog(token, other, catalog_fingerprint(other), "other")

@@ -234,6 +234,8 @@ def overlay_traces(overlays, box=None):
     traces = []
     for layer in overlays or ():
         xs, ys, px, py, labels = layer.xy(box)
+        if not xs and not px:  # nothing in view: an empty trace keeps it in the legend
+            xs, ys = [None], [None]
         if xs:
             traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=layer.name,
                                      line=dict(color=layer.colour, width=2),

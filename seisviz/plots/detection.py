@@ -83,11 +83,12 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
                     name=f"threshold {float(threshold):.2f}", hoverinfo="skip",
                     line=dict(color=RED, dash="dash", width=1))
     layout = dict(
-        title=title, height=420, hovermode="x unified",
-        margin=dict(l=60, r=60, t=90, b=40),
+        title=title, height=500, hovermode="x unified",
+        margin=dict(l=60, r=60, t=60, b=120),
         xaxis=dict(title="window centre (UTC)"),
         yaxis=dict(title="probability", range=[-0.02, 1.02]),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        # under the axis title: clear of the title and of the data
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
     )
     if baseline is not None:
         beta = np.asarray(baseline["beta"], float)
