@@ -24,7 +24,7 @@ from seisviz.maps import make_grid, rasterize
 from seisviz.detect import ScanResult
 from seisviz.detect.scan import count_events
 from seisviz.settings import ScanSettings
-from seisviz.timeutil import iso_utc
+from seisviz.timeutil import iso_utc, iso_utc_exact
 from seisviz.subregions import condensed_catalog, find_subregions
 from seisviz.training.synthetic import (EPOCH, diffuse_background, finish_catalog, swarm, window_labels)
 
@@ -284,7 +284,7 @@ def test_export_command_rederives_the_subregions(scan, tmp_path):
     assert list(back["n_events"]) == list(refined.subregions["n_events"])
     assert list(iso_utc(back["start"])) == list(iso_utc(refined.subregions["start"]))
     periods = pd.read_csv(tmp_path / "out" / "periods.csv")
-    assert list(periods["start"]) == list(iso_utc(refined.periods["start"]))
+    assert list(periods["start"]) == list(iso_utc_exact(refined.periods["start"]))
     # each refined period lies inside the span of its flagged windows
     assert (periods["window_start"] <= periods["start"]).all()
     assert (periods["end"] <= periods["window_end"]).all()
