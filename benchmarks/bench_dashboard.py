@@ -16,6 +16,12 @@
    at the page's default frame duration (150 ms) and at its shortest (30 ms, where the
    browser's drawing is the limit). Frames are 64x64 heatmaps of the default demo.
 
+4. Detection speed, browser against command line (`--detect-only` runs just this): the
+   Detect page's own maps/s (its "Ran on cpu" caption) and `python -m seisviz scan` on the
+   same catalog (the default demo) with the same model and device, alternating, `--detect-
+   rounds` each, while the same server and browser stay up; the median of each and their
+   ratio.
+
 Uses the default demo (Changning-like) and the shipped weights/resnet18 when present, else
 --model, else a resnet18 with random weights saved like a trained one (detection costs the
 same; the periods it flags are then meaningless).
@@ -97,11 +103,67 @@ def frame_intervals(page, seconds):
             "p90_ms": gaps[int(0.9 * (len(gaps) - 1))], "mean_ms": statistics.fmean(gaps)}
 
 
+def page_detection(browser, url, model):
+    """maps/s of one detection on the Detect page, in a fresh session (nothing cached)."""
+    import re
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    try:
+        page.goto(url + "/detect", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Detect anomalous seismicity").first.wait_for(
+            timeout=300_000)
+        wait_idle(page, 300, quiet=0.3)
+        choose_model_on_cpu(page, model)
+        page.get_by_role("button", name="Run detection").click()
+        ran = page.get_by_text("Ran on cpu", exact=False).first
+        ran.wait_for(timeout=600_000)
+        return float(re.search(r"([\d,]+) maps/s", ran.inner_text()).group(1).replace(",", ""))
+    except Exception:
+        page.screenshot(path=os.path.join(tempfile.gettempdir(), "bench_detect_failure.png"))
+        raise
+    finally:
+        context.close()
+
+
+def cli_detection(model, tmp):
+    """maps/s of `python -m seisviz scan` on the default demo, on the CPU."""
+    import re
+    import subprocess
+
+    cmd = [sys.executable, "-m", "seisviz", "scan",
+           os.path.join(ROOT, "data", "changning_demo.csv"), "--out",
+           tempfile.mkdtemp(dir=tmp), "--device", "cpu"]
+    if model:
+        cmd += ["--model", model]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT))
+    return float(re.search(r"([\d,]+) maps/s", out.stdout + out.stderr).group(1)
+                 .replace(",", ""))
+
+
+def detection_speed(browser, url, model, tmp, rounds):
+    page_runs, cli_runs = [], []
+    for _ in range(rounds):
+        page_runs.append(page_detection(browser, url, model))
+        cli_runs.append(cli_detection(model, tmp))
+    page_m, cli_m = statistics.median(page_runs), statistics.median(cli_runs)
+    print("\n4. detection on the CPU, same catalog (default demo), model and device")
+    print(f"   browser (Detect page)  {page_m:7.0f} maps/s   runs {page_runs}")
+    print(f"   command line (scan)    {cli_m:7.0f} maps/s   runs {cli_runs}")
+    print(f"   browser / command line {page_m / cli_m:7.2f}")
+    return page_m / cli_m
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", help="weights .pt to type into the Detect page")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--play-seconds", type=float, default=6.0)
+    p.add_argument("--detect-only", action="store_true",
+                   help="only part 4: detection maps/s in the browser and on the command line")
+    p.add_argument("--detect-rounds", type=int, default=2)
     args = p.parse_args(argv)
     chromium = find_chromium()
     if chromium is None:
@@ -137,6 +199,9 @@ def main(argv=None):
                         raise RuntimeError("streamlit exited") from None
                     time.sleep(0.05)
             t_health = time.perf_counter() - t0
+            if args.detect_only:
+                detection_speed(browser, url, model, tmp, args.detect_rounds)
+                return 0
             page.goto(url, wait_until="commit")
             page.get_by_role("heading", name="Catalog").first.wait_for(timeout=120_000)
             t_title = time.perf_counter() - t0
@@ -199,6 +264,7 @@ def main(argv=None):
                   f"{fast['p90_ms']:.0f} ms, mean {fast['mean_ms']:.0f} ms "
                   f"({fast['frames']} frames) -> at most "
                   f"{1000 / fast['median_ms']:.0f} frames/s")
+            detection_speed(browser, url, model, tmp, args.detect_rounds)
         finally:
             stop_server(proc)
             browser.close()

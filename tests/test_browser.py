@@ -1,8 +1,12 @@
 """The dashboard in a real browser: `streamlit run app.py` driven by Playwright + Chromium.
 
-One session walks the pages the way a user does: load a demo catalog (Catalog), play the
-animation (Maps), run detection on the CPU (Detect), open a subregion (Subregions) and
-download the periods CSV (Export). No page may show an exception. A screenshot of each
+One session walks the pages the way a user does: load a demo catalog (Catalog), upload an
+overlay layer (a fault and a well, GeoJSON) and see it on the basemap, play the animation
+(Maps), run detection on the CPU (Detect), refresh the browser and find the catalog and
+scan again, open a subregion (Subregions: no two text boxes of the Figure S4/S5 overlap)
+and download the periods CSV and the figure (Export). Web tiles come from a tile server on
+127.0.0.1 (conftest.tile_server): the test never uses the internet. No page may show an
+exception. A screenshot of each
 page goes to docs/screenshots/ (the README's pictures: they are retaken on every run, so
 they stay true).
 
@@ -166,15 +170,71 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, tile_server):
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     port = free_port()
-    proc = start_server(port, log_path)
+    saved = {k: os.environ.get(k) for k in ("SEISVIZ_TILE_URL", "SEISVIZ_CACHE_DIR")}
+    os.environ["SEISVIZ_TILE_URL"] = tile_server[0]
+    os.environ["SEISVIZ_CACHE_DIR"] = str(tmp_path_factory.mktemp("sessions"))
+    try:
+        proc = start_server(port, log_path)
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
     try:
         wait_for_server(proc, port)
         yield f"http://127.0.0.1:{port}", log_path
     finally:
         stop_server(proc)
+
+
+TRACES_JS = """(chart) => {
+  const gd = chart.querySelector('.js-plotly-plot');
+  return {names: gd.data.map(t => t.name),
+          images: ((gd.layout.images) || []).map(i => i.source)};
+}"""
+
+# Every text box of a figure: title, annotations (panel titles, scale bar), axis titles,
+# tick labels, colorbar text; -> [[label, left, top, right, bottom]]
+TEXT_BOXES_JS = """(chart) => {
+  const sel = ['.infolayer .gtitle', '.infolayer g.annotation text',
+               '.infolayer text[class$="title"]', '.xaxislayer-above text',
+               '.yaxislayer-above text', '.infolayer .colorbar text'];
+  const out = [];
+  for (const el of chart.querySelectorAll(sel.join(','))) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && (el.textContent || '').trim())
+      out.push([el.textContent.trim().slice(0, 40), r.left, r.top, r.right, r.bottom]);
+  }
+  return out;
+}"""
+
+
+def overlapping_text(boxes, tolerance=1.0):
+    """Pairs of text boxes that overlap by more than `tolerance` px both ways."""
+    pairs = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            dx = min(a[3], b[3]) - max(a[1], b[1])
+            dy = min(a[4], b[4]) - max(a[2], b[2])
+            if dx > tolerance and dy > tolerance:
+                pairs.append((a[0], b[0]))
+    return pairs
+
+
+def overlay_file(folder):
+    """A GeoJSON of a fault (line) and a well (point) across the Weiyuan-like demo."""
+    import json
+
+    path = os.path.join(folder, "faults_and_wells.geojson")
+    features = [
+        {"type": "Feature", "properties": {"name": "demo fault"},
+         "geometry": {"type": "LineString", "coordinates": [[104.5, 29.3], [104.9, 29.7]]}},
+        {"type": "Feature", "properties": {"name": "well W1"},
+         "geometry": {"type": "Point", "coordinates": [104.7, 29.5]}}]
+    with open(path, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f)
+    return path
 
 
 def model_to_use(request):
@@ -184,7 +244,7 @@ def model_to_use(request):
     return os.path.join(request.getfixturevalue("quick_model_dir"), "resnet18.pt")
 
 
-def test_dashboard_in_a_real_browser(browser, server, request):
+def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
     url, log_path = server
     custom_model = model_to_use(request)
     os.makedirs(SHOTS, exist_ok=True)
@@ -224,7 +284,26 @@ def test_dashboard_in_a_real_browser(browser, server, request):
         page.get_by_test_id("stMetric").filter(has_text="Events").first.wait_for()
         page.get_by_test_id("stPlotlyChart").first.wait_for()
         no_exception(page, step)
-        page.screenshot(path=os.path.join(shots, "catalog.png"))
+
+        # --- an overlay layer, on the basemap of the epicentre map
+        mark("Overlay")
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Map layers").first.click()
+        sidebar.locator("input[type=file]").first.set_input_files(overlay_file(shots))
+        wait_idle(page)
+        sidebar.get_by_text("faults_and_wells.geojson:", exact=False).first.wait_for()
+        epicentres = page.get_by_test_id("stPlotlyChart").filter(
+            has_text="Epicentres").first
+        epicentres.scroll_into_view_if_needed()
+        drawn = epicentres.evaluate(TRACES_JS)
+        assert {"basemap: coasts and borders", "faults_and_wells", "large events"} <= set(
+            drawn["names"]), drawn["names"]
+        assert drawn["images"] and all(i.startswith(tile_server[0].split("{z}")[0])
+                                       for i in drawn["images"]), drawn["images"][:2]
+        page.wait_for_timeout(500)
+        assert tile_server[1], "the browser fetched no tile from the tile server"
+        no_exception(page, step)
+        page.screenshot(path=os.path.join(shots, "catalog.png"), full_page=True)
 
         # --- Maps: press play, the slider's current window moves
         mark("Maps")
@@ -242,6 +321,8 @@ def test_dashboard_in_a_real_browser(browser, server, request):
         assert moved != before, f"the animation did not advance from {before!r}"
         page.wait_for_timeout(800)
         chart.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
+        names = chart.evaluate(TRACES_JS)["names"]
+        assert {"basemap: coasts and borders", "faults_and_wells"} <= set(names), names
         no_exception(page, step)
         chart.scroll_into_view_if_needed()
         page.screenshot(path=os.path.join(shots, "maps.png"))
@@ -271,6 +352,22 @@ def test_dashboard_in_a_real_browser(browser, server, request):
         page.get_by_test_id("stPlotlyChart").first.scroll_into_view_if_needed()
         page.screenshot(path=os.path.join(shots, "detect.png"))
 
+        # --- a browser refresh keeps the catalog and the last scan
+        mark("Refresh")
+        assert "session=" in page.url, page.url
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Detect anomalous seismicity").first.wait_for(
+            timeout=120_000)
+        wait_idle(page, 150)
+        restored = page.get_by_text("Restored after a refresh", exact=False).first
+        restored.wait_for(timeout=60_000)
+        said = restored.inner_text()
+        assert DEMO in said and "the last scan" in said, said
+        page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=60_000)
+        assert page.get_by_role("heading", name="Network:").first.inner_text() == heading
+        assert "1 map layer" in said, said
+        no_exception(page, step)
+
         # --- Subregions: open one, step to the next
         mark("Subregions")
         go_to(page, "Subregions", "Subregions")
@@ -283,8 +380,16 @@ def test_dashboard_in_a_real_browser(browser, server, request):
             page.get_by_role("button", name="Next ▶").click()
             wait_idle(page)
             assert chosen(chooser) != first
+        figure = page.get_by_test_id("stPlotlyChart").first
+        figure.scroll_into_view_if_needed()
+        names = figure.evaluate(TRACES_JS)["names"]
+        assert {"basemap: coasts and borders", "events", "magnitude", "events per day",
+                "faults_and_wells"} <= set(names), names
+        boxes = figure.evaluate(TEXT_BOXES_JS)
+        assert any(b[0].startswith("(b)") for b in boxes), [b[0] for b in boxes]
+        assert not overlapping_text(boxes), overlapping_text(boxes)
         no_exception(page, step)
-        page.screenshot(path=os.path.join(shots, "subregions.png"))
+        page.screenshot(path=os.path.join(shots, "subregions.png"), full_page=True)
 
         # --- Export: the periods CSV
         mark("Export")
@@ -299,6 +404,11 @@ def test_dashboard_in_a_real_browser(browser, server, request):
         assert {"start", "end"} <= set(rows[0]), list(rows[0])
         for r in rows:
             assert r["start"] and r["end"] and r["start"] < r["end"], r
+        with page.expect_download(timeout=120_000) as dl:
+            page.get_by_test_id("stDownloadButton").filter(has_text="This figure (HTML)") \
+                .first.locator("button").click()
+        html = open(dl.value.path(), encoding="utf-8").read()
+        assert "faults_and_wells" in html and "basemap: coasts and borders" in html
         no_exception(page, step)
         page.screenshot(path=os.path.join(shots, "export.png"))
 
