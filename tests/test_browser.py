@@ -289,7 +289,8 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         mark("Overlay")
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_text("Map layers").first.click()
-        sidebar.locator("input[type=file]").first.set_input_files(overlay_file(tempfile.mkdtemp()))
+        layer_file = overlay_file(tempfile.mkdtemp())
+        sidebar.locator("input[type=file]").first.set_input_files(layer_file)
         wait_idle(page)
         sidebar.get_by_text("faults_and_wells.geojson:", exact=False).first.wait_for()
         epicentres = page.get_by_test_id("stPlotlyChart").filter(
