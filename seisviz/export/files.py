@@ -38,10 +38,11 @@ def _out(data, path):
 
 # ------------------------------------------------------------------ tables
 
-def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every datetime column as ISO-8601 UTC strings (NaT: empty), exact to
-    the microsecond where the times have fractions (onsets and ends are event times)."""
-    out = pd.DataFrame(frame).copy()
+def with_iso_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy (of the same type, a GeoDataFrame stays one) with every datetime column as
+    ISO-8601 UTC strings (NaT: empty), exact to the microsecond where the times have
+    fractions (onsets and ends are event times)."""
+    out = frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = iso_utc_exact(out[col]).fillna("") if len(out) else \
@@ -51,14 +52,14 @@ def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 def periods_csv(periods: pd.DataFrame, path: str | None = None) -> bytes | str:
     """Flagged periods as CSV, times as ISO-8601 UTC."""
-    return _out(_iso_times(periods).to_csv(index=False).encode(), path)
+    return _out(with_iso_times(periods).to_csv(index=False).encode(), path)
 
 
 def episodes_csv(subregions: pd.DataFrame, path: str | None = None) -> bytes | str:
     """The episodes (one per place and time) as CSV without their polygons, times as
     ISO-8601 UTC; the polygons are in subregions.geojson (same episode_id)."""
     frame = pd.DataFrame(subregions.drop(columns="geometry", errors="ignore"))
-    return _out(_iso_times(frame).to_csv(index=False).encode(), path)
+    return _out(with_iso_times(frame).to_csv(index=False).encode(), path)
 
 
 def subregions_frame(subregions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -68,7 +69,7 @@ def subregions_frame(subregions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     import shapely
 
     cols = [c for c in SUBREGION_ATTRIBUTES if c in subregions]
-    frame = _iso_times(pd.DataFrame(subregions[cols]).reset_index(drop=True))
+    frame = with_iso_times(pd.DataFrame(subregions[cols]).reset_index(drop=True))
     geoms = [g if g is None or g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
              for g in subregions.geometry]
     crs = subregions.crs or "EPSG:4326"

@@ -23,12 +23,13 @@ import pandas as pd
 
 from seisviz import __version__
 from seisviz.errors import SeisvizError
+from seisviz.export.files import episodes_csv, periods_csv, with_iso_times
 from seisviz.settings import MIN_EVENTS
 from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km, events_digest,
                                 make_tiles, split_events, tile_events)
 from seisviz.tiles.merge import merge_episodes, periods_of, tile_table
 from seisviz.tiles.task import read_episodes, scan_tile
-from seisviz.timeutil import iso_now, iso_utc
+from seisviz.timeutil import iso_now
 
 TILES_FORMAT = 1
 EVENTS_FILE = "events.parquet"  # each tile folder's events (its scan box)
@@ -296,11 +297,10 @@ def write_overview(out: str, tiles: list[Tile], records: dict, failed: dict,
                 tables.append(read_episodes(f.read()))
     episodes = merge_episodes(tables)
     periods = periods_of(episodes)
-    times = ("onset", "end", "max_magnitude_time")
-    _iso(episodes.drop(columns="geometry"), times).to_csv(os.path.join(out, "episodes.csv"),
-                                                          index=False)
-    _iso(periods, ("start", "end")).to_csv(os.path.join(out, "periods.csv"), index=False)
-    _write_geojson(_iso(episodes, times), os.path.join(out, "subregions.geojson"))
+    episodes_csv(episodes, os.path.join(out, "episodes.csv"))
+    periods_csv(periods, os.path.join(out, "periods.csv"))
+    # all columns (tile_id too), times exact as in a scan folder
+    _write_geojson(with_iso_times(episodes), os.path.join(out, "subregions.geojson"))
     _write_geojson(tile_table(tiles, records, episodes), os.path.join(out, "tiles.geojson"))
     counts = pd.Series([r.get("status") for r in records.values()]).value_counts()
     record = {
@@ -330,15 +330,6 @@ def write_overview(out: str, tiles: list[Tile], records: dict, failed: dict,
     with open(os.path.join(out, "run.json"), "w") as f:
         json.dump(record, f, indent=2, default=str)
     return record
-
-
-def _iso(table, columns):
-    """A copy of `table` with its time `columns` as ISO-8601 UTC strings."""
-    out = table.copy()
-    for col in columns:
-        if col in out and len(out):
-            out[col] = iso_utc(out[col])
-    return out
 
 
 def _write_geojson(table, path):
