@@ -111,10 +111,10 @@ def page_detection(browser, url, model):
     page = context.new_page()
     page.set_default_timeout(180_000)
     try:
-        page.goto(url + "/detect", wait_until="domcontentloaded")
-        page.get_by_role("heading", name="Detect anomalous seismicity").first.wait_for(
-            timeout=300_000)
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Catalog").first.wait_for(timeout=300_000)
         wait_idle(page, 300, quiet=0.3)
+        switch(page, "Detect", "Detect anomalous seismicity", timeout=300)
         choose_model_on_cpu(page, model)
         page.get_by_role("button", name="Run detection").click()
         ran = page.get_by_text("Ran on cpu", exact=False).first

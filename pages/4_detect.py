@@ -234,10 +234,10 @@ if run and not cache.has_scan(scan_key):
     shown = {"at": 0.0}
 
     def progress(done, total):
-        # at most ~3 updates a second: each one is a message the browser must draw, and a
+        # at most one update a second: each one is a message the browser must draw, and a
         # busy browser on the same cores slows the network's threads (docs/performance.md)
         now = time.monotonic()
-        if done >= total or now - shown["at"] >= 0.3:
+        if done >= total or now - shown["at"] >= 1.0:
             shown["at"] = now
             bar.progress(done / max(total, 1), text=f"Detecting: {done:,} / {total:,} maps")
 

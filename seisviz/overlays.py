@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,17 +33,17 @@ class Overlay:
     source: str = ""
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.frame)
 
-    def kinds(self):
+    def kinds(self) -> dict:
         """{'lines': n, 'points': n, 'polygons': n} of its features."""
         types = self.frame.geometry.geom_type.fillna("")
         return {"lines": int(types.str.contains("Line").sum()),
                 "points": int(types.str.contains("Point").sum()),
                 "polygons": int(types.str.contains("Polygon").sum())}
 
-    def xy(self, box=None):
+    def xy(self, box: tuple | None = None) -> tuple:
         """(line xs, line ys, point xs, point ys, point labels): lines and polygon outlines
         as None-separated vertex lists, points apart; only features reaching into `box`."""
         key = tuple(box) if box is not None else None
@@ -85,7 +86,7 @@ class Overlay:
         return out
 
 
-def _suffix(name):
+def _suffix(name: str) -> str:
     name = name.lower()
     for ext in ("geojson", "json", "zip", "gpkg", "kml", "kmz", "shp"):
         if name.endswith("." + ext):
@@ -93,7 +94,8 @@ def _suffix(name):
     return ""
 
 
-def read_overlay(source, filename=None, name=None, colour=None):
+def read_overlay(source: Any, filename: str | None = None, name: str | None = None,
+                 colour: str | None = None) -> Overlay:
     """An `Overlay` from a path or the bytes of an uploaded file (give `filename` then).
 
     GeoJSON (.geojson/.json), zipped Shapefile (.zip), GeoPackage (.gpkg, first layer),
@@ -142,7 +144,7 @@ def read_overlay(source, filename=None, name=None, colour=None):
     return Overlay(name=name, frame=frame, colour=colour or PALETTE[0], source=base)
 
 
-def next_colour(overlays):
+def next_colour(overlays: list | None) -> str:
     """A palette colour that no layer in `overlays` uses yet (cycling when all are)."""
     used = {o.colour for o in overlays or ()}
     return next((c for c in PALETTE if c not in used), PALETTE[len(overlays or ()) % len(PALETTE)])

@@ -29,11 +29,14 @@ import json
 import math
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
 from seisviz.maps import KM_PER_DEGREE
 
+Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
 DATA = Path(__file__).resolve().parent / "data"
 OUTLINE_COLOUR = "rgba(70,70,70,0.75)"
 PLACE_COLOUR = "rgba(40,40,40,0.9)"
@@ -50,7 +53,7 @@ def _trim(value, decimals):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def format_lon(lon, decimals=3):
+def format_lon(lon: float, decimals: int = 3) -> str:
     """115.655°W, 102.9°E, 0°: a longitude with its hemisphere letter (wrapped to ±180)."""
     lon = (float(lon) + 180.0) % 360.0 - 180.0 if abs(float(lon)) > 180 else float(lon)
     text = _trim(lon, decimals)
@@ -59,7 +62,7 @@ def format_lon(lon, decimals=3):
     return f"{text}°{'E' if lon > 0 else 'W'}"
 
 
-def format_lat(lat, decimals=3):
+def format_lat(lat: float, decimals: int = 3) -> str:
     """33.2°S, 28.1°N, 0°: a latitude with its hemisphere letter."""
     text = _trim(float(lat), decimals)
     if float(text) == 0:
@@ -67,18 +70,18 @@ def format_lat(lat, decimals=3):
     return f"{text}°{'N' if lat > 0 else 'S'}"
 
 
-def format_lonlat(lon, lat, decimals=3):
+def format_lonlat(lon: float, lat: float, decimals: int = 3) -> str:
     """'28.123°N 104.9°E' — latitude first, as seismologists read a location."""
     return f"{format_lat(lat, decimals)} {format_lon(lon, decimals)}"
 
 
-def lonlat_text(lon, lat, decimals=3):
+def lonlat_text(lon: Any, lat: Any, decimals: int = 3) -> list[str]:
     """format_lonlat for arrays (hover texts of many markers), as a list of str."""
     return [format_lonlat(x, y, decimals) for x, y in zip(np.asarray(lon, float),
                                                          np.asarray(lat, float))]
 
 
-def nice_step(span, n=5):
+def nice_step(span: float, n: int = 5) -> float:
     """A round step (1, 2, 2.5, 5 × 10^k) giving about `n` intervals over `span`."""
     raw = max(span, 1e-9) / n
     base = 10 ** math.floor(math.log10(raw))
@@ -88,7 +91,7 @@ def nice_step(span, n=5):
     return 10 * base
 
 
-def geo_ticks(lo, hi, axis="lon", n=5):
+def geo_ticks(lo: float, hi: float, axis: str = "lon", n: int = 5) -> tuple[list, list]:
     """(tickvals, ticktext) of round graticule values in [lo, hi], labelled N/S/E/W."""
     step = nice_step(hi - lo, n)
     first = math.ceil(lo / step - 1e-9) * step
@@ -108,7 +111,7 @@ def _outlines():
     return [np.asarray(line, np.float64) for line in lines]
 
 
-def outline_xy(box):
+def outline_xy(box: Box) -> tuple[list, list]:
     """x, y (None-separated lists) of the outline lines that reach into `box`."""
     min_lon, max_lon, min_lat, max_lat = box
     xs, ys = [], []
@@ -136,7 +139,7 @@ def _places():
     return lon, lat, pop, names
 
 
-def places_in(box, limit=MAX_PLACES):
+def places_in(box: Box, limit: int = MAX_PLACES) -> tuple:
     """The `limit` most populous towns inside `box`: (lon, lat, names), biggest first."""
     data = _places()
     if data is None:
@@ -150,7 +153,7 @@ def places_in(box, limit=MAX_PLACES):
 
 # ------------------------------------------------------------------ tiles
 
-def tile_xy(lon, lat, zoom):
+def tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
     """Web Mercator tile numbers (x, y) holding a point at `zoom`."""
     n = 2 ** zoom
     lat = max(min(lat, 85.0511), -85.0511)
@@ -159,7 +162,7 @@ def tile_xy(lon, lat, zoom):
     return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
 
 
-def tile_bounds(x, y, zoom):
+def tile_bounds(x: int, y: int, zoom: int) -> tuple[float, float, float, float]:
     """(west, east, south, north) of tile (x, y) at `zoom`, in degrees."""
     n = 2 ** zoom
 
@@ -168,7 +171,7 @@ def tile_bounds(x, y, zoom):
     return x / n * 360 - 180, (x + 1) / n * 360 - 180, lat(y + 1), lat(y)
 
 
-def tiles_for(box, max_tiles=MAX_TILES):
+def tiles_for(box: Box, max_tiles: int = MAX_TILES) -> tuple[int, list]:
     """(zoom, [(x, y), ...]): the deepest zoom whose tiles over `box` number ≤ max_tiles."""
     for zoom in range(16, -1, -1):
         x0, y0 = tile_xy(box[0], box[3], zoom)
@@ -179,7 +182,7 @@ def tiles_for(box, max_tiles=MAX_TILES):
     return 0, [(0, 0)]
 
 
-def tile_images(box, url, xref="x", yref="y"):
+def tile_images(box: Box, url: str, xref: str = "x", yref: str = "y") -> list[dict]:
     """Layout images (dicts) of the tiles covering `box`, each at its own bounds."""
     zoom, tiles = tiles_for(box)
     images = []
@@ -195,7 +198,7 @@ def tile_images(box, url, xref="x", yref="y"):
 
 # ------------------------------------------------------------------ scale bar
 
-def scale_km(width_km):
+def scale_km(width_km: float) -> float:
     """A round length of about a fifth of the frame's width: 1, 2, 5, 10, 20, 50… km."""
     target = max(width_km / 5, 1e-3)
     base = 10 ** math.floor(math.log10(target))
@@ -216,7 +219,8 @@ def _scale_bar(fig, box, xref, yref):
     y = box[2] + 0.05 * (box[3] - box[2])
     tick = 0.012 * (box[3] - box[2])
     line = dict(color="black", width=2)
-    for (a, b, c, d) in ((x0, y, x1, y), (x0, y - tick, x0, y + tick), (x1, y - tick, x1, y + tick)):
+    for (a, b, c, d) in ((x0, y, x1, y), (x0, y - tick, x0, y + tick),
+                         (x1, y - tick, x1, y + tick)):
         fig.add_shape(type="line", x0=a, y0=b, x1=c, y1=d, xref=xref, yref=yref, line=line,
                       name="scale bar")
     label = f"{length:g} km"
@@ -228,7 +232,7 @@ def _scale_bar(fig, box, xref, yref):
 
 # ------------------------------------------------------------------ overlays, large events
 
-def overlay_traces(overlays, box=None):
+def overlay_traces(overlays: Any, box: Box | None = None) -> list:
     """Scatter traces of user overlay layers (seisviz.overlays.Overlay): one per layer and
     kind (lines — polygon outlines included — and points), named after the layer."""
     traces = []
@@ -252,7 +256,7 @@ def overlay_traces(overlays, box=None):
     return traces
 
 
-def large_event_trace(events, min_magnitude):
+def large_event_trace(events: Any, min_magnitude: float | None) -> go.Scatter | None:
     """Stars at the events of magnitude ≥ min_magnitude (None: no trace)."""
     if min_magnitude is None or events is None:
         return None
@@ -267,7 +271,7 @@ def large_event_trace(events, min_magnitude):
                       meta={"min_magnitude": float(min_magnitude)})
 
 
-def large_events_by_time(events, min_magnitude):
+def large_events_by_time(events: Any, min_magnitude: float | None) -> tuple:
     """((time ns, lon, lat, hover text) of events of M ≥ min_magnitude in time order, their
     star trace), for maps that show one window at a time; (None, None) without any.
     `events` may be a list of candidates: the first is used."""
@@ -284,7 +288,7 @@ def large_events_by_time(events, min_magnitude):
             big["latitude"].to_numpy(np.float32), np.asarray(trace.text, dtype=object)), trace
 
 
-def stars_between(big, start_ns, end_ns):
+def stars_between(big: tuple, start_ns: int, end_ns: int) -> dict:
     """The scatter data (x, y, text) of the large events in [start, end)."""
     t, lon, lat, text = big
     lo, hi = np.searchsorted(t, [start_ns, end_ns])
@@ -293,14 +297,14 @@ def stars_between(big, start_ns, end_ns):
 
 # ------------------------------------------------------------------ the whole dressing
 
-def tiles_enabled(tiles):
+def tiles_enabled(tiles: bool) -> str | None:
     from seisviz.settings import tile_url
 
     url = tile_url()
     return url if (tiles and url) else None
 
 
-def geo_axes(fig, box, row=None, col=None, xaxis="x", yaxis="y"):
+def geo_axes(fig: go.Figure, box: Box, row: int | None = None, col: int | None = None) -> None:
     """Hemisphere-lettered graticule ticks on a map's axes."""
     xv, xt = geo_ticks(box[0], box[1], "lon")
     yv, yt = geo_ticks(box[2], box[3], "lat")
@@ -311,8 +315,9 @@ def geo_axes(fig, box, row=None, col=None, xaxis="x", yaxis="y"):
                      title_text="latitude", **kw)
 
 
-def add_basemap(fig, box, row=None, col=None, tiles=True, overlays=None, places=True,
-                scale_bar=True, xref="x", yref="y"):
+def add_basemap(fig: go.Figure, box: Box, row: int | None = None, col: int | None = None,
+                tiles: bool = True, overlays: Any = None, places: bool = True,
+                scale_bar: bool = True, xref: str = "x", yref: str = "y") -> go.Figure:
     """Dress the lon/lat frame `box` = (min_lon, max_lon, min_lat, max_lat) of `fig` as a
     map (see the module's docstring). Traces are appended (frame trace indices of an
     animation stay valid). Returns `fig`."""
@@ -350,7 +355,7 @@ def add_basemap(fig, box, row=None, col=None, tiles=True, overlays=None, places=
     return fig
 
 
-def transparent_zero(colorscale_colours):
+def transparent_zero(colorscale_colours: list) -> list:
     """A plotly colorscale whose value 0 is transparent (the basemap shows through empty
     pixels) and whose other values follow `colorscale_colours`."""
     n = len(colorscale_colours)
@@ -360,7 +365,7 @@ def transparent_zero(colorscale_colours):
 
 
 
-def without_tiles(fig):
+def without_tiles(fig: go.Figure) -> go.Figure:
     """A copy of `fig` without web tiles (for PNG export, which must not wait on the
     network); the offline basemap stays."""
     if not any((im.name or "").startswith("tile ") for im in fig.layout.images):
