@@ -39,14 +39,16 @@ def sweep_bars(table, key, title, paper_value=None):
                      ticktext=["0" if t == zero_at and 0 in values else f"{t:g}" for t in ticks],
                      title=key.replace("_", " ") + " (log scale)")
     if paper_value is not None and paper_value > 0:
-        fig.add_vline(x=paper_value, line=dict(color="crimson", dash="dash"),
-                      annotation_text=f"paper: {paper_value:g}",
-                      annotation_position="top right")
+        fig.add_vline(x=paper_value, line=dict(color="crimson", dash="dash"))
+        # annotations on a log axis take log10 of the value (shapes take the value)
+        fig.add_annotation(x=math.log10(paper_value), y=1, yref="paper", showarrow=False,
+                           text=f"paper: {paper_value:g}", xanchor="left", yanchor="bottom",
+                           font=dict(color="crimson", size=11))
     lo, hi = (min(losses), max(losses)) if losses else (0, 1)
     pad = max((hi - lo) * 0.25, 0.02)
     fig.update_yaxes(title="final validation loss", range=[lo - pad, hi + pad])
-    fig.update_layout(title=title, height=320, showlegend=False,
-                      margin=dict(l=60, r=20, t=50, b=50))
+    fig.update_layout(title=title, height=340, showlegend=False,
+                      margin=dict(l=60, r=20, t=60, b=50))
     if not math.isfinite(lo):
         fig.update_yaxes(range=None)
     return fig
