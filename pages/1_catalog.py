@@ -21,6 +21,7 @@ from seisviz.catalog import (FORMAT_NAMES, clip_to_region, fetch_fdsn, filter_ca
                              format_choices, load_catalog, read_region, summarize)
 from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
+from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
 
 SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service"]
@@ -225,16 +226,18 @@ m[2].metric("Mc", f"{mc:.1f}", help="Completeness magnitude of the loaded catalo
             "curvature + 0.2")
 m[3].metric("Depth (km)", f"{s['min_depth']:.1f} – {s['max_depth']:.1f}")
 st.caption(f"From {s['start']:%Y-%m-%d %H:%M:%S} to {s['end']:%Y-%m-%d %H:%M:%S} UTC; "
-           f"longitude {s['min_longitude']:.3f} to {s['max_longitude']:.3f}, latitude "
-           f"{s['min_latitude']:.3f} to {s['max_latitude']:.3f}.")
+           f"longitude {format_lon(s['min_longitude'])} to {format_lon(s['max_longitude'])}, "
+           f"latitude {format_lat(s['min_latitude'])} to {format_lat(s['max_latitude'])}.")
 
 # 5. plots ------------------------------------------------------------------------------------
+layers = map_layers()[0]  # the sidebar's overlays, large events and tiles
 tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magnitude"])
 with tabs[0]:
     color_by = st.radio("Colour by", ["time", "depth"], horizontal=True, key="map_color")
-    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **map_layers()[0]), key="map")
+    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **layers), key="map")
 with tabs[1]:
-    st.plotly_chart(magnitude_time(catalog), key="mag_time")
+    st.plotly_chart(magnitude_time(catalog, star_magnitude=layers["star_magnitude"]),
+                    key="mag_time")
 with tabs[2]:
     st.plotly_chart(cumulative_count(catalog), key="cumulative")
 with tabs[3]:

@@ -110,7 +110,7 @@ if not png_ok:
     st.caption(f"PNG is not offered: {png_why}")
 if formats:
     st.download_button("Download the zip", deferred(export.export_bundle, catalog, result,
-                                                    formats, **common),
+                                                    formats, figure_options=layers, **common),
                        "seisviz_export.zip", "application/zip", type="primary",
                        key="export_zip", on_click="ignore")
 else:

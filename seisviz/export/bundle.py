@@ -60,9 +60,10 @@ def export_files(catalog: pd.DataFrame, result: Any,
                  formats: str | Iterable[str] | None = None,
                  subregions: pd.DataFrame | None = None,
                  condensed: pd.DataFrame | None = None, catalog_name: str | None = None,
-                 max_figures: int = MAX_FIGURES, margin_days: float = 30.0
-                 ) -> dict[str, bytes]:
-    """{file name: bytes} of every requested format, run.json last.
+                 max_figures: int = MAX_FIGURES, margin_days: float = 30.0,
+                 figure_options: dict | None = None) -> dict[str, bytes]:
+    """{file name: bytes} of every requested format, run.json last; `figure_options`
+    (overlays, star_magnitude, tiles) go to the Figures S4/S5.
 
     Subregions and the condensed catalog are derived from `result` and `catalog` when
     not given. PNG export raises SeisvizError (one line) when no browser can run."""
@@ -86,7 +87,8 @@ def export_files(catalog: pd.DataFrame, result: Any,
     if "quakeml" in formats:
         files["condensed_catalog.xml"] = condensed_quakeml(condensed)
     if "html" in formats or "png" in formats:
-        figs = subregion_figures(catalog, subregions, max_figures, margin_days)
+        figs = subregion_figures(catalog, subregions, max_figures, margin_days,
+                                 **(figure_options or {}))
         if "html" in formats:
             files["subregion_figures.html"] = figure_html(
                 [f for _, f in figs], title=f"seisviz subregions: {catalog_name or 'catalog'}")

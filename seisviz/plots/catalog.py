@@ -130,16 +130,26 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=N
     return fig
 
 
-def magnitude_time(catalog, max_points=20000, seed=0):
-    """Magnitude against time (thinned like the map for large catalogs)."""
+def magnitude_time(catalog, max_points=20000, seed=0, star_magnitude=None):
+    """Magnitude against time (thinned like the map for large catalogs); stars at the
+    events of M ≥ `star_magnitude` (the same ones the maps star)."""
     if len(catalog) == 0:
         return _empty("Magnitude–time")
     sub, note = thin_events(catalog, max_points, seed=seed)
     fig = go.Figure(go.Scattergl(
-        x=sub["time"], y=sub["magnitude"].to_numpy(), mode="markers",
+        x=sub["time"], y=sub["magnitude"].to_numpy(), mode="markers", name="events",
         marker=dict(size=_marker_size(sub["magnitude"]) * 0.7, color="rgba(31,119,180,0.6)"),
         hovertemplate="%{x}<br>M %{y:.1f}<extra></extra>",
     ))
+    if star_magnitude is not None:
+        big = catalog[catalog["magnitude"] >= float(star_magnitude)]
+        fig.add_trace(go.Scatter(x=big["time"], y=big["magnitude"].to_numpy(), mode="markers",
+                                 name=f"M ≥ {float(star_magnitude):g}",
+                                 marker=dict(symbol="star", size=14, color="gold",
+                                             line=dict(color="black", width=1)),
+                                 hovertemplate="%{x}<br>M %{y:.1f}<extra></extra>"))
+        fig.update_layout(showlegend=True, legend=dict(x=0.01, y=0.99, yanchor="top",
+                                                       bgcolor="rgba(255,255,255,0.7)"))
     fig.update_layout(title=_title(f"Magnitude–time ({_events(len(catalog))})", note),
                       xaxis_title="time (UTC)", yaxis_title="magnitude",
                       margin=dict(l=60, r=20, t=70, b=50))
