@@ -296,10 +296,14 @@ def test_probability_timeseries_shades_each_period():
     fig = probability_timeseries(w, p, 0.5,
                                  baseline={"beta": beta, "threshold": 9, "periods": base},
                                  true_periods=TRUTH)
-    prob, beta_trace = fig.data
+    traces = {t.name: t for t in fig.data}
+    prob, beta_trace = traces["network probability"], traces["baseline beta"]
     # x = window centre: window 0 = [day 0, day 10) -> day 5
     assert pd.Timestamp(prob.x[0]) == pd.Timestamp("2020-01-06")
     assert beta_trace.yaxis == "y2"
+    # the thresholds are lines in the legend, on their own axes
+    assert set(traces["threshold 0.50"].y) == {0.5}
+    assert set(traces["beta threshold 9"].y) == {9} and traces["beta threshold 9"].yaxis == "y2"
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     full = [s for s in rects if (s.y0, s.y1) == (0, 1)]      # full height: network periods
     bands = [s for s in rects if (s.y0, s.y1) != (0, 1)]     # thin: baseline and truth
@@ -386,3 +390,22 @@ def test_reflag_equals_a_fresh_scan_at_the_new_threshold(quick_model_dir):
     pd.testing.assert_frame_equal(moved.periods, fresh.periods, check_exact=False, atol=1e-5)
     assert moved.settings == fresh.settings
     assert moved.dmaps is first.dmaps  # nothing was rasterized or detected again
+
+
+def test_refined_periods_are_shaded_strongly_and_their_window_span_faintly():
+    from seisviz.plots.detection import FLAG_FILL, WINDOW_FILL
+
+    w = windows(20, length_days=10)
+    w["probability"] = np.where(np.isin(np.arange(20), [3, 4, 5]), 0.9, 0.1)
+    raw = merge(w, w["probability"] >= 0.5, probability=w["probability"])
+    # a period refined to the day inside its flagged windows' span
+    periods = raw.assign(window_start=raw["start"], window_end=raw["end"],
+                         start=raw["start"] + pd.Timedelta(days=9, hours=3),
+                         end=raw["start"] + pd.Timedelta(days=12))
+    fig = probability_timeseries(w, periods, 0.5)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    strong = [(s.x0, s.x1) for s in rects if s.fillcolor == FLAG_FILL]
+    faint = [(s.x0, s.x1) for s in rects if s.fillcolor == WINDOW_FILL]
+    naive = lambda t: pd.Timestamp(t).tz_convert(None)  # noqa: E731
+    assert strong == [(naive(periods["start"][0]), naive(periods["end"][0]))]
+    assert faint == [(naive(raw["start"][0]), naive(raw["end"][0]))]
