@@ -175,11 +175,7 @@ def run_record(result: ScanResult, catalog_name: str | None = None, load_report:
     """run.json: everything needed to reproduce a scan or an export of it."""
     windows = result.windows
     info = {
-        "seisviz_version": __version__,
-        "scan_format": SCAN_FORMAT,
-        "written_at": iso_now(),
-        "command": " ".join(sys.argv) if sys.argv else None,
-        "catalog": catalog_name,
+        **run_header("scan_format", SCAN_FORMAT, catalog_name),
         "load_report": load_report.summary() if load_report is not None else None,
         "settings": result.settings.to_dict(),
         "model": dict(result.model),
@@ -200,6 +196,14 @@ def run_record(result: ScanResult, catalog_name: str | None = None, load_report:
             "n_events": int(len(condensed)), "n_catalog": n_all,
             "percent_kept": round(100.0 * len(condensed) / n_all, 3) if n_all else None}
     return info
+
+
+def run_header(format_key: str, format_version: int, catalog_name: str | None) -> dict:
+    """The first fields of every run.json (a scan's, an export's, scan-tiles'): seisviz
+    version, the folder's format, when, the command line and the catalog."""
+    return {"seisviz_version": __version__, format_key: format_version,
+            "written_at": iso_now(), "command": " ".join(sys.argv) if sys.argv else None,
+            "catalog": catalog_name}
 
 
 def _json_default(o: Any) -> Any:

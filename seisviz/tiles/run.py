@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from seisviz import __version__
+from seisviz.detect.result import run_header
 from seisviz.errors import SeisvizError
 from seisviz.export.files import episodes_csv, periods_csv, with_iso_times
 from seisviz.settings import MIN_EVENTS
@@ -304,11 +304,7 @@ def write_overview(out: str, tiles: list[Tile], records: dict, failed: dict,
     _write_geojson(tile_table(tiles, records, episodes), os.path.join(out, "tiles.geojson"))
     counts = pd.Series([r.get("status") for r in records.values()]).value_counts()
     record = {
-        "seisviz_version": __version__,
-        "tiles_format": TILES_FORMAT,
-        "written_at": iso_now(),
-        "command": " ".join(sys.argv) if sys.argv else None,
-        "catalog": source,
+        **run_header("tiles_format", TILES_FORMAT, source),
         "n_events": int(len(catalog)),
         "area": list(catalog_area(catalog)),
         "tile_km": tile_km, "overlap_km": overlap_km,
