@@ -147,7 +147,7 @@ def restore(token: str) -> dict:
     if scan.exists():
         try:
             stored = pickle.loads(scan.read_bytes())
-            out["scan_key"], out["result"] = stored["key"], _with_maps(stored["result"], catalog)
+            out["scan_key"], out["result"] = stored["key"], stored["result"].with_maps(catalog)
             said += " and the last scan " + _scan_words(out["result"])
         except Exception as exc:  # an unpickling or rasterizing failure of any kind
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -170,19 +170,6 @@ def _scan_words(result: Any) -> str:
     s = result.settings
     return (f"({len(result.windows):,} windows of {s.window_days:g} d, "
             f"{len(result.periods)} periods)")
-
-
-def _with_maps(result: Any, catalog: pd.DataFrame) -> Any:
-    from seisviz.maps import make_grid, rasterize
-
-    s = result.settings
-    if s.min_magnitude is not None:
-        catalog = catalog[catalog["magnitude"] >= s.min_magnitude]
-    dmaps = rasterize(catalog, make_grid(s.bbox, s.grid), s.window_days, s.step_days,
-                      s.background_days)
-    if len(dmaps) != len(result.windows):
-        raise SeisvizError("the stored catalog gives other windows than the scan")
-    return dataclasses.replace(result, dmaps=dmaps)
 
 
 def prune(max_age_days: float = MAX_AGE_DAYS) -> None:

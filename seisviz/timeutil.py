@@ -77,13 +77,3 @@ def iso_utc_ms(series: ArrayLike) -> pd.Series:
 def iso_now() -> str:
     """Now, as an ISO-8601 UTC string to the second."""
     return pd.Timestamp.now(tz="UTC").strftime(ISO_FORMAT)
-
-
-def day_text(value: Any) -> str:
-    """'2019-06-17': the UTC calendar day of one instant."""
-    return utc(value).strftime("%Y-%m-%d")
-
-
-def days_between(start: Any, end: Any) -> float:
-    """(end - start) in days, as a float."""
-    return (to_ns(end) - to_ns(start)) / DAY_NS

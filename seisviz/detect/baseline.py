@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from seisviz.settings import MIN_EVENTS
 from seisviz.maps import box3
@@ -46,10 +45,3 @@ def _beta_max(count_maps, background_maps, history_days, window_days, min_events
         beta = (count - n * f) / np.sqrt(np.maximum(n * f * (1 - f), 1e-12))
     beta = np.where(count >= min_events, beta, -np.inf)
     return beta.reshape(len(count), -1).max(axis=1)
-
-
-def beta_probability(scores: ArrayLike, threshold: float) -> np.ndarray:
-    """Map beta scores to a 0..1 'probability-like' value for plotting beside the network:
-    0.5 at the decision threshold."""
-    s = np.asarray(scores, float)
-    return 1.0 / (1.0 + np.exp(-(s - threshold)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ import pandas as pd
 from seisviz import __version__
 from seisviz.errors import SeisvizError
 from seisviz.settings import ScanSettings
+from seisviz.subregions.condensed import scanned_catalog
 from seisviz.timeutil import iso_now, iso_utc
 
 SCAN_FORMAT = 2  # 2: periods to the day, episodes.csv (1: periods were window spans)
@@ -95,9 +96,16 @@ class ScanResult:
 
         -> (the scanned catalog: `catalog` above the scan's min magnitude, the result).
         Every problem is one SeisvizError line naming the folder or file."""
-        from seisviz.maps import make_grid, rasterize
+        from seisviz.detect.scan import derive_periods
 
         run, windows, periods = _read_folder(folder)
+        fmt = run.get("scan_format", 1)
+        if not isinstance(fmt, int) or fmt > SCAN_FORMAT:
+            raise SeisvizError(f"{folder}: scan format {fmt!r} is newer than this seisviz "
+                               f"reads ({SCAN_FORMAT}): update seisviz")
+        notes = () if fmt == SCAN_FORMAT else (
+            f"{folder} was written by an older seisviz (scan format {fmt}); its periods, "
+            "subregions and episodes were derived again from its flagged windows, to the day",)
         try:
             settings = ScanSettings.from_dict(run["settings"])
         except KeyError as exc:
@@ -106,34 +114,32 @@ class ScanResult:
             raise SeisvizError(f"{folder}/run.json: unusable settings ({exc})") from None
         if settings.bbox is None:
             raise SeisvizError(f"{folder}/run.json: unusable bbox {settings.bbox!r}")
-        if settings.min_magnitude is not None:
-            catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
-        if len(catalog) == 0:
-            raise SeisvizError("no events left in the catalog after the scan's min_magnitude")
-        grid = make_grid(settings.bbox, settings.grid)
-        dmaps = rasterize(catalog, grid, settings.window_days, settings.step_days,
-                          settings.background_days)
-        starts = pd.DatetimeIndex(pd.to_datetime(dmaps.window_start, utc=True))
-        if len(dmaps) != len(windows) or not np.array_equal(
-                starts.as_unit("ns").asi8,
-                pd.DatetimeIndex(windows["window_start"]).as_unit("ns").asi8):
-            raise SeisvizError(f"the catalog gives {len(dmaps):,} windows from "
-                               f"{starts[0]:%Y-%m-%d}, the scan had {len(windows):,}: is it "
-                               "the catalog the scan read?")
-        from seisviz.detect.scan import derive_periods
-
-        fmt = run.get("scan_format", 1)
-        notes = () if fmt == SCAN_FORMAT else (
-            f"{folder} was written by an older seisviz (scan format {fmt}); its periods, "
-            "subregions and episodes were derived again from its flagged windows, to the day",)
-        if not isinstance(fmt, int) or fmt > SCAN_FORMAT:
-            raise SeisvizError(f"{folder}: scan format {fmt!r} is newer than this seisviz "
-                               f"reads ({SCAN_FORMAT}): update seisviz")
-        result = cls(windows=windows, periods=periods, dmaps=dmaps, settings=settings,
-                     model=dict(run.get("model") or {}), notes=notes)
+        result = cls(windows=windows, periods=periods, dmaps=None, settings=settings,
+                     model=dict(run.get("model") or {}), notes=notes).with_maps(catalog)
         # periods, subregions and episodes are derived again from the saved flags, exactly
         # as the scan derived them: a folder of an older format is upgraded this way
-        return catalog, derive_periods(result, catalog)
+        return scanned_catalog(catalog, result), derive_periods(result, catalog)
+
+    def with_maps(self, catalog: pd.DataFrame) -> "ScanResult":
+        """This result with its distribution maps rasterized again from the catalog it
+        scanned, with its own settings (no model, no torch: seconds). One SeisvizError
+        line when the catalog gives other windows than the result has."""
+        from seisviz.maps import make_grid, rasterize
+
+        s = self.settings
+        catalog = scanned_catalog(catalog, self)
+        if len(catalog) == 0:
+            raise SeisvizError("no events left in the catalog after the scan's min_magnitude")
+        dmaps = rasterize(catalog, make_grid(s.bbox, s.grid), s.window_days, s.step_days,
+                          s.background_days)
+        starts = pd.DatetimeIndex(pd.to_datetime(dmaps.window_start, utc=True))
+        if len(dmaps) != len(self.windows) or not np.array_equal(
+                starts.as_unit("ns").asi8,
+                pd.DatetimeIndex(self.windows["window_start"]).as_unit("ns").asi8):
+            raise SeisvizError(f"the catalog gives {len(dmaps):,} windows from "
+                               f"{starts[0]:%Y-%m-%d}, the scan had {len(self.windows):,}: "
+                               "is it the catalog the scan read?")
+        return replace(self, dmaps=dmaps)
 
 
 def _read_folder(folder: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:

@@ -103,12 +103,6 @@ class _Encoding:
         return f"lon %{{x:.3f}}°, lat %{{y:.3f}}°<br>{label} {value}<extra></extra>"
 
 
-def colour_range(dmaps, channel="count", log=True):
-    """(zmin, zmax) shared by every frame, in the heatmap's z units (see `_Encoding`)."""
-    _check(dmaps, channel)
-    return 0.0, _Encoding(dmaps, channel, log).zmax
-
-
 def _count_ticks(top):
     """Round counts 0, 1, 2, 5, 10, 20, 50, ... up to `top` (at most ~8 of them)."""
     ticks, base = [0], 1
