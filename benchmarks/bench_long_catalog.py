@@ -62,7 +62,8 @@ def national_catalog(years: int, n_events: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({
         "time": pd.to_datetime(t[order].astype(np.int64), utc=True),
         "latitude": lat[order].round(4), "longitude": lon[order].round(4),
-        "depth": rng.uniform(0, 60, len(t)).round(1), "magnitude": np.minimum(mag[order], 7.5).round(1),
+        "depth": rng.uniform(0, 60, len(t)).round(1),
+        "magnitude": np.minimum(mag[order], 7.5).round(1),
     })
 
 

@@ -6,7 +6,8 @@ Held-out synthetic catalogs from `seisviz.training.synthetic.random_scenario` (s
 with persistent busy spots, drift and completeness changes drawn at random - are scanned
 as `seisviz scan` does (`scan_catalog`, the shipped weights, 30-day windows every day).
 The network's periods and the beta baseline's (`baseline_periods`) each get subregions
-(`find_subregions`) and episodes (`seisviz.subregions.episodes`), exactly as `seisviz scan` refines them (`seisviz.subregions.refine.refine_periods`).
+(`find_subregions`) and episodes (`seisviz.subregions.episodes`), exactly as
+`seisviz scan` refines them (`seisviz.subregions.refine.refine_periods`).
 
 Truth: `Scenario.episodes` (start = first event, end = 90% quantile of the episode's event
 times). Only *labelled* episodes count for recall and timing: those that make at least
