@@ -89,7 +89,8 @@ def test_corpus_file_refused_with_one_line(name):
     assert "\n" not in message and "\r" not in message
     assert message.startswith(path + ": ")
     assert EXPECTED[name]["message"] in message
-    assert len(message) < 400
+    # the explanation stays short; the path's length depends on where the checkout lives
+    assert len(message) - len(path) < 360
 
 
 def test_corpus_through_the_cli():
