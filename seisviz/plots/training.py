@@ -16,39 +16,93 @@ def loss_curve(history, title="Loss"):
     return fig
 
 
-def sweep_bars(table, key, title, paper_value=None):
+OURS_COLOR = "#1f77b4"
+PAPER_COLOR = "#d62728"
+PAPER_NAME = "paper (Zhang & Yang)"
+
+
+def sweep_bars(table, key, title, paper_value=None, paper_table=None):
     """Final validation loss per grid value of a sweep stage, on a log axis (the paper's
     grids span decades); 0 (no weight decay) sits a third of a decade left of the smallest
-    other value, labelled 0. `paper_value`: the paper's chosen value, marked."""
+    other value, labelled 0. `paper_value`: the paper's chosen value, marked by a dashed
+    line. `paper_table` (rows like `table`: {key: value, "final_validation_loss": loss}):
+    the paper's losses drawn beside ours as a second series, with a legend. `table` may
+    be empty (the paper's alone). The best of each series is a star; where both series
+    have close values, the higher loss is labelled above its point and the lower below;
+    elsewhere a label goes below a point lower than its neighbours (off the lines)."""
     import math
 
-    values = [float(r[key]) for r in table]
-    positive = [v for v in values if v > 0]
+    series = [("ours", table or [], OURS_COLOR, "circle", "solid")]
+    if paper_table is not None:
+        series.append((PAPER_NAME, paper_table, PAPER_COLOR, "diamond", "dash"))
+    all_values = [float(r[key]) for _, rows, *_ in series for r in rows]
+    positive = [v for v in all_values if v > 0]
     zero_at = min(positive) / 3 if positive else 1e-4
-    x = [v if v > 0 else zero_at for v in values]
-    losses = [r["final_validation_loss"] for r in table]
-    best = min(range(len(losses)), key=losses.__getitem__) if losses else None
-    fig = go.Figure(go.Scatter(
-        x=x, y=losses, mode="lines+markers+text", name="ours",
-        text=[f"{v:.3f}" for v in losses], textposition="top center",
-        marker=dict(size=[14 if i == best else 9 for i in range(len(x))],
-                    symbol=["star" if i == best else "circle" for i in range(len(x))]),
-        hovertemplate=key.replace("_", " ") + " %{x:g}: loss %{y:.4f}<extra></extra>"))
-    ticks = sorted(set(x))
+
+    def pos(v):
+        return v if v > 0 else zero_at
+
+    # per x position, the losses of every series there (to put labels above/below)
+    at_x = {}
+    for k, (_, rows, *_) in enumerate(series):
+        for r in rows:
+            at_x.setdefault(pos(float(r[key])), []).append((k, r["final_validation_loss"]))
+
+    every = [loss for here in at_x.values() for _, loss in here]
+    span = (max(every) - min(every)) if every else 0.0
+    fig = go.Figure()
+    all_losses = []
+    for k, (name, rows, color, symbol, dash) in enumerate(series):
+        if not rows:
+            continue
+        x = [pos(float(r[key])) for r in rows]
+        losses = [r["final_validation_loss"] for r in rows]
+        all_losses += losses
+        best = min(range(len(losses)), key=losses.__getitem__)
+        below = [_label_below(at_x[xi], k, losses, i, span) for i, xi in enumerate(x)]
+        fig.add_scatter(
+            x=x, y=losses, mode="lines+markers+text", name=name,
+            line=dict(color=color, dash=dash),
+            text=[f"{v:.3f}" for v in losses], textfont=dict(size=10, color=color),
+            textposition=["bottom center" if b else "top center" for b in below],
+            marker=dict(color=color, size=[14 if i == best else 8 for i in range(len(x))],
+                        symbol=["star" if i == best else symbol for i in range(len(x))]),
+            hovertemplate=f"{name}<br>" + key.replace("_", " ")
+            + " %{x:g}: loss %{y:.4f}<extra></extra>")
+    ticks = sorted(at_x)
     fig.update_xaxes(type="log", tickvals=ticks,
-                     ticktext=["0" if t == zero_at and 0 in values else f"{t:g}" for t in ticks],
+                     ticktext=["0" if t == zero_at and 0 in all_values else f"{t:g}"
+                               for t in ticks],
                      title=key.replace("_", " ") + " (log scale)")
     if paper_value is not None and paper_value > 0:
-        fig.add_vline(x=paper_value, line=dict(color="crimson", dash="dash"))
+        fig.add_vline(x=paper_value, line=dict(color=PAPER_COLOR, dash="dot", width=1))
         # annotations on a log axis take log10 of the value (shapes take the value)
         fig.add_annotation(x=math.log10(paper_value), y=1, yref="paper", showarrow=False,
                            text=f"paper: {paper_value:g}", xanchor="left", yanchor="bottom",
-                           font=dict(color="crimson", size=11))
-    lo, hi = (min(losses), max(losses)) if losses else (0, 1)
-    pad = max((hi - lo) * 0.25, 0.02)
+                           font=dict(color=PAPER_COLOR, size=11))
+    lo, hi = (min(all_losses), max(all_losses)) if all_losses else (0, 1)
+    pad = max((hi - lo) * 0.2, 0.03)
     fig.update_yaxes(title="final validation loss", range=[lo - pad, hi + pad])
-    fig.update_layout(title=title, height=340, showlegend=False,
-                      margin=dict(l=60, r=20, t=60, b=50))
+    legend = paper_table is not None
+    fig.update_layout(title=dict(text=title, y=0.97, yanchor="top"), height=370 if legend else 340,
+                      showlegend=legend,
+                      legend=dict(orientation="h", x=0, xanchor="left", y=-0.25, yanchor="top"),
+                      margin=dict(l=60, r=20, t=60, b=90 if legend else 50))
     if not math.isfinite(lo):
         fig.update_yaxes(range=None)
     return fig
+
+
+def _label_below(here, k, losses, i, span):
+    """Whether point i of series k gets its label below it (else above). A point lower
+    than the mean of its neighbours (a dip, where the lines leave upwards) is labelled
+    below, a bump above; but where another series has a point at the same x less than
+    0.3 of the y span away (`here`: [(series, loss)] at that x), the higher point is
+    labelled above and the lower below (on a tie, the first series above), so the two
+    labels never meet."""
+    loss = losses[i]
+    close = [(j, o) for j, o in here if j != k and abs(o - loss) < 0.3 * span]
+    if close:
+        return any(o > loss or (o == loss and j < k) for j, o in close)
+    near = [losses[j] for j in (i - 1, i + 1) if 0 <= j < len(losses)]
+    return bool(near) and loss < sum(near) / len(near)
