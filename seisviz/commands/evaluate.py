@@ -1,54 +1,146 @@
-"""`python -m seisviz evaluate`: network vs. beta-statistic baseline on held-out catalogs."""
+"""`python -m seisviz evaluate`: detectors, their ensemble and the beta-statistic baseline
+on held-out catalogs."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from seisviz.detect.models import ARCHITECTURES
+from seisviz.detect.models import MODEL_NAMES
+from seisviz.errors import SeisvizError
 from seisviz.settings import STEP_DAYS, TRAINING_STEP_DAYS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of `seisviz evaluate` to `p`."""
-    p.add_argument("--model", default="resnet18",
-                   help=f"{'|'.join(ARCHITECTURES)} or a path to a .pt/.json")
-    p.add_argument("--n-catalogs", type=int, default=6, help="held-out catalogs per set")
+    p.add_argument("--models", "--model", dest="models",
+                   help="comma-separated models to score: names "
+                        f"({'|'.join(MODEL_NAMES[:-1])}) or .pt/.json paths; default: every "
+                        "shipped one. Two or more are also scored as an ensemble (the mean "
+                        "of their probabilities)")
+    p.add_argument("--n-catalogs", type=int, default=4, help="held-out catalogs per set")
+    p.add_argument("--calibrate", action="store_true",
+                   help="pick every threshold (each model's, the ensemble's, the baseline's) "
+                        "for flagged-period F1 on separate calibration catalogs first")
+    p.add_argument("--n-calibration", type=int, default=16,
+                   help="calibration catalogs (drawn like the training data)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--seed", type=int, help="seed of the held-out catalogs")
     p.add_argument("--device", default="auto")
-    p.add_argument("--quick", action="store_true", help="one catalog per set, 5-day step")
-    p.add_argument("--markdown", help="also write the table to this markdown file")
-    p.add_argument("--update-card", action="store_true",
-                   help="record the scores and the baseline threshold in the model card")
+    p.add_argument("--quick", action="store_true",
+                   help="one catalog per set, two for calibration, 5-day step")
+    p.add_argument("--markdown", help="also write the tables to this markdown file")
+    p.add_argument("--update-cards", "--update-card", dest="update_cards", action="store_true",
+                   help="record thresholds and scores in the model cards; with two or more "
+                        "models also write the ensemble's card beside the first")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `seisviz evaluate` with the parsed `args`; returns the exit status."""
-    from seisviz.training.evaluate import (HELDOUT_SEED, evaluate, evaluation_markdown, tune_baseline)
-    from seisviz.detect.models import load_model, pick_device, resolve_model_path
+    from seisviz.detect import available_models, load_model, pick_device, resolve_model_path
+    from seisviz.training import evaluate as ev
 
     device = pick_device(args.device)
-    net, card = load_model(args.model, device)
-    n, step = (1, TRAINING_STEP_DAYS) if args.quick else (args.n_catalogs, args.step)
-    threshold = tune_baseline(n_catalogs=2 if args.quick else 8)
-    print(f"baseline: beta statistic per 3x3 cell, threshold {threshold:g} "
-          "(tuned for F1 on training-like catalogs)", file=sys.stderr)
-    table = evaluate(net, card, n_catalogs=n, step_days=step, device=device,
-                     seed=HELDOUT_SEED if args.seed is None else args.seed,
-                     baseline_threshold=threshold,
-                     log=lambda line: print(line, file=sys.stderr, flush=True))
-    text = evaluation_markdown(table)
+    names = ([m.strip() for m in args.models.split(",") if m.strip()] if args.models
+             else [m for m in available_models() if m != ev.ENSEMBLE])
+    if not names:
+        raise SeisvizError("no models to evaluate (none shipped; pass --models)")
+    models = {}
+    for name in names:
+        net, card = load_model(name, device)
+        if card.architecture == ev.ENSEMBLE:
+            raise SeisvizError(f"{name}: is an ensemble; name its members instead")
+        models[_label(name, card, models)] = (net, card)
+    n, step, n_cal = ((1, TRAINING_STEP_DAYS, 2) if args.quick
+                      else (args.n_catalogs, args.step, args.n_calibration))
+    seed = ev.HELDOUT_SEED if args.seed is None else args.seed
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if args.calibrate:
+        records = ev.collect(models, {"calibration (training-like)": {}}, n_cal,
+                             ev.CALIBRATION_SEED, step, device, log)
+        thresholds = ev.calibrate(records)
+        log("calibrated thresholds: " + ", ".join(f"{m} {t:g}" for m, t in thresholds.items()))
+    else:
+        thresholds = _card_thresholds(models)
+    result = ev.evaluate(models, thresholds, n_catalogs=n, step_days=step, device=device,
+                         seed=seed, log=log)
+    text = ("## Summary\n\n" + ev.summary_markdown(result["summary"]) +
+            "\n## Per set\n\n" + ev.evaluation_markdown(result["by_set"]))
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text)
-    if args.update_card:
-        path = resolve_model_path(args.model)
-        card.baseline_threshold = threshold
-        card.extra["evaluation"] = {"held_out_seed": HELDOUT_SEED if args.seed is None else args.seed,
-                              "catalogs_per_set": n, "step_days": step,
-                              "rows": table.to_dict(orient="records")}
-        card.write(path)
-        print(f"updated {path}", file=sys.stderr)
+    if args.update_cards:
+        record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
+                  "n_catalogs": n * len(ev.EVALUATION_SETS)}
+        calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal, "step_days": step,
+                        "criterion": "flagged-period F1 (ties: window F1, higher threshold)"}
+                       if args.calibrate else None)
+        for path in _update_cards(models, names, thresholds, result, record, calibration):
+            log(f"updated {path}")
     return 0
+
+
+def _label(name, card, taken):
+    """A method name for the tables: the architecture, unless two share one."""
+    label = card.architecture
+    if label not in taken:
+        return label
+    return f"{label} ({os.path.basename(os.path.dirname(os.path.abspath(name))) or name})"
+
+
+def _card_thresholds(models):
+    from seisviz.detect import read_card, resolve_model_path
+    from seisviz.training.evaluate import BASELINE, ENSEMBLE
+
+    thresholds = {m: c.threshold for m, (_, c) in models.items()}
+    if len(models) > 1:
+        path = resolve_model_path(ENSEMBLE)
+        if not os.path.exists(path):
+            raise SeisvizError(f"{path}: no ensemble card to take its threshold from; run "
+                               "with --calibrate --update-cards first")
+        thresholds[ENSEMBLE] = read_card(path).threshold
+    thresholds[BASELINE] = next(iter(models.values()))[1].baseline_threshold
+    return thresholds
+
+
+def _rows(table, methods):
+    return table[table["method"].isin(methods)].to_dict(orient="records")
+
+
+def _update_cards(models, names, thresholds, result, record, calibration):
+    from seisviz.detect import ensemble_card, read_card, resolve_model_path
+    from seisviz.training.evaluate import BASELINE, ENSEMBLE
+
+    written = []
+    cards = []
+    for (method, (_, card)), name in zip(models.items(), names):
+        path = resolve_model_path(name)
+        card = read_card(path)  # as on disk: the loaded one may be shared
+        if calibration:
+            if "validation_threshold" not in card.extra:
+                card.extra["validation_threshold"] = card.threshold
+            card.threshold = thresholds[method]
+            card.baseline_threshold = thresholds[BASELINE]
+            card.extra["threshold_calibration"] = calibration
+        mine = [method, BASELINE]
+        card.extra["evaluation"] = {**record, "thresholds": {m: thresholds[m] for m in mine},
+                                    "summary": _rows(result["summary"], mine),
+                                    "rows": _rows(result["by_set"], mine)}
+        card.write(path)
+        written.append(path)
+        cards.append(card)
+    if len(models) > 1:
+        if len({os.path.dirname(os.path.abspath(c.path)) for c in cards}) > 1:
+            raise SeisvizError("the ensemble's members must sit in one folder (its card "
+                               "names them by file name); copy them together first")
+        mine = [ENSEMBLE, BASELINE]
+        ens = ensemble_card(cards, thresholds[ENSEMBLE], evaluation={
+            **record, "thresholds": {m: thresholds[m] for m in mine},
+            "summary": _rows(result["summary"], mine), "rows": _rows(result["by_set"], mine)},
+            threshold_calibration=calibration)
+        path = os.path.join(os.path.dirname(cards[0].path), ENSEMBLE + ".json")
+        ens.write(path)
+        written.append(path)
+    return written

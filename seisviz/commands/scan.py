@@ -10,7 +10,7 @@ import sys
 from seisviz.settings import MIN_PERIOD_DAYS
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
-from seisviz.detect.models import ARCHITECTURES
+from seisviz.detect.models import MODEL_NAMES
 from seisviz.settings import STEP_DAYS
 
 
@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--model", default="resnet18",
-                   help=f"{'|'.join(ARCHITECTURES)} or a path to a .pt/.json")
+                   help=f"{'|'.join(MODEL_NAMES)} or a path to a .pt/.json")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--threshold", type=float, help="probability threshold (default: the card's)")
     p.add_argument("--min-magnitude", type=float, help="drop events below this magnitude")

@@ -8,7 +8,7 @@ import os
 import sys
 
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
-from seisviz.detect.models import ARCHITECTURES
+from seisviz.detect.models import MODEL_NAMES
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS, MIN_PERIOD_DAYS, STEP_DAYS
 
@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="LocalCluster worker processes (default: one per GPU, else one per "
                         "CPU core); 0 runs the tiles one by one in this process")
     p.add_argument("--model", default="resnet18",
-                   help=f"{'|'.join(ARCHITECTURES)} or a path to a .pt/.json (the same path "
+                   help=f"{'|'.join(MODEL_NAMES)} or a path to a .pt/.json (the same path "
                         "on every worker)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (on the workers)")
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")

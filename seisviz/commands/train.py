@@ -35,7 +35,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rerun the paper's weight-decay then learning-rate grid; write tables")
     p.add_argument("--init", help="fine-tune: start from this trained model (.pt/.json) and "
                    "keep its input normalisation")
-    p.add_argument("--out", required=True, help="output folder (weights, card, loss curve)")
+    p.add_argument("--restart", action="store_true",
+                   help="ignore the checkpoint (or sweep record) in --out and start over")
+    p.add_argument("--out", required=True, help="output folder (weights, card, loss curve, "
+                   "checkpoint: run the same command again to resume)")
 
 
 def budget_from(args: argparse.Namespace) -> Budget:
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `seisviz train` with the parsed `args`; returns the exit status."""
     import torch
 
-    from seisviz.detect.models import pick_device, save_model
+    from seisviz.detect.models import PAPER_HYPERPARAMETERS, pick_device, save_model
     from seisviz.plots.training import loss_curve
     from seisviz.training.train import (make_data, model_card, sweep, sweep_markdown, train_model)
 
@@ -75,19 +78,21 @@ def run(args: argparse.Namespace) -> int:
           f"(seed {args.seed})…", file=sys.stderr)
     data = make_data(budget, args.seed)
     if args.sweep:
+        record = os.path.join(args.out, f"sweep_{args.arch}_runs.json")
+        if args.restart and os.path.exists(record):
+            os.remove(record)
         wd_table, lr_table, best = sweep(args.arch, data, budget, device, args.seed,
-                                         log=_log, progress=bar)
+                                         log=_log, progress=bar, record=record)
         text = sweep_markdown(args.arch, wd_table, lr_table, best)
         with open(os.path.join(args.out, f"sweep_{args.arch}.md"), "w") as f:
             f.write(text)
         with open(os.path.join(args.out, f"sweep_{args.arch}.json"), "w") as f:
             json.dump({"weight_decay": wd_table, "learning_rate": lr_table, "best": best,
+                       "weight_decay_stage_lr": PAPER_HYPERPARAMETERS[args.arch]["lr"],
                        "budget": budget.__dict__, "seed": args.seed, "device": device}, f,
                       indent=2)
         print(text)
         return 0
-    from seisviz.detect.models import PAPER_HYPERPARAMETERS
-
     lr = args.lr if args.lr is not None else PAPER_HYPERPARAMETERS[args.arch]["lr"]
     wd = args.wd if args.wd is not None else PAPER_HYPERPARAMETERS[args.arch]["wd"]
 
@@ -109,9 +114,14 @@ def run(args: argparse.Namespace) -> int:
                 "final_validation_loss", "history")}
         return save_model(result.model, card, args.out)
 
-    # the best model so far is on disk after every improvement
+    # the best model so far is on disk after every improvement, and the whole state
+    # after every epoch: the same command resumes a stopped run
+    checkpoint = os.path.join(args.out, f"{args.arch}_checkpoint.pt")
+    if args.restart and os.path.exists(checkpoint):
+        os.remove(checkpoint)
     result = train_model(args.arch, data, args.lr, args.wd, budget, device, args.seed,
-                         progress=bar, log=_log, on_improvement=save, init=init)
+                         progress=bar, log=_log, on_improvement=save, init=init,
+                         checkpoint=checkpoint)
     path, card = save(result)
     loss_curve(result.history, title=f"{args.arch} loss").write_html(
         os.path.join(args.out, f"{args.arch}_loss.html"), include_plotlyjs=True)

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from seisviz.detect.card import ModelCard
+from seisviz.detect.ensemble import ENSEMBLE, load_ensemble
 from seisviz.errors import ModelError
 from seisviz.resources import weights_dir
 
 ARCHITECTURES = ("resnet18", "resnet34", "resnet101")
+MODEL_NAMES = ARCHITECTURES + (ENSEMBLE,)  # what `--model` and the Detect page accept by name
 # The paper's choices (Tables S1-S6): learning rate and weight decay per network.
 PAPER_HYPERPARAMETERS = {
     "resnet18": {"lr": 0.005, "wd": 0.005},
@@ -88,8 +90,9 @@ def save_model(model: Any, card: ModelCard | dict, directory: str,
 
 
 def resolve_model_path(model: str) -> str:
-    """`resnet18` -> the shipped card's path; a .json or .pt path -> its card path."""
-    if model in ARCHITECTURES:
+    """`resnet18` (or `ensemble`) -> the shipped card's path; a .json or .pt path -> its
+    card path."""
+    if model in MODEL_NAMES:
         return str(weights_dir() / (model + ".json"))
     root, ext = os.path.splitext(model)
     if ext in (".pt", ".json"):
@@ -98,7 +101,7 @@ def resolve_model_path(model: str) -> str:
         cards = sorted(f for f in os.listdir(model) if f.endswith(".json"))
         if cards:
             return os.path.join(model, cards[0])
-    raise ModelError(f"{model}: not a model name ({', '.join(ARCHITECTURES)}) nor a .pt/.json file")
+    raise ModelError(f"{model}: not a model name ({', '.join(MODEL_NAMES)}) nor a .pt/.json file")
 
 
 def read_card(card_path: str) -> ModelCard:
@@ -107,8 +110,9 @@ def read_card(card_path: str) -> ModelCard:
 
 
 def available_models() -> list[str]:
-    """Architectures whose shipped weights are present."""
-    return [a for a in ARCHITECTURES if (weights_dir() / (a + ".json")).exists()]
+    """Shipped models by name: architectures whose weights are present, then the ensemble
+    when its card is."""
+    return [a for a in MODEL_NAMES if (weights_dir() / (a + ".json")).exists()]
 
 
 def load_model(model: str = "resnet18", device: str = "cpu") -> tuple[Any, ModelCard]:
@@ -117,6 +121,8 @@ def load_model(model: str = "resnet18", device: str = "cpu") -> tuple[Any, Model
 
     card_path = resolve_model_path(model)
     card = read_card(card_path)
+    if card.architecture == ENSEMBLE:
+        return load_ensemble(card, device)
     weights_path = os.path.join(os.path.dirname(card_path), card.weights_file)
     if not os.path.exists(weights_path):
         raise ModelError(f"{weights_path}: weights file named by {card_path} is missing")

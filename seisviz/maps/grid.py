@@ -128,6 +128,16 @@ def _bin_index(x, edges):
     return i, (x >= lo) & (x <= hi)
 
 
+def box_sum(a: np.ndarray, half: int) -> np.ndarray:
+    """Sum over each pixel's (2 half + 1)^2 neighbourhood (zero outside), last two axes."""
+    if half <= 1:
+        return box3(a) if half == 1 else a.copy()
+    c = np.pad(a, [(0, 0)] * (a.ndim - 2) + [(half + 1, half), (half + 1, half)]).cumsum(
+        -1).cumsum(-2)
+    k = 2 * half + 1
+    return c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
+
+
 def box3(a: np.ndarray) -> np.ndarray:
     """Sum over each pixel's 3x3 neighbourhood (zero outside the map), last two axes."""
     p = np.pad(a, [(0, 0)] * (a.ndim - 2) + [(1, 1), (1, 1)])

@@ -1,9 +1,15 @@
-"""Held-out evaluation: the network against the beta-statistic baseline, same catalogs.
+"""Held-out evaluation: each detector, their ensemble and the beta-statistic baseline on
+the same synthetic catalogs.
 
-Held-out catalogs come from seeds the training never used. Both methods see the same
-distribution maps; each has its threshold fixed beforehand (the network's from its
-validation set, the baseline's tuned for F1 on catalogs from the training seeds), so
-neither is tuned on the test.
+Three disjoint sets of seeds: training (0, 2, 4 and validation 100,000+), calibration
+(`CALIBRATION_SEED`: where `calibrate` picks every method's threshold, the baseline's
+too, for flagged-period F1) and test (`HELDOUT_SEED`: where `evaluate` scores them). All
+methods see the same distribution maps; none is tuned on the test catalogs.
+
+Scores per set (`score_by_set`) and pooled per episode kind and size (`summary`):
+episode recall (a true episode is found when a flagged period overlaps it), period
+precision (a flagged period is right when it overlaps a true episode), their F1, and
+false periods where nothing anomalous happens.
 """
 
 from __future__ import annotations
@@ -14,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from seisviz.detect import (best_threshold, beta_scores, compare_periods, flagged_periods,
-                            window_scores)
-from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS, TRAINING_STEP_DAYS
+from seisviz.detect import (ENSEMBLE, beta_scores, flagged_periods, overlaps, window_scores)
+from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS
 from seisviz.timeutil import DAY_NS, to_ns
 from seisviz.training.synthetic import random_scenario, scenario_windows
 
@@ -24,7 +29,9 @@ if TYPE_CHECKING:
     from seisviz.detect.card import ModelCard
 
 HELDOUT_SEED = 9_000_000
-TUNING_SEED = 1  # catalogs drawn like the training data, for the baseline's threshold
+CALIBRATION_SEED = 8_000_000
+BASELINE = "baseline"
+NO_ANOMALY = "no anomaly (busy spots, drift, completeness change)"
 
 # Held-out sets: name -> random_scenario options
 EVALUATION_SETS = {
@@ -32,39 +39,93 @@ EVALUATION_SETS = {
     **{f"{kind}, {'with' if spots else 'no'} busy spots": {
         "kinds": (kind,), "figure_s1": False, "persistent": spots}
        for kind in ("swarm", "injection", "aftershock") for spots in (False, True)},
+    "small episodes (10-50 events)": {"style": "small", "figure_s1": False},
+    "diffuse episodes (3-6 km)": {"style": "diffuse", "figure_s1": False},
+    "episodes on busy places": {"style": "busy", "figure_s1": False},
     "figure_s1": {"figure_s1": True},
-    "no anomaly (busy spots, drift, completeness change)": {
-        "n_episodes": 0, "persistent": True, "drift": True, "completeness": True,
-        "figure_s1": False},
+    NO_ANOMALY: {"n_episodes": 0, "persistent": True, "drift": True, "completeness": True,
+                 "figure_s1": False},
 }
+SIZE_BUCKETS = (("< 20 events", 0, 20), ("20-50 events", 20, 51), ("> 50 events", 51, 10**9))
+PROBABILITY_GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+BETA_GRID = np.arange(1.0, 20.01, 0.5)
 
 
-def tune_baseline(n_catalogs: int = 8, seed: int = TUNING_SEED,
-                  step_days: float = TRAINING_STEP_DAYS) -> float | None:
-    """The beta threshold that maximises window F1 on training-like catalogs."""
-    rng = np.random.default_rng(seed)
-    scores, labels = [], []
-    for _ in range(n_catalogs):
-        dmaps, y, _ = scenario_windows(random_scenario(rng), step_days=step_days)
-        s = beta_scores(dmaps)
-        keep = dmaps.has_history
-        scores.append(s[keep])
-        labels.append(y[keep])
-    threshold, _ = best_threshold(np.concatenate(labels), np.concatenate(scores),
-                                  np.arange(0.0, 30.0, 0.25))
-    return threshold
+# ---------------------------------------------------------------- catalogs and scores
+
+def collect(models: dict[str, tuple[Any, ModelCard]], sets: dict[str, dict[str, Any]],
+            n_catalogs: int, seed: int, step_days: float = STEP_DAYS, device: str = "cpu",
+            log: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+    """Draw `n_catalogs` per set, map each once, and score every window with every
+    model, the mean of the models (when two or more) and the beta statistic.
+
+    -> one record per catalog: set, window table, labels, cause, true episodes and
+    `scores` {method: per-window score}, windows without full history left out."""
+    from seisviz.detect import window_probabilities
+
+    card = next(iter(models.values()))[1]
+    out = []
+    for k, (name, options) in enumerate(sets.items()):
+        rng = np.random.default_rng(seed + 1000 * k)
+        for _ in range(n_catalogs):
+            sc = random_scenario(rng, **options)
+            dmaps, labels, cause = scenario_windows(sc, card.window_days, step_days,
+                                                    card.background_days, card.grid)
+            keep = dmaps.has_history
+            scores = {m: window_probabilities(dmaps.maps, net, c, device)[0][keep]
+                      for m, (net, c) in models.items()}
+            if len(models) > 1:
+                scores[ENSEMBLE] = np.mean([scores[m] for m in models], axis=0)
+            scores[BASELINE] = np.nan_to_num(beta_scores(dmaps)[keep], nan=-np.inf)
+            labelled = set(np.unique(cause[labels & keep])) - {-1}
+            episodes = sc.episodes[sc.episodes["episode"].isin(labelled)]
+            out.append({"set": name, "windows": dmaps.window_table()[keep].reset_index(drop=True),
+                        "labels": labels[keep], "episodes": episodes.reset_index(drop=True),
+                        "window_days": dmaps.window_days, "scores": scores})
+        if log:
+            log(f"scored set '{name}' ({n_catalogs} catalogs)")
+    return out
 
 
-def _score_catalog(dmaps, labels, cause, scenario, flagged, prob, min_period_days):
-    """Window and episode scores for one catalog and one method."""
-    keep = dmaps.has_history
-    windows = dmaps.window_table()
-    periods = flagged_periods(windows[keep], flagged[keep], probability=prob[keep],
+def _outcome(record, method, threshold, min_period_days):
+    """Flagged windows, periods, which periods are right and which episodes are found."""
+    score = record["scores"][method]
+    flagged = score >= threshold
+    periods = flagged_periods(record["windows"], flagged, probability=score,
                               min_period_days=min_period_days)
-    found_eps = set(np.unique(cause[labels & keep])) - {-1}
-    truth = scenario.episodes[scenario.episodes["episode"].isin(found_eps)]
-    return {"labels": labels[keep], "flagged": flagged[keep], "periods": periods,
-            "truth": truth, "near": _near_share(periods, truth, dmaps.window_days)}
+    truth = record["episodes"]
+    if len(periods) and len(truth):
+        m = overlaps(periods["start"], periods["end"], truth["start"], truth["end"])
+    else:
+        m = np.zeros((len(periods), len(truth)), bool)
+    return {"flagged": flagged, "periods": periods, "right": m.any(axis=1),
+            "found": m.any(axis=0)}
+
+
+def _pool(records, outcomes):
+    """Pooled scores of one method over catalogs."""
+    labels = np.concatenate([r["labels"] for r in records]) if records else np.zeros(0, bool)
+    flagged = np.concatenate([o["flagged"] for o in outcomes]) if outcomes else labels
+    win = window_scores(labels, flagged)
+    n_periods = sum(len(o["periods"]) for o in outcomes)
+    right = sum(int(o["right"].sum()) for o in outcomes)
+    n_true = sum(len(r["episodes"]) for r in records)
+    found = sum(int(o["found"].sum()) for o in outcomes)
+    # with no true episode only false periods mean anything
+    precision = (right / n_periods if n_periods else 0.0) if n_true else float("nan")
+    recall = found / n_true if n_true else float("nan")
+    if not labels.any():
+        win = {k: float("nan") for k in ("precision", "recall", "f1")}
+    f1 = (2 * precision * recall / (precision + recall) if n_true and precision + recall
+          else float("nan"))
+    near = [_near_share(o["periods"], r["episodes"], r["window_days"])
+            for r, o in zip(records, outcomes)]
+    days = sum(d for _, d in near)
+    return {"window_precision": win["precision"], "window_recall": win["recall"],
+            "window_f1": win["f1"], "episode_recall": recall, "period_precision": precision,
+            "episode_f1": f1, "n_episodes": n_true, "n_periods": n_periods,
+            "false_periods": n_periods - right,
+            "flagged_days_near_episode": sum(n for n, _ in near) / days if days else float("nan")}
 
 
 def _near_share(periods, truth, margin_days):
@@ -80,73 +141,135 @@ def _near_share(periods, truth, margin_days):
     return (float(near.sum()), float(len(days)))
 
 
-def summarize(per_catalog: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Pool per-catalog results into window and episode precision/recall/F1."""
-    labels = np.concatenate([r["labels"] for r in per_catalog])
-    flagged = np.concatenate([r["flagged"] for r in per_catalog])
-    win = window_scores(labels, flagged)
-    n_picked = sum(len(r["periods"]) for r in per_catalog)
-    comps = [compare_periods(r["periods"], r["truth"]) for r in per_catalog]
-    correct = sum(c["n_picked_correct"] for c in comps)
-    found = sum(c["n_true_found"] for c in comps)
-    n_true = sum(c["n_true"] for c in comps)
-    precision = correct / n_picked if n_picked else (1.0 if n_true == 0 else 0.0)
-    recall = found / n_true if n_true else float("nan")
-    f1 = 2 * precision * recall / (precision + recall) if n_true and precision + recall else \
-        float("nan")
-    near, days = (sum(r["near"][i] for r in per_catalog) for i in (0, 1))
-    return {"window_precision": win["precision"], "window_recall": win["recall"],
-            "window_f1": win["f1"], "episode_recall": recall, "period_precision": precision,
-            "episode_f1": f1, "n_episodes": n_true, "n_periods": n_picked,
-            "false_periods": n_picked - correct,
-            "flagged_days_near_episode": near / days if days else float("nan")}
+# ---------------------------------------------------------------- calibration
+
+def calibrate(records: Sequence[dict[str, Any]], min_period_days: float = MIN_PERIOD_DAYS
+              ) -> dict[str, float]:
+    """Per method, the threshold with the best pooled episode F1 on `records` (ties: the
+    better window F1, then the higher threshold). -> {method: threshold}."""
+    out = {}
+    for method in records[0]["scores"]:
+        grid = BETA_GRID if method == BASELINE else PROBABILITY_GRID
+        best = None
+        for t in grid:
+            s = _pool(records, [_outcome(r, method, t, min_period_days) for r in records])
+            key = (np.nan_to_num(s["episode_f1"]), s["window_f1"], t)
+            if best is None or key >= best:
+                best = key
+        out[method] = float(best[2])
+    return out
 
 
-def evaluate(model: Any, card: ModelCard, sets: dict[str, dict[str, Any]] | None = None,
-             n_catalogs: int = 6, seed: int = HELDOUT_SEED, step_days: float = STEP_DAYS,
-             device: str = "cpu", baseline_threshold: float | None = None,
-             log: Callable[[str], Any] | None = None,
-             min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
-    """Scores of network and baseline per held-out set. -> DataFrame (set, method, ...)."""
-    from seisviz.detect import window_probabilities
+# ---------------------------------------------------------------- evaluation tables
 
-    sets = sets or EVALUATION_SETS
-    if baseline_threshold is None:
-        baseline_threshold = tune_baseline()
+def episode_table(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
+                  min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+    """One row per true episode and method: set, kind, n_events, radius_km, found."""
     rows = []
-    for k, (name, options) in enumerate(sets.items()):
-        rng = np.random.default_rng(seed + 1000 * k)
-        results = {"network": [], "baseline": []}
-        for _ in range(n_catalogs):
-            sc = random_scenario(rng, **options)
-            dmaps, labels, cause = scenario_windows(sc, card.window_days, step_days,
-                                                    card.background_days, card.grid)
-            prob, _ = window_probabilities(dmaps.maps, model, card, device)
-            beta = beta_scores(dmaps)
-            results["network"].append(
-                _score_catalog(dmaps, labels, cause, sc, prob >= card.threshold, prob,
-                               min_period_days))
-            results["baseline"].append(
-                _score_catalog(dmaps, labels, cause, sc, np.nan_to_num(beta, nan=-np.inf)
-                               >= baseline_threshold, beta, min_period_days))
-        for method, per in results.items():
-            rows.append({"set": name, "method": method, **summarize(per)})
-        if log:
-            log(f"evaluated set '{name}' ({n_catalogs} catalogs)")
-    table = pd.DataFrame(rows)
-    table.attrs["baseline_threshold"] = baseline_threshold
-    return table
+    for i, r in enumerate(records):
+        for method, t in thresholds.items():
+            found = _outcome(r, method, t, min_period_days)["found"]
+            for (_, ep), hit in zip(r["episodes"].iterrows(), found):
+                rows.append({"set": r["set"], "catalog": i, "method": method,
+                             "episode": int(ep["episode"]), "kind": ep["kind"],
+                             "n_events": int(ep["n_events"]), "radius_km": ep["radius_km"],
+                             "found": bool(hit)})
+    return pd.DataFrame(rows, columns=["set", "catalog", "method", "episode", "kind",
+                                       "n_events", "radius_km", "found"])
+
+
+def score_by_set(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
+                 min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+    """Pooled scores per (set, method)."""
+    rows = []
+    for name in dict.fromkeys(r["set"] for r in records):
+        group = [r for r in records if r["set"] == name]
+        for method, t in thresholds.items():
+            outcomes = [_outcome(r, method, t, min_period_days) for r in group]
+            rows.append({"set": name, "method": method, **_pool(group, outcomes)})
+    return pd.DataFrame(rows)
+
+
+def summary(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
+            min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+    """Per method: overall (every set with anomalies), per kind, per size bucket, and
+    false periods on the no-anomaly set.
+
+    A kind's period precision comes from the sets of that kind alone (a false period has
+    no kind); a size bucket has recall only (a false period has no size)."""
+    def group(name, recs, method, t, with_precision=True, episodes=None):
+        outcomes = [_outcome(r, method, t, min_period_days) for r in recs]
+        s = _pool(recs, outcomes)
+        if episodes is not None:  # recall over a subset of the episodes
+            s["n_episodes"], found = len(episodes), int(episodes["found"].sum())
+            s["episode_recall"] = found / len(episodes) if len(episodes) else float("nan")
+        if not with_precision:
+            s["period_precision"] = s["episode_f1"] = float("nan")
+            s["n_periods"] = s["false_periods"] = None
+        return {"group": name, "method": method, "threshold": t,
+                **{k: s[k] for k in ("n_episodes", "episode_recall", "n_periods",
+                                     "period_precision", "episode_f1", "false_periods")}}
+
+    eps = episode_table(records, thresholds, min_period_days)
+    with_anomalies = [r for r in records if r["set"] != NO_ANOMALY]
+    quiet = [r for r in records if r["set"] == NO_ANOMALY]
+    rows = []
+    for method, t in thresholds.items():
+        mine = eps[eps["method"] == method]
+        rows.append(group("overall", with_anomalies, method, t))
+        for kind in ("swarm", "injection", "aftershock"):
+            recs = [r for r in with_anomalies if r["set"].startswith(kind + ",")]
+            row = group(kind, recs, method, t)
+            kind_eps = mine[mine["kind"] == kind]
+            row["n_episodes"] = len(kind_eps)
+            row["episode_recall"] = float(kind_eps["found"].mean()) if len(kind_eps) else \
+                float("nan")
+            p, r_ = row["period_precision"], row["episode_recall"]
+            row["episode_f1"] = 2 * p * r_ / (p + r_) if p + r_ else 0.0
+            rows.append(row)
+        for label, lo, hi in SIZE_BUCKETS + (("20 or more events", 20, 10**9),):
+            sel = mine[(mine["n_events"] >= lo) & (mine["n_events"] < hi)]
+            rows.append(group(label, with_anomalies, method, t, False, sel))
+        if quiet:
+            q = group(NO_ANOMALY, quiet, method, t)
+            q["episode_recall"] = q["period_precision"] = q["episode_f1"] = float("nan")
+            rows.append(q)
+    return pd.DataFrame(rows)
+
+
+def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, float],
+             sets: dict[str, dict[str, Any]] | None = None, n_catalogs: int = 4,
+             seed: int = HELDOUT_SEED, step_days: float = STEP_DAYS, device: str = "cpu",
+             log: Callable[[str], Any] | None = None,
+             min_period_days: float = MIN_PERIOD_DAYS) -> dict[str, pd.DataFrame]:
+    """Score `models` (name -> (net, card)), their ensemble and the baseline at
+    `thresholds` ({method: threshold}) on held-out catalogs.
+
+    -> {"by_set": ..., "summary": ..., "episodes": ...}."""
+    records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log)
+    return {"by_set": score_by_set(records, thresholds, min_period_days),
+            "summary": summary(records, thresholds, min_period_days),
+            "episodes": episode_table(records, thresholds, min_period_days)}
+
+
+def _markdown(table, cols):
+    lines = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |",
+             "|" + "---|" * len(cols)]
+    for _, r in table[cols].iterrows():
+        cells = ["–" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                 f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.to_numpy()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def evaluation_markdown(table: pd.DataFrame) -> str:
-    """The table of `evaluate` as a Markdown table, scores to three decimals."""
-    cols = ["set", "method", "window_precision", "window_recall", "window_f1",
-            "episode_recall", "period_precision", "episode_f1", "false_periods",
-            "flagged_days_near_episode"]
-    t = table[cols].copy()
-    lines = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |",
-             "|" + "---|" * len(cols)]
-    for _, r in t.iterrows():
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.to_numpy()]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    """The per-set table of `evaluate` as Markdown, scores to three decimals."""
+    return _markdown(table, ["set", "method", "window_precision", "window_recall",
+                             "window_f1", "episode_recall", "period_precision", "episode_f1",
+                             "false_periods", "flagged_days_near_episode"])
+
+
+def summary_markdown(table: pd.DataFrame) -> str:
+    """The summary of `evaluate` as Markdown: one row per group and method."""
+    return _markdown(table, ["group", "method", "threshold", "n_episodes", "episode_recall",
+                             "n_periods", "period_precision", "episode_f1", "false_periods"])

@@ -1,4 +1,4 @@
-"""Synthetic seismicity with known anomalies, and the label rule for windows.
+"""Synthetic seismicity with known anomalies: the artificial catalogs detectors learn from.
 
 Building blocks (each returns events as a DataFrame with canonical columns plus
 `episode`: -1 for non-anomalous processes, else the anomaly episode's id):
@@ -9,13 +9,11 @@ Building blocks (each returns events as a DataFrame with canonical columns plus
 - anomalous: compact swarms, injection-driven fronts whose radius grows like
   sqrt(4 pi D t), and mainshock-aftershock sequences with Omori-Utsu decay.
 
-The label rule (`window_labels`): a window is anomalous when, somewhere in the map, a
-3x3-pixel neighbourhood holds at least `min_events` (10) events of one anomaly episode
-in the window *and* at least as many as the neighbourhood's background channel (its own
-earlier rate, as an expected count for one window) - i.e. a sudden, localized increase
-that at least doubles the place's own rate. A place that is always busy is not
-anomalous (its background is high), a completeness change is not (it is no episode),
-and the late, slow tail of an aftershock sequence is not (its own earlier rate is high).
+The label rule for windows lives in `seisviz.training.labels` (`window_labels`).
+
+Training data v2 (issue 13) adds the hard cases the first detector missed: small
+episodes (10-50 events), diffuse ones (swarms 3-6 km in radius) and episodes on places
+that are busy all the time.
 """
 
 from __future__ import annotations
@@ -28,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from seisviz.timeutil import DAY_NS
-from seisviz.maps import KM_PER_DEGREE, box3, make_grid, rasterize
-from seisviz.settings import (BACKGROUND_DAYS, GRID_PIXELS, MIN_EVENTS, STEP_DAYS,
+from seisviz.maps import KM_PER_DEGREE, make_grid, rasterize
+from seisviz.training.labels import NEIGHBOURHOOD_KM, label_neighbourhoods, window_labels
+from seisviz.settings import (BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS,
                               TRAINING_STEP_DAYS, WINDOW_DAYS)
 
 if TYPE_CHECKING:
@@ -38,6 +37,13 @@ if TYPE_CHECKING:
 
 EPOCH = pd.Timestamp("2016-01-01", tz="UTC")
 ANOMALY_KINDS = ("swarm", "injection", "aftershock")
+DATA_VERSION = 2         # of the generator and the label rule (written into model cards)
+# How an episode is drawn: sizes from ~10 events up, "small" (10-50 events), "diffuse"
+# (spread over 3-6 km), "busy" (sitting on a place that is busy all the time).
+EPISODE_STYLES = ("any", "small", "diffuse", "busy")
+__all__ = ["ANOMALY_KINDS", "DATA_VERSION", "EPISODE_STYLES", "EPOCH", "NEIGHBOURHOOD_KM",
+           "Scenario", "label_neighbourhoods", "make_dataset", "random_scenario",
+           "scenario_maps", "scenario_windows", "window_labels"]
 
 
 # ---------------------------------------------------------------- building blocks
@@ -242,12 +248,16 @@ def random_scenario(rng: np.random.Generator, span_days: float = 300.0,
                     kinds: Sequence[str] = ANOMALY_KINDS, n_episodes: int | None = None,
                     persistent: bool | None = None, completeness: bool | None = None,
                     drift: bool | None = None, figure_s1: bool | None = None,
-                    min_onset_days: float = 60.0) -> Scenario:
+                    min_onset_days: float = 60.0, style: str | None = None) -> Scenario:
     """A random region and period with a random mix of background and anomalies.
 
     Total background rate spans two orders of magnitude (0.3 to 30 events/day). The
     optional flags force a feature on (True) or off (False); None draws it at random.
+    `style` (one of EPISODE_STYLES) forces how every episode is drawn; None draws it per
+    episode (any 55 %, small 15 %, diffuse 15 %, on a busy place 15 % when there is one).
     """
+    if style is not None and style not in EPISODE_STYLES:
+        raise ValueError(f"unknown episode style {style!r}")
     width = rng.uniform(0.3, 1.0)
     lon0, lat0 = rng.uniform(100, 110), rng.uniform(22, 40)
     bbox = (lon0, lon0 + width, lat0, lat0 + width * rng.uniform(0.8, 1.2))
@@ -260,9 +270,13 @@ def random_scenario(rng: np.random.Generator, span_days: float = 300.0,
         parts.append(fault_background(rng, bbox, 0, span_days, rate * share_faults,
                                       n_faults=int(rng.integers(1, 4))))
     persistent = (rng.uniform() < 0.4 and not figure_s1) if persistent is None else persistent
+    if style == "busy":
+        persistent = True
+    spots = []
     if persistent:
         for _ in range(int(rng.integers(1, 4))):
-            parts.append(persistent_spot(rng, _random_point(rng, bbox), 0, span_days,
+            spots.append(_random_point(rng, bbox))
+            parts.append(persistent_spot(rng, spots[-1], 0, span_days,
                                          10 ** rng.uniform(-0.5, 1.0), rng.uniform(0.5, 2.5)))
     background = pd.concat(parts, ignore_index=True)
     drift = rng.uniform() < 0.25 if drift is None else drift
@@ -282,27 +296,46 @@ def random_scenario(rng: np.random.Generator, span_days: float = 300.0,
         kind = "swarm" if figure_s1 else str(rng.choice(kinds))
         kinds_of[ep] = kind
         onset = rng.uniform(min_onset_days, span_days - 20)
-        parts.append(random_episode(rng, kind, _random_point(rng, bbox), onset, ep,
-                                    compact=figure_s1))
+        how = style or str(rng.choice(EPISODE_STYLES, p=(0.55, 0.15, 0.15, 0.15)))
+        center = _random_point(rng, bbox)
+        if how == "busy" and spots:
+            # on the busy place, up to 2 km off its middle
+            center = _offset(*spots[int(rng.integers(len(spots)))], *rng.normal(0, 1.0, 2))
+        parts.append(random_episode(rng, kind, center, onset, ep, compact=figure_s1,
+                                    small=how == "small", diffuse=how == "diffuse"))
     catalog = finish_catalog(parts, EPOCH)
     return Scenario(catalog=catalog, episodes=episode_table(catalog, kinds_of, EPOCH), bbox=bbox,
                     start=EPOCH, end=EPOCH + pd.Timedelta(days=span_days))
 
 
 def random_episode(rng: np.random.Generator, kind: str, center: tuple[float, float], onset: float,
-                   episode: int, compact: bool = False) -> pd.DataFrame:
-    """One anomaly of `kind`, sized from barely detectable (~10 events) to large."""
+                   episode: int, compact: bool = False, small: bool = False,
+                   diffuse: bool = False) -> pd.DataFrame:
+    """One anomaly of `kind`, sized from barely detectable (~10 events) to large;
+    `small`: 10-50 events; `diffuse`: spread over 3-6 km (swarms) or a fast front
+    (injection) or a wide rupture zone (aftershocks)."""
     if kind == "swarm":
-        n = int(10 ** rng.uniform(1.0, 2.5))
-        radius = rng.uniform(0.2, 0.5) if compact else rng.uniform(0.3, 2.5)
+        n = int(10 ** rng.uniform(1.0, 1.7)) if small else int(10 ** rng.uniform(1.0, 2.5))
+        radius = (rng.uniform(0.2, 0.5) if compact else rng.uniform(3.0, 6.0) if diffuse
+                  else rng.uniform(0.3, 2.5))
         return swarm(rng, center, onset, rng.uniform(1, 20), n, radius, episode)
     if kind == "injection":
         duration = rng.uniform(5, 40)
-        return injection_front(rng, center, onset, duration, 10 ** rng.uniform(0.0, 1.5),
-                               rng.uniform(0.05, 1.0), episode)
+        rate = 10 ** rng.uniform(0.0, 1.5)
+        if small:  # 10-50 events over the injection
+            rate = 10 ** rng.uniform(1.0, 1.7) / duration
+        diffusivity = rng.uniform(0.5, 2.0) if diffuse else rng.uniform(0.05, 1.0)
+        return injection_front(rng, center, onset, duration, rate, diffusivity, episode)
     if kind == "aftershock":
-        return aftershock_sequence(rng, center, onset, rng.uniform(3.5, 6.0), episode,
-                                   productivity=10 ** rng.uniform(-2.0, -1.3))
+        m_main = rng.uniform(3.5, 4.5) if small else rng.uniform(3.5, 6.0)
+        seq = aftershock_sequence(rng, center, onset, m_main, episode,
+                                  productivity=10 ** rng.uniform(-2.0, -1.3))
+        if diffuse:  # a wider zone than the rupture length alone (e.g. a fault network)
+            spread = rng.uniform(2.0, 4.0)
+            seq["longitude"], seq["latitude"] = _offset(
+                seq["longitude"].to_numpy(), seq["latitude"].to_numpy(),
+                rng.normal(0, spread, len(seq)), rng.normal(0, spread, len(seq)))
+        return seq
     raise ValueError(f"unknown anomaly kind {kind!r}")
 
 
@@ -313,30 +346,6 @@ def _random_point(rng, bbox, margin=0.1):
 
 
 # ---------------------------------------------------------------- labels and data sets
-
-def window_labels(catalog: pd.DataFrame, dmaps: DistributionMaps,
-                  min_events: int = MIN_EVENTS) -> tuple[np.ndarray, np.ndarray]:
-    """Per window: anomalous (bool) and the episode that makes it so (-1 if none).
-
-    See the module docstring for the rule."""
-    n = len(dmaps)
-    labels = np.zeros(n, bool)
-    cause = np.full(n, -1, dtype=np.int64)
-    best = np.zeros(n)
-    bg3 = box3(dmaps.channel("background"))
-    start = pd.Timestamp(dmaps.window_start[0], tz="UTC")
-    end = pd.Timestamp(dmaps.window_end[-1], tz="UTC")
-    for ep, ev in catalog[catalog["episode"] >= 0].groupby("episode"):
-        a3 = box3(rasterize(ev, dmaps.grid, dmaps.window_days, dmaps.step_days,
-                            dmaps.background_days, start=start, end=end).channel("count"))
-        hit = (a3 >= min_events) & (a3 >= bg3)
-        strength = np.where(hit, a3, 0).max(axis=(1, 2))
-        better = strength > best
-        labels |= strength > 0
-        cause[better] = ep
-        best[better] = strength[better]
-    return labels, cause
-
 
 def scenario_windows(scenario: Scenario, window_days: float = WINDOW_DAYS,
                      step_days: float = STEP_DAYS, background_days: float = BACKGROUND_DAYS,

@@ -7,6 +7,8 @@ flips/rotations of the maps (an anomaly stays an anomaly when the map is turned)
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from seisviz.detect.models import PAPER_HYPERPARAMETERS, build_model, input_statistics, prepare_input
+from seisviz.errors import SeisvizError
 from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, TRAINING_STEP_DAYS, WINDOW_DAYS
 from seisviz.training.synthetic import make_dataset
 
@@ -40,6 +43,10 @@ class Budget:
     epochs: int = 15
     patience: int = 3
     batch_size: int = 64
+
+
+class TrainingError(SeisvizError):
+    """A training run that cannot go on (e.g. a checkpoint of other settings)."""
 
 
 QUICK = Budget(n_train=512, n_val=256, epochs=3, patience=2, batch_size=64)
@@ -97,13 +104,16 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
                 seed: int = 0, progress: Progress | None = None,
                 log: Callable[[str], Any] = print,
                 on_improvement: Callable[[TrainResult], Any] | None = None,
-                init: tuple[Any, dict[str, Any]] | None = None) -> TrainResult:
+                init: tuple[Any, dict[str, Any]] | None = None,
+                checkpoint: str | None = None) -> TrainResult:
     """Train `arch` on `data` = make_data(...) with early stopping on validation loss.
 
     `on_improvement(result)` is called whenever the validation loss improves, so a
     long run that is stopped still leaves its best model behind. `init` = (model, card)
     warm-starts from a trained model and keeps its input normalisation (fine-tuning).
-    The learning rate drops 3x whenever the validation loss stalls for an epoch."""
+    The learning rate drops 3x whenever the validation loss stalls for an epoch.
+    `checkpoint` (a .pt path): the whole state is written there after every epoch, and a
+    run that finds one made with the same settings goes on from it (see `_resume`)."""
     import torch
 
     from seisviz.detect import best_threshold
@@ -113,7 +123,7 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
     lr = PAPER_HYPERPARAMETERS[arch]["lr"] if lr is None else lr
     wd = PAPER_HYPERPARAMETERS[arch]["wd"] if wd is None else wd
     x_tr, y_tr, x_va, y_va = data[:4]
-    norm = input_statistics(x_tr) if init is None else init[1]["normalization"]
+    norm = input_statistics(x_tr) if init is None else init[1].normalization
     x_tr, x_va = prepare_input(x_tr, norm), prepare_input(x_va, norm)
     model = build_model(arch, x_tr.shape[1])
     if init is not None:
@@ -122,9 +132,16 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
     schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=1 / 3, patience=0)
     result = TrainResult(model=model, normalization=norm)
-    best_state, waited = None, 0
+    best_state, waited, first_epoch = None, 0, 1
+    settings = {"arch": arch, "lr": lr, "wd": wd, "seed": seed, "n_train": len(x_tr),
+                "n_val": len(x_va), "batch_size": budget.batch_size}
+    if checkpoint and os.path.exists(checkpoint):
+        best_state, waited, first_epoch = _resume(checkpoint, settings, model, opt, schedule,
+                                                  result, torch, log)
+        if waited >= budget.patience:  # it had already stopped early
+            result.stopped_early, first_epoch = True, budget.epochs + 1
     steps_per_epoch = int(np.ceil(len(x_tr) / budget.batch_size))
-    for epoch in range(1, budget.epochs + 1):
+    for epoch in range(first_epoch, budget.epochs + 1):
         t0 = time.perf_counter()
         model.train()
         order = np.random.permutation(len(x_tr))
@@ -156,39 +173,106 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
                 on_improvement(result)
         else:
             waited += 1
-            if waited >= budget.patience:
-                result.stopped_early = True
-                break
+        stop = waited >= budget.patience
+        if checkpoint:
+            _save_checkpoint(checkpoint, settings, epoch, model, opt, schedule, result,
+                             best_state, waited, torch)
+        if stop:
+            result.stopped_early = True
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     return result
 
 
+def _save_checkpoint(path, settings, epoch, model, opt, schedule, result, best_state, waited,
+                     torch):
+    """Everything to go on after `epoch`, written atomically (a kill mid-write leaves
+    the previous checkpoint whole)."""
+    state = {"settings": settings, "epoch": epoch, "model": model.state_dict(),
+             "optimizer": opt.state_dict(), "schedule": schedule.state_dict(),
+             "best_state": best_state, "waited": waited,
+             "result": {k: getattr(result, k) for k in (
+                 "history", "best_epoch", "best_val_loss", "threshold", "val_f1")},
+             "numpy_rng": np.random.get_state(), "torch_rng": torch.get_rng_state()}
+    torch.save(state, path + ".part")
+    os.replace(path + ".part", path)
+
+
+def _resume(path, settings, model, opt, schedule, result, torch, log):
+    """Load a checkpoint into model/optimizer/schedule/result. -> (best_state, waited,
+    next epoch). A checkpoint of other settings is a one-line error, not a silent mix."""
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if state.get("settings") != settings:
+        raise TrainingError(f"{path}: checkpoint of other settings ({state.get('settings')}); "
+                            "remove it or use the same options")
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    for k, v in state["result"].items():
+        setattr(result, k, v)
+    np.random.set_state(state["numpy_rng"])
+    torch.set_rng_state(state["torch_rng"])
+    if log:
+        log(f"resuming from {path} after epoch {state['epoch']} "
+            f"(best val loss {result.best_val_loss:.4f})")
+    return state["best_state"], state["waited"], state["epoch"] + 1
+
+
 def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str = "cpu",
-          seed: int = 0, log: Callable[[str], Any] = print, progress: Progress | None = None
+          seed: int = 0, log: Callable[[str], Any] = print, progress: Progress | None = None,
+          record: str | None = None
           ) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float]]:
     """The paper's procedure: the weight-decay grid at the paper's learning rate, then
-    the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best)."""
+    the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best).
+
+    `record` (a JSON path): each finished run is written there at once, and runs already
+    in it (same budget and seed) are not trained again, so a stopped sweep resumes."""
     lr0 = PAPER_HYPERPARAMETERS[arch]["lr"]
-    wd_table = []
-    for wd in WEIGHT_DECAY_GRID:
-        r = train_model(arch, data, lr0, wd, budget, device, seed, log=log, progress=progress)
-        wd_table.append({"weight_decay": wd, "final_validation_loss": r.best_val_loss,
-                         "epochs": len(r.history)})
+    key = {"arch": arch, "budget": budget.__dict__, "seed": seed}
+    runs = _sweep_runs(record, key)
+
+    def loss_of(lr, wd):
+        done = next((r for r in runs if r["lr"] == lr and r["wd"] == wd), None)
+        if done is None:
+            r = train_model(arch, data, lr, wd, budget, device, seed, log=log,
+                            progress=progress)
+            done = {"lr": lr, "wd": wd, "final_validation_loss": r.best_val_loss,
+                    "epochs": len(r.history),
+                    "seconds": round(sum(h["seconds"] for h in r.history), 1)}
+            runs.append(done)
+            if record:
+                with open(record + ".part", "w") as f:
+                    json.dump({**key, "runs": runs}, f, indent=2)
+                os.replace(record + ".part", record)
+        elif log:
+            log(f"{arch} lr={lr:g} wd={wd:g}: done before, val loss "
+                f"{done['final_validation_loss']:.4f}")
+        return done
+
+    wd_table = [{"weight_decay": wd, **_loss_row(loss_of(lr0, wd))} for wd in WEIGHT_DECAY_GRID]
     best_wd = min(wd_table, key=lambda row: row["final_validation_loss"])["weight_decay"]
-    lr_table = []
-    for lr in LEARNING_RATE_GRID[arch]:
-        if lr == lr0:  # already trained in the first stage
-            row = next(r for r in wd_table if r["weight_decay"] == best_wd)
-            lr_table.append({"learning_rate": lr, "final_validation_loss":
-                             row["final_validation_loss"], "epochs": row["epochs"]})
-            continue
-        r = train_model(arch, data, lr, best_wd, budget, device, seed, log=log, progress=progress)
-        lr_table.append({"learning_rate": lr, "final_validation_loss": r.best_val_loss,
-                         "epochs": len(r.history)})
+    lr_table = [{"learning_rate": lr, **_loss_row(loss_of(lr, best_wd))}
+                for lr in LEARNING_RATE_GRID[arch]]
     best_lr = min(lr_table, key=lambda row: row["final_validation_loss"])["learning_rate"]
     return wd_table, lr_table, {"lr": best_lr, "wd": best_wd}
+
+
+def _loss_row(run):
+    return {"final_validation_loss": run["final_validation_loss"], "epochs": run["epochs"]}
+
+
+def _sweep_runs(record, key):
+    """Runs finished by an earlier start of the same sweep (none if other settings)."""
+    if not record or not os.path.exists(record):
+        return []
+    with open(record) as f:
+        old = json.load(f)
+    if {k: old.get(k) for k in key} != json.loads(json.dumps(key)):
+        raise TrainingError(f"{record}: runs of another sweep (other budget or seed); "
+                            "remove it or use another --out")
+    return old.get("runs", [])
 
 
 def sweep_markdown(arch: str, wd_table: Sequence[dict[str, float]],
@@ -223,7 +307,8 @@ def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: fl
     import torch
 
     from seisviz.detect.card import ModelCard
-    from seisviz.training.synthetic import __doc__ as label_doc
+    from seisviz.training.labels import __doc__ as label_doc
+    from seisviz.training.synthetic import DATA_VERSION
 
     opts = {"n_pixels": GRID_PIXELS, "window_days": WINDOW_DAYS,
             "step_days": TRAINING_STEP_DAYS, "background_days": BACKGROUND_DAYS}
@@ -242,8 +327,10 @@ def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: fl
         "window_days": opts["window_days"],
         "step_days_training": opts["step_days"],
         "background_days": opts["background_days"],
-        "label_rule": " ".join(label_doc.split("The label rule")[1].split()).strip(" ():"),
-        "training_data": {"generator": "seisviz.training.synthetic.make_dataset", "seed": seed,
+        "label_rule": " ".join(label_doc.split("The label rule")[1]
+                               .split()).strip(" ():"),
+        "training_data": {"generator": "seisviz.training.synthetic.make_dataset",
+                          "data_version": DATA_VERSION, "seed": seed,
                           "validation_seed": seed + 100_000, "n_train": budget.n_train,
                           "n_val": budget.n_val},
         "hyperparameters": {"optimizer": "Adam (L2 weight decay)", "lr": lr, "wd": wd,
