@@ -112,7 +112,8 @@ remember("detect_model_path", "")
 col_model, col_device = st.columns(2)
 with col_model:
     st.selectbox("Model", shipped + [CUSTOM], key="detect_model_choice",
-                 help="Shipped models found in weights/, or a weights file of your own "
+                 help="Shipped models found in weights/ (each ResNet, and their ensemble: "
+                      "the mean of their probabilities), or a weights file of your own "
                       "(its model card .json must sit beside it).")
     if not shipped:
         st.caption("No shipped weights in weights/ yet: give the path of a .pt file "
@@ -123,6 +124,9 @@ with col_model:
 keep("detect_model_choice", "detect_model_path")
 model_ref = (st.session_state["detect_model_choice"] if st.session_state["detect_model_choice"]
              != CUSTOM else st.session_state["detect_model_path"].strip())
+if st.session_state["detect_model_choice"] in shipped:
+    with col_model:
+        st.caption(read_card(resolve_model_path(model_ref)).describe())
 
 # --- device
 with col_device:

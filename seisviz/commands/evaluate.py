@@ -25,6 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "for flagged-period F1 on separate calibration catalogs first")
     p.add_argument("--n-calibration", type=int, default=16,
                    help="calibration catalogs (drawn like the training data)")
+    p.add_argument("--flips", default="",
+                   help="comma-separated models also scored with test-time flips (the mean "
+                        "over the map and three flips/turns: 4x the inference time)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--seed", type=int, help="seed of the held-out catalogs")
     p.add_argument("--device", default="auto")
@@ -56,15 +59,21 @@ def run(args: argparse.Namespace) -> int:
                       else (args.n_catalogs, args.step, args.n_calibration))
     seed = ev.HELDOUT_SEED if args.seed is None else args.seed
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    flips = [m.strip() for m in args.flips.split(",") if m.strip()]
+    for m in flips:
+        if m not in models:
+            raise SeisvizError(f"--flips {m}: not one of the models scored "
+                               f"({', '.join(models)})")
     if args.calibrate:
         records = ev.collect(models, {"calibration (training-like)": {}}, n_cal,
-                             ev.CALIBRATION_SEED, step, device, log)
+                             ev.CALIBRATION_SEED, step, device, log, flips)
         thresholds = ev.calibrate(records)
         log("calibrated thresholds: " + ", ".join(f"{m} {t:g}" for m, t in thresholds.items()))
     else:
         thresholds = _card_thresholds(models)
+        thresholds.update({f"{m} + flips": thresholds[m] for m in flips})
     result = ev.evaluate(models, thresholds, n_catalogs=n, step_days=step, device=device,
-                         seed=seed, log=log)
+                         seed=seed, log=log, flips=flips)
     text = ("## Summary\n\n" + ev.summary_markdown(result["summary"]) +
             "\n## Per set\n\n" + ev.evaluation_markdown(result["by_set"]))
     print(text)

@@ -94,6 +94,32 @@ class ModelCard:
                 "background_days": self.background_days, "threshold": self.threshold,
                 "baseline_threshold": self.baseline_threshold}
 
+    def describe(self) -> str:
+        """One line for a user choosing a model: what it is and how it scored on the
+        held-out catalogs (`seisviz evaluate --update-cards`)."""
+        if self.architecture == "ensemble":
+            names = ", ".join(m["architecture"] for m in self.get("members") or [])
+            head = f"Ensemble of {names} (mean probability)"
+            method = "ensemble"
+        else:
+            data = self.get("training_data") or {}
+            head = (f"{self.architecture}, trained on {data.get('n_train', 0):,} artificial "
+                    "maps")
+            method = self.architecture
+        parts = [head, f"threshold {self.threshold:.2f}"]
+        rows = {r["group"]: r for r in (self.get("evaluation") or {}).get("summary", [])
+                if r.get("method") == method}
+        if "overall" in rows:
+            line = f"held-out episode F1 {rows['overall']['episode_f1']:.2f}"
+            big = rows.get("20 or more events")
+            if big:
+                line += f", recall {big['episode_recall']:.2f} for episodes of 20+ events"
+            quiet = next((r for g, r in rows.items() if g.startswith("no anomaly")), None)
+            if quiet:
+                line += f", {quiet['false_periods']} false periods in the quiet catalogs"
+            parts.append(line)
+        return " · ".join(parts)
+
     def summary(self) -> dict:
         """What run.json records about the model."""
         return {"architecture": self.architecture, "sha256": self.sha256,

@@ -55,9 +55,12 @@ BETA_GRID = np.arange(1.0, 20.01, 0.5)
 
 def collect(models: dict[str, tuple[Any, ModelCard]], sets: dict[str, dict[str, Any]],
             n_catalogs: int, seed: int, step_days: float = STEP_DAYS, device: str = "cpu",
-            log: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+            log: Callable[[str], Any] | None = None,
+            flips: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Draw `n_catalogs` per set, map each once, and score every window with every
-    model, the mean of the models (when two or more) and the beta statistic.
+    model, the mean of the models (when two or more) and the beta statistic; the models
+    named in `flips` also as "<model> + flips" (test-time augmentation: the mean over the
+    map and its three flips/turns).
 
     -> one record per catalog: set, window table, labels, cause, true episodes and
     `scores` {method: per-window score}, windows without full history left out."""
@@ -76,6 +79,12 @@ def collect(models: dict[str, tuple[Any, ModelCard]], sets: dict[str, dict[str, 
                       for m, (net, c) in models.items()}
             if len(models) > 1:
                 scores[ENSEMBLE] = np.mean([scores[m] for m in models], axis=0)
+            for m in flips:
+                turned = [dmaps.maps[..., ::-1], dmaps.maps[..., ::-1, :],
+                          np.rot90(dmaps.maps, 1, axes=(2, 3))]
+                scores[f"{m} + flips"] = np.mean([scores[m]] + [window_probabilities(
+                    np.ascontiguousarray(t), *models[m], device)[0][keep] for t in turned],
+                    axis=0)
             scores[BASELINE] = np.nan_to_num(beta_scores(dmaps)[keep], nan=-np.inf)
             labelled = set(np.unique(cause[labels & keep])) - {-1}
             episodes = sc.episodes[sc.episodes["episode"].isin(labelled)]
@@ -241,12 +250,14 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
              sets: dict[str, dict[str, Any]] | None = None, n_catalogs: int = 4,
              seed: int = HELDOUT_SEED, step_days: float = STEP_DAYS, device: str = "cpu",
              log: Callable[[str], Any] | None = None,
-             min_period_days: float = MIN_PERIOD_DAYS) -> dict[str, pd.DataFrame]:
+             min_period_days: float = MIN_PERIOD_DAYS,
+             flips: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
     """Score `models` (name -> (net, card)), their ensemble and the baseline at
     `thresholds` ({method: threshold}) on held-out catalogs.
 
     -> {"by_set": ..., "summary": ..., "episodes": ...}."""
-    records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log)
+    records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log,
+                      flips)
     return {"by_set": score_by_set(records, thresholds, min_period_days),
             "summary": summary(records, thresholds, min_period_days),
             "episodes": episode_table(records, thresholds, min_period_days)}
@@ -255,9 +266,11 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
 def _markdown(table, cols):
     lines = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |",
              "|" + "---|" * len(cols)]
+    counts = {"n_episodes", "n_periods", "false_periods"}
     for _, r in table[cols].iterrows():
         cells = ["–" if v is None or (isinstance(v, float) and np.isnan(v)) else
-                 f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.to_numpy()]
+                 str(int(v)) if c in counts else
+                 f"{v:.3f}" if isinstance(v, float) else str(v) for c, v in zip(cols, r)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

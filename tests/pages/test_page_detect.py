@@ -132,3 +132,40 @@ def test_a_catalog_beyond_the_memory_budget_scans_at_a_1_day_step(quick_model_di
     assert any("disk-backed" in c.value for c in at.caption)
     assert len(result.periods) > 0 and (result.periods["start"]
                                         >= result.periods["window_start"]).all()
+
+
+def test_detect_offers_each_shipped_model_and_their_ensemble(quick_model_dir, tmp_path,
+                                                             monkeypatch):
+    """A weights folder with two models and an ensemble card: the page lists each and
+    the ensemble, describes the chosen one, and scans with the ensemble."""
+    import shutil
+
+    from seisviz.detect import ensemble_card, read_card
+
+    for name in ("resnet18.pt", "resnet18.json"):
+        shutil.copy(quick_model_dir / name, tmp_path / name)
+    shutil.copy(quick_model_dir / "resnet18.pt", tmp_path / "other.pt")
+    card = json.loads((quick_model_dir / "resnet18.json").read_text())
+    card["weights_file"] = "other.pt"
+    (tmp_path / "other.json").write_text(json.dumps(card))
+    members = [read_card(str(tmp_path / n)) for n in ("resnet18.json", "other.json")]
+    ensemble_card(members, threshold=0.45).write(str(tmp_path / "ensemble.json"))
+    monkeypatch.setenv("SEISVIZ_WEIGHTS_DIR", str(tmp_path))
+
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300).run()
+    at.switch_page("pages/4_detect.py").run()
+    assert not at.exception, at.exception
+    choice = at.selectbox(key="detect_model_choice")
+    assert choice.options == ["resnet18", "ensemble", CUSTOM]
+    choice.set_value("ensemble").run()
+    assert any(c.value.startswith("Ensemble of resnet18, resnet18") for c in at.caption)
+    assert at.slider(key="detect_threshold").value == pytest.approx(0.45)
+    at.radio(key="detect_device").set_value("cpu")
+    at.number_input(key="detect_step").set_value(5.0)
+    at.run()
+    at.button(key="detect_run").click().run()
+    assert not at.exception, at.exception
+    result = at.session_state["detection"]
+    assert result.card.architecture == "ensemble"
+    assert result.model["architecture"] == "ensemble"
+    assert len(result.periods) > 0
