@@ -222,3 +222,27 @@ def test_summary_pools_by_kind_and_size_and_calibration_picks_the_best_threshold
     assert low_row[(NO_ANOMALY, "net")]["false_periods"] == 1
     chosen = calibrate(recs[:1])
     assert chosen["net"] <= 0.3  # on the anomalous catalog alone, finding both is best
+
+
+def test_sweep_so_far_reads_a_stopped_sweep(tmp_path):
+    from seisviz.training.train import WEIGHT_DECAY_GRID, sweep_so_far
+
+    record = tmp_path / "sweep_resnet34_runs.json"
+    runs = [{"lr": 0.003, "wd": wd, "final_validation_loss": 0.5 - i / 100, "epochs": 3}
+            for i, wd in enumerate(WEIGHT_DECAY_GRID[:3])]
+    record.write_text(json.dumps({"arch": "resnet34", "budget": {"n_train": 8}, "seed": 0,
+                                  "runs": runs}))
+    part = sweep_so_far(str(record))
+    assert [r["weight_decay"] for r in part["weight_decay"]] == list(WEIGHT_DECAY_GRID[:3])
+    assert part["learning_rate"] == [] and not part["complete"] and part["best"] == {}
+    assert part["runs_done"] == 3 and part["runs_total"] == 11
+    runs += [{"lr": 0.003, "wd": wd, "final_validation_loss": 0.9, "epochs": 3}
+             for wd in WEIGHT_DECAY_GRID[3:]]
+    runs += [{"lr": lr, "wd": 0.003, "final_validation_loss": 0.4, "epochs": 3}
+             for lr in (0.001, 0.005)]
+    record.write_text(json.dumps({"arch": "resnet34", "budget": {"n_train": 8}, "seed": 0,
+                                  "runs": runs}))
+    part = sweep_so_far(str(record))
+    assert part["best"] == {"wd": 0.003}  # the lowest loss of the weight-decay grid
+    lrs = [r["learning_rate"] for r in part["learning_rate"]]
+    assert lrs == [0.001, 0.003, 0.005] and not part["complete"]
