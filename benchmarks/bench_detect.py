@@ -16,10 +16,16 @@ on the shapes only, not on what the weights learnt, so the benchmark needs no tr
 4. With CUDA: maps/s in fp16 + channels-last (window_probabilities) and of the network
    alone on maps already on the GPU, batch --gpu-batch. Target for resnet18: more than
    --min-gpu-maps-per-s (20,000) maps/s, end to end, on an H100.
+5. The CPU runtimes: torch against ONNX Runtime (seisviz.detect.runtime) through the same
+   `window_probabilities`, for resnet18/34/101 and the ensemble of the three, interleaved
+   (torch, onnx, torch, onnx, ...: --runtime-rounds each) on --runtime-maps maps, batch
+   128; prints the medians, their ratio, the max |probability difference| and the export
+   time. No target. --skip-runtime leaves it out, --runtime-only runs only it.
 
 Exit status 1 when a target is missed.
 
     .venv/bin/python benchmarks/bench_detect.py            # about 2 minutes on 2 CPU cores
+    .venv/bin/python benchmarks/bench_detect.py --runtime-only   # part 5 alone
 """
 
 import argparse
@@ -99,6 +105,45 @@ def gpu_model_only(net, maps, card, torch, batch_size, repeat=3):
     return len(x) / best
 
 
+def runtime_comparison(archs, maps, rounds, torch):
+    """Part 5: torch against ONNX Runtime, interleaved, through window_probabilities."""
+    import statistics
+
+    from seisviz.detect import ModelCard, window_probabilities
+    from seisviz.detect.ensemble import mean_probability_net
+    from seisviz.detect.runtime import onnx_module
+
+    models = [(a, random_net(a, torch), card_for(a, maps)) for a in archs]
+    if len(models) > 1:
+        ens = mean_probability_net([m[1] for m in models], [m[2] for m in models]).eval()
+        card = ModelCard(architecture="ensemble", in_channels=2,
+                         normalization={"transform": "log1p", "mean": [0.0, 0.0],
+                                        "std": [1.0, 1.0]})
+        models.append(("ensemble of " + "+".join(archs), ens, card))
+    print(f"\n-- CPU runtimes, {len(maps)} maps, batch 128, {rounds} rounds interleaved "
+          f"(torch, onnx, ...), torch {torch.get_num_threads()} threads = ONNX Runtime "
+          "intra-op threads")
+    print(f"{'model':>32} {'torch':>9} {'onnx':>9} {'onnx/torch':>10} {'max|dp|':>9} "
+          f"{'export':>7}   (maps/s: medians)")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["SEISVIZ_CACHE_DIR"] = cache  # a fresh export, timed
+        for name, net, card in models:
+            onet, info = onnx_module(net, card)
+            runs = {"torch": [], "onnx": []}
+            probs = {}
+            for m in (net, onet):  # warm-up: one small batch each
+                window_probabilities(maps[:16], m, card, "cpu", 128)
+            for _ in range(rounds):
+                for key, m in (("torch", net), ("onnx", onet)):
+                    probs[key], out = window_probabilities(maps, m, card, "cpu", 128)
+                    runs[key].append(out["maps_per_second"])
+            t, o = statistics.median(runs["torch"]), statistics.median(runs["onnx"])
+            diff = float(np.abs(probs["torch"] - probs["onnx"]).max())
+            print(f"{name:>32} {t:9.1f} {o:9.1f} {o / t:9.2f}x {diff:9.1e} "
+                  f"{info['onnx_prepare_s']:6.1f}s   torch {[round(v, 1) for v in runs['torch']]}"
+                  f" onnx {[round(v, 1) for v in runs['onnx']]}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--archs", default=",".join(ARCHITECTURES))
@@ -111,6 +156,10 @@ def main(argv=None):
     p.add_argument("--gpu-batch", type=int, default=1024)
     p.add_argument("--max-scan-seconds", type=float, default=15.0)
     p.add_argument("--min-gpu-maps-per-s", type=float, default=20_000.0)
+    p.add_argument("--runtime-maps", type=int, default=128, help="maps per runtime measurement")
+    p.add_argument("--runtime-rounds", type=int, default=3)
+    p.add_argument("--skip-runtime", action="store_true", help="leave out part 5")
+    p.add_argument("--runtime-only", action="store_true", help="run only part 5")
     args = p.parse_args(argv)
 
     import torch
@@ -129,6 +178,10 @@ def main(argv=None):
     batches = [int(b) for b in args.batches.split(",")]
     maps = random_maps(args.maps)
     ok = True
+    if args.runtime_only:
+        runtime_comparison(archs, random_maps(args.runtime_maps, seed=3), args.runtime_rounds,
+                           torch)
+        return 0
 
     # The input normalisation alone (log1p, mean/std): numpy (`prepare_input`) against torch
     # (what window_probabilities does, on the device that runs the network).
@@ -196,6 +249,9 @@ def main(argv=None):
                 ok = False
     else:
         print("\n(no CUDA GPU here: the fp16/channels-last GPU part was not run)")
+    if not args.skip_runtime:
+        runtime_comparison(archs, random_maps(args.runtime_maps, seed=3), args.runtime_rounds,
+                           torch)
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -25,6 +25,7 @@ from seisviz.detect import (available_models, baseline_periods, compare_periods,
                             pick_device, read_card, read_picks, resolve_model_path,
                             scan_catalog)
 from seisviz.catalog import check_resolution
+from seisviz.detect.runtime import RUNTIME_LABELS, RUNTIMES
 from seisviz.errors import SeisvizError
 from seisviz.plots.detection import picks_comparison, probability_timeseries
 from seisviz.sessions import save_scan
@@ -148,6 +149,18 @@ else:
         device = pick_device(device_choice)
     except SeisvizError as exc:
         st.error(str(exc))
+# --- runtime: ONNX Runtime is offered on the CPU only (on a GPU torch runs)
+runtime, speed_box = "torch", None
+if device == "cpu":
+    with col_device:
+        remember("detect_runtime", "torch")
+        st.radio("Runtime", RUNTIMES, key="detect_runtime", horizontal=True,
+                 format_func=RUNTIME_LABELS.get,
+                 help="What runs the network on the CPU. ONNX Runtime exports the model "
+                      "once (seconds to a minute) into the cache folder; same probabilities "
+                      "to about 1e-6. See docs/detection.md.")
+        keep("detect_runtime")
+        runtime, speed_box = st.session_state["detect_runtime"], st.empty()
 
 if not model_ref:
     st.info("Choose a model: enter the path of a weights file (.pt).")
@@ -218,7 +231,8 @@ options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
                min_period_days=s["detect_min_period"],
                background_days=s["detect_background"],
                baseline_threshold=s["detect_baseline_threshold"],
-               batch_size=int(s["detect_batch"]) or None, device=device or device_choice)
+               batch_size=int(s["detect_batch"]) or None, device=device or device_choice,
+               runtime=runtime)
 try:
     check_resolution(catalog, options["window_days"], options["step_days"])
     settings = ScanSettings.from_card(card, model=model_ref, **options)
@@ -251,6 +265,9 @@ if run and not cache.has_scan(scan_key):
         scanned = scan_catalog(catalog, model=model_ref, progress=progress, loaded=loaded,
                                settings=settings)
         cache.put_scan(scan_key, scanned)
+        speeds = st.session_state.setdefault("detect_runtime_speed", {})
+        speeds[scanned.device_info.get("runtime", "torch")] = \
+            scanned.device_info["maps_per_second"]
         keep_on_disk(lambda token: save_scan(token, scan_key, scanned))  # survives a refresh
     except SeisvizError as exc:
         st.error(str(exc))
@@ -258,6 +275,10 @@ if run and not cache.has_scan(scan_key):
         st.error(f"Detection failed on {device}: {str(exc).strip().splitlines()[0]} "
                  "(try a smaller batch size or the CPU)")
     bar.empty()
+if speed_box is not None and st.session_state.get("detect_runtime_speed"):
+    speed_box.caption("Measured here (last run of each): " + " · ".join(
+        f"{RUNTIME_LABELS[k]} {v:,.0f} maps/s"
+        for k, v in sorted(st.session_state["detect_runtime_speed"].items())))
 current = cache.result(catalog, settings, card.sha256)
 if current is not None:
     if st.session_state.get("detection") is not current:
@@ -273,7 +294,8 @@ if current is None:
 
 # --- results
 info, t, rs = result.device_info, result.timings, result.settings
-st.caption(f"Ran on **{info['device']}** · batch {info['batch_size']} · "
+runtime_ran = RUNTIME_LABELS.get(info.get("runtime", "torch"), "torch")
+st.caption(f"Ran on **{info['device']}** with {runtime_ran} · batch {info['batch_size']} · "
            f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows · "
            f"rasterize {t['rasterize_s']:.1f} s, detect {t['detect_s']:.1f} s, "
            f"total {t['total_s']:.1f} s · {result.dmaps.report()}")

@@ -24,6 +24,7 @@ MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicke
 # Web map tiles under every map ({z}/{x}/{y} template); env SEISVIZ_TILE_URL overrides,
 # "off" (or empty) draws only the offline basemap. See seisviz.plots.basemap.
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+RUNTIMES = ("torch", "onnx")  # what runs the network on the CPU (seisviz.detect.runtime)
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
 
 # Settings that only decide which windows are flagged and how they merge: changing them
@@ -59,6 +60,7 @@ class ScanSettings:
     min_period_days: float = MIN_PERIOD_DAYS
     device: str = "auto"
     batch_size: int | None = None
+    runtime: str = "torch"  # or "onnx": ONNX Runtime on the CPU (seisviz.detect.runtime)
 
     def __post_init__(self) -> None:
         # normalise types once, so that equal settings compare (and hash) equal
@@ -76,6 +78,11 @@ class ScanSettings:
             if int(self.batch_size) < 0:
                 raise SeisvizError(f"batch size must be positive, got {self.batch_size}")
             set_(self, "batch_size", int(self.batch_size) or None)
+        runtime = str(self.runtime or "torch").strip().lower()
+        if runtime not in RUNTIMES:
+            raise SeisvizError(f"unknown runtime {self.runtime!r}: use "
+                               f"{' or '.join(RUNTIMES)}")
+        set_(self, "runtime", runtime)
 
     @classmethod
     def from_card(cls, card: Any = None, **given: Any) -> "ScanSettings":

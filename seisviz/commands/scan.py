@@ -11,7 +11,7 @@ from seisviz.settings import MIN_PERIOD_DAYS
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import MODEL_NAMES
-from seisviz.settings import STEP_DAYS
+from seisviz.settings import RUNTIMES, STEP_DAYS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,15 +35,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="days: runs of flagged windows shorter than this are dropped as "
                    f"flicker (default {MIN_PERIOD_DAYS:g})")
     p.add_argument("--batch-size", type=int)
+    p.add_argument("--runtime", choices=RUNTIMES, default="torch",
+                   help="what runs the network on the CPU: torch (default) or onnx (ONNX "
+                        "Runtime, exported once per model into the cache folder; on a GPU "
+                        "torch runs)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `seisviz scan` with the parsed `args`; returns the exit status."""
     from seisviz.catalog import load_catalog
     from seisviz.detect import pick_device, scan_catalog
+    from seisviz.detect.runtime import check_runtime
     from seisviz.progress import terminal_progress
 
-    pick_device(args.device)  # an absent GPU fails before a large catalog is read
+    # an absent GPU fails before a large catalog is read, and so does a missing onnxruntime
+    if pick_device(args.device) == "cpu":
+        check_runtime(args.runtime)
     if args.batch_size is not None and args.batch_size < 0:
         raise SeisvizError(f"--batch-size {args.batch_size}: must be positive (0: automatic)")
     if os.path.exists(args.out) and not os.path.isdir(args.out):  # before the scan, not after
@@ -55,12 +62,14 @@ def run(args: argparse.Namespace) -> int:
                           grid=args.grid, window_days=args.window, step_days=args.step,
                           threshold=args.threshold, min_magnitude=args.min_magnitude,
                           max_gap_days=args.max_gap, min_period_days=args.min_period,
-                          device=args.device, batch_size=args.batch_size)
+                          device=args.device, batch_size=args.batch_size,
+                          runtime=args.runtime)
     if bar:
         bar(None, None)
     result.save(args.out, catalog, source=os.path.abspath(args.catalog), load_report=report)
     info = result.device_info
-    print(f"{len(result.windows):,} windows scanned on {info['device']} "
+    runtime = " with ONNX Runtime" if info.get("runtime") == "onnx" else ""
+    print(f"{len(result.windows):,} windows scanned on {info['device']}{runtime} "
           f"(batch {info['batch_size']}, {info['maps_per_second']:,.0f} maps/s); "
           f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods; "
           f"wrote {args.out}")

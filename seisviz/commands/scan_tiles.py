@@ -10,7 +10,7 @@ import sys
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.detect.models import MODEL_NAMES
 from seisviz.errors import SeisvizError
-from seisviz.settings import MIN_EVENTS, MIN_PERIOD_DAYS, STEP_DAYS
+from seisviz.settings import MIN_EVENTS, MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,6 +31,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"{'|'.join(MODEL_NAMES)} or a path to a .pt/.json (the same path "
                         "on every worker)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (on the workers)")
+    p.add_argument("--runtime", choices=RUNTIMES,
+                   help="what runs the network on a CPU worker: torch (default) or onnx "
+                        "(ONNX Runtime; each worker exports the model once into its cache "
+                        "folder)")
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--threshold", type=float, help="probability threshold (default: the card's)")
@@ -60,13 +64,19 @@ def run(args: argparse.Namespace) -> int:
         raise SeisvizError(f"--out {args.out}: is a file, not a folder")
     if args.scheduler:
         _check_scheduler(args.scheduler)
+    if args.runtime == "onnx" and not args.scheduler:  # a cluster's workers check their own
+        from seisviz.detect.runtime import check_runtime
+
+        check_runtime(args.runtime)
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     print(report.summary(), file=sys.stderr)
     if len(catalog) == 0:
         raise SeisvizError(f"{args.catalog}: no events to scan")
     bar = terminal_progress("tiles", unit="tile")
     scan = {"window_days": args.window, "step_days": args.step, "threshold": args.threshold,
-            "min_magnitude": args.min_magnitude, "min_period_days": args.min_period}
+            "min_magnitude": args.min_magnitude, "min_period_days": args.min_period,
+            # None (torch) stays out of the tiles' settings digest: earlier tiles resume
+            "runtime": args.runtime if args.runtime == "onnx" else None}
     record = scan_tiles(catalog, args.out, args.tile_km, overlap, model=args.model,
                         device=args.device, scan=scan, scheduler=args.scheduler,
                         workers=args.workers, min_events=args.min_events,

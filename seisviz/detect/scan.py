@@ -18,6 +18,7 @@ from seisviz.detect.baseline import beta_scores
 from seisviz.detect.inference import window_probabilities
 from seisviz.detect.periods import flagged_periods
 from seisviz.detect.result import WINDOW_COLUMNS, ScanResult
+from seisviz.detect.runtime import for_runtime
 from seisviz.errors import SeisvizError
 from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
 from seisviz.settings import ScanSettings
@@ -37,6 +38,8 @@ def scan_catalog(catalog: pd.DataFrame, model: str = "resnet18",
         model: an architecture name or a path to a .pt/.json.
         progress: called with (maps done, maps in all) as the network runs.
         loaded: (net, card) to skip loading weights (the page caches them).
+            With settings.runtime "onnx" on the CPU, the net runs through its cached
+            ONNX export (seisviz.detect.runtime).
         settings: the scan's settings; else built from `options` (ScanSettings fields,
             None meaning "the model card's default").
     """
@@ -52,6 +55,8 @@ def scan_catalog(catalog: pd.DataFrame, model: str = "resnet18",
     settings = settings.replace(device=device)
     # e.g. 30-day windows every day over a catalog whose times are whole years: refused
     check_resolution(catalog, settings.window_days, settings.step_days)
+    # ONNX Runtime on the CPU when asked for: exported once per model, then cached
+    run_net, runtime_info = for_runtime(net, card, settings.runtime, device)
     timings["load_model_s"] = time.perf_counter() - t0
 
     if settings.min_magnitude is not None:
@@ -66,8 +71,9 @@ def scan_catalog(catalog: pd.DataFrame, model: str = "resnet18",
                       settings.background_days)
     timings["rasterize_s"] = time.perf_counter() - t1
 
-    prob, info = window_probabilities(dmaps.maps, net, card, device, settings.batch_size,
+    prob, info = window_probabilities(dmaps.maps, run_net, card, device, settings.batch_size,
                                       progress)
+    info = {**info, **runtime_info}
     timings["detect_s"] = info["seconds"]
     prob = np.where(dmaps.has_history, prob, np.nan)
     beta = beta_scores(dmaps)

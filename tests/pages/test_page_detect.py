@@ -169,3 +169,26 @@ def test_detect_offers_each_shipped_model_and_their_ensemble(quick_model_dir, tm
     assert result.card.architecture == "ensemble"
     assert result.model["architecture"] == "ensemble"
     assert len(result.periods) > 0
+
+
+def test_onnx_runtime_on_the_cpu(ran_page, quick_model_dir, tmp_path, monkeypatch):
+    """On the CPU a Runtime radio offers torch and ONNX Runtime; ONNX runs the network
+    again (another scan key) with the same flags, and the page shows its maps/s."""
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("SEISVIZ_CACHE_DIR", str(tmp_path))
+    at = ran_page[0]
+    radio = at.radio(key="detect_runtime")
+    assert list(radio.options) == ["torch", "ONNX Runtime"] and radio.value == "torch"
+    torch_result = at.session_state["detection"]
+    radio.set_value("onnx").run()
+    at.button(key="detect_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    result = at.session_state["detection"]
+    assert result is not torch_result and result.settings.runtime == "onnx"
+    assert result.device_info["runtime"] == "onnx"
+    assert (result.windows["flagged"] == torch_result.windows["flagged"]).all()
+    assert any("with ONNX Runtime" in c.value and "maps/s" in c.value for c in at.caption)
+    assert any(c.value.startswith("Measured here") and "ONNX Runtime" in c.value
+               and "torch" in c.value for c in at.caption)
+    at.radio(key="detect_runtime").set_value("torch").run()  # leave the module's page as found
