@@ -34,6 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true",
                    help="one catalog per set, two for calibration, 5-day step")
     p.add_argument("--markdown", help="also write the tables to this markdown file")
+    p.add_argument("--episodes", help="also write every true episode (set, kind, size, "
+                   "radius) and whether each method found it to this CSV file")
     p.add_argument("--update-cards", "--update-card", dest="update_cards", action="store_true",
                    help="record thresholds and scores in the model cards; with two or more "
                         "models also write the ensemble's card beside the first")
@@ -80,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text)
+    if args.episodes:
+        result["episodes"].to_csv(args.episodes, index=False)
     if args.update_cards:
         record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
                   "n_catalogs": n * len(ev.EVALUATION_SETS)}
@@ -100,17 +104,24 @@ def _label(name, card, taken):
 
 
 def _card_thresholds(models):
-    from seisviz.detect import read_card, resolve_model_path
+    """Thresholds from the cards; the ensemble's from the ensemble card beside the first
+    model, which must name exactly these models."""
+    from seisviz.detect import members_digest, read_card
     from seisviz.training.evaluate import BASELINE, ENSEMBLE
 
+    cards = [c for _, c in models.values()]
     thresholds = {m: c.threshold for m, (_, c) in models.items()}
     if len(models) > 1:
-        path = resolve_model_path(ENSEMBLE)
+        path = os.path.join(os.path.dirname(os.path.abspath(cards[0].path)), ENSEMBLE + ".json")
         if not os.path.exists(path):
             raise SeisvizError(f"{path}: no ensemble card to take its threshold from; run "
                                "with --calibrate --update-cards first")
-        thresholds[ENSEMBLE] = read_card(path).threshold
-    thresholds[BASELINE] = next(iter(models.values()))[1].baseline_threshold
+        ens = read_card(path)
+        if ens.sha256 != members_digest([c.sha256 for c in cards]):
+            raise SeisvizError(f"{path}: its members are not the models evaluated here; run "
+                               "with --calibrate --update-cards")
+        thresholds[ENSEMBLE] = ens.threshold
+    thresholds[BASELINE] = cards[0].baseline_threshold
     return thresholds
 
 

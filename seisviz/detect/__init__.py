@@ -8,7 +8,7 @@ from seisviz.detect.baseline import beta_scores
 from seisviz.detect.cache import ScanCache, catalog_fingerprint
 from seisviz.detect.card import ModelCard
 from seisviz.detect.inference import window_probabilities
-from seisviz.detect.ensemble import ENSEMBLE, ensemble_card
+from seisviz.detect.ensemble import ENSEMBLE, ensemble_card, members_digest
 from seisviz.detect.models import (ARCHITECTURES, MODEL_NAMES, PAPER_HYPERPARAMETERS,
                                    available_models, load_model, pick_device, read_card, resolve_model_path)
 from seisviz.detect.periods import (best_threshold, compare_periods, flagged_periods,
@@ -20,7 +20,7 @@ from seisviz.detect.scan import (baseline_periods, count_events, reflag, scan_ca
 __all__ = ["ARCHITECTURES", "ENSEMBLE", "MODEL_NAMES", "PAPER_HYPERPARAMETERS", "ModelCard", "ScanCache", "ScanResult",
            "catalog_fingerprint",
            "available_models", "baseline_periods", "best_threshold", "beta_scores",
-           "compare_periods", "count_events", "ensemble_card", "flagged_periods", "load_model", "overlaps",
+           "compare_periods", "count_events", "ensemble_card", "members_digest", "flagged_periods", "load_model", "overlaps",
            "pick_device", "read_card", "read_picks", "reflag", "resolve_model_path",
            "run_record", "scan_catalog", "scanned_events", "window_probabilities",
            "window_scores"]

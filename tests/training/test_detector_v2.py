@@ -246,3 +246,33 @@ def test_sweep_so_far_reads_a_stopped_sweep(tmp_path):
     assert part["best"] == {"wd": 0.003}  # the lowest loss of the weight-decay grid
     lrs = [r["learning_rate"] for r in part["learning_rate"]]
     assert lrs == [0.001, 0.003, 0.005] and not part["complete"]
+
+
+def test_evaluate_cli_calibrates_scores_and_writes_the_cards(quick_model_dir, tmp_path):
+    """`seisviz evaluate --quick --calibrate --update-cards` with two models: thresholds
+    in their cards, an ensemble card beside them that loads, tables and episodes out."""
+    from seisviz.detect import load_model, read_card
+
+    paths = _two_members(quick_model_dir, tmp_path / "w")
+    md, eps = tmp_path / "eval.md", tmp_path / "episodes.csv"
+    r = _seisviz("evaluate", "--models", ",".join(paths), "--quick", "--calibrate",
+                 "--update-cards", "--markdown", str(md), "--episodes", str(eps))
+    assert r.returncode == 0, r.stderr
+    text = md.read_text()
+    assert "## Summary" in text and "20 or more events" in text and "ensemble" in text
+    table = pd.read_csv(eps)
+    assert set(table["method"]) >= {"resnet18", "ensemble", "baseline"}
+    assert table["found"].isin([True, False]).all()
+    card = read_card(paths[0])
+    assert card.get("threshold_calibration")["seed"] == 8_000_000
+    assert "validation_threshold" in card.extra
+    summary = card.get("evaluation")["summary"]
+    assert {row["method"] for row in summary} == {"resnet18", "baseline"}
+    net, ens = load_model(str(tmp_path / "w" / "ensemble.json"))
+    assert ens.architecture == "ensemble" and len(ens.get("members")) == 2
+    assert ens.get("evaluation")["thresholds"]["ensemble"] == ens.threshold
+    # without --calibrate the thresholds come from the cards, the ensemble's too
+    r = _seisviz("evaluate", "--models", ",".join(paths), "--quick")
+    assert r.returncode == 0 and "ensemble" in r.stdout
+    r = _seisviz("evaluate", "--models", "nothing.pt", "--quick")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
