@@ -279,9 +279,13 @@ def budget_sentence(ours: dict[str, Any]) -> str:
         v = b.get(key)
         return f"{v:,}" if isinstance(v, int) else "?"
 
-    return (f"Our sweep: {num('n_train')} training and {num('n_val')} validation maps, at most "
+    text = (f"Our sweep: {num('n_train')} training and {num('n_val')} validation maps, at most "
             f"{num('epochs')} epochs (patience {num('patience')}), seed {ours.get('seed', '?')}, "
-            f"on {ours.get('device', '?')}.")
+            f"on {ours.get('device', 'cpu')}.")
+    if ours.get("complete") is False:  # a sweep still running or stopped (sweep_so_far)
+        text += (f" Not finished: {ours.get('runs_done', '?')} of "
+                 f"{ours.get('runs_total', '?')} runs so far (run its command again to go on).")
+    return text
 
 
 def sweep_comparison_markdown(arch: str, ours: dict[str, Any] | None) -> str:
@@ -301,8 +305,9 @@ def sweep_comparison_markdown(arch: str, ours: dict[str, Any] | None) -> str:
 
 def sweep_command(arch: str) -> str:
     """The command that runs our sweep of `arch` at the small CPU budget."""
-    return (f"python -m seisviz train --arch {arch} --sweep --n-train 400 --n-val 200 "
-            f"--epochs 3 --patience 2 --seed 0 --out runs/sweep{arch}")
+    short = arch.removeprefix("resnet")
+    return (f"python -m seisviz train --arch {arch} --sweep --n-train 128 --n-val 64 "
+            f"--epochs 3 --patience 2 --seed 0 --threads 1 --out runs/sweep{short}")
 
 
 def load_sweep(docs_dir: str | os.PathLike[str], arch: str) -> dict[str, Any] | None:

@@ -146,9 +146,17 @@ def test_write_sweep_docs_only_for_existing_sweeps(tmp_path):
 
 
 def test_sweep_command():
-    assert sweep_command("resnet34") == (
-        "python -m seisviz train --arch resnet34 --sweep --n-train 400 --n-val 200 "
-        "--epochs 3 --patience 2 --seed 0 --out runs/sweepresnet34")
+    # the command is one `seisviz train` accepts, at the documented budget
+    import argparse
+
+    from seisviz.commands.train import add_arguments
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    args = p.parse_args(sweep_command("resnet34").split()[4:])
+    assert args.arch == "resnet34" and args.sweep
+    assert (args.n_train, args.n_val, args.epochs, args.patience) == (128, 64, 3, 2)
+    assert args.out == "runs/sweep34"
 
 
 def test_paper_module_needs_neither_streamlit_nor_torch():
