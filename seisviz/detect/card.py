@@ -116,7 +116,7 @@ class ModelCard:
                 line += f", recall {big['episode_recall']:.2f} for episodes of 20+ events"
             quiet = next((r for g, r in rows.items() if g.startswith("no anomaly")), None)
             if quiet:
-                line += f", {quiet['false_periods']} false periods in the quiet catalogs"
+                line += f", {int(quiet['false_periods'])} false periods in the quiet catalogs"
             parts.append(line)
         return " · ".join(parts)
 

@@ -330,13 +330,19 @@ def sweep_markdown(arch: str, wd_table: Sequence[dict[str, float]],
     return "\n".join(lines) + "\n"
 
 
+def label_rule_text() -> str:
+    """The label rule as one paragraph, from `seisviz.training.labels` (for the cards)."""
+    from seisviz.training.labels import __doc__ as doc
+
+    return " ".join(doc.split("The label rule (`window_labels`)")[1].split()).strip(" ():")
+
+
 def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: float,
                wd: float, data_options: dict[str, Any], device: str) -> ModelCard:
     """Everything needed to know what a weights file is and how it was made."""
     import torch
 
     from seisviz.detect.card import ModelCard
-    from seisviz.training.labels import __doc__ as label_doc
     from seisviz.training.synthetic import DATA_VERSION
 
     opts = {"n_pixels": GRID_PIXELS, "window_days": WINDOW_DAYS,
@@ -356,8 +362,7 @@ def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: fl
         "window_days": opts["window_days"],
         "step_days_training": opts["step_days"],
         "background_days": opts["background_days"],
-        "label_rule": " ".join(label_doc.split("The label rule")[1]
-                               .split()).strip(" ():"),
+        "label_rule": label_rule_text(),
         "training_data": {"generator": "seisviz.training.synthetic.make_dataset",
                           "data_version": DATA_VERSION, "seed": seed,
                           "validation_seed": seed + 100_000, "n_train": budget.n_train,
