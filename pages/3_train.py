@@ -10,6 +10,7 @@ from seisviz.detect.models import ARCHITECTURES, PAPER_HYPERPARAMETERS, read_car
 from seisviz.resources import weights_dir
 from seisviz.plots.training import loss_curve, sweep_bars
 from seisviz.training import paper
+from seisviz.training.train import QUICK_LR
 
 st.title("Train a detector")
 st.write(
@@ -79,7 +80,8 @@ n_val = c2.number_input("Validation maps", 32, 50_000, 256 if quick else 2000, s
 epochs = c3.number_input("Most epochs", 1, 200, 3 if quick else 15)
 c4, c5, c6 = st.columns(3)
 patience = c4.number_input("Patience (epochs)", 1, 50, 2 if quick else 3)
-lr = c5.number_input("Learning rate", 1e-5, 1.0, PAPER_HYPERPARAMETERS[arch]["lr"],
+lr = c5.number_input("Learning rate", 1e-5, 1.0,
+                     QUICK_LR if quick else PAPER_HYPERPARAMETERS[arch]["lr"],
                      format="%.4f", disabled=mode.startswith("Sweep"))
 wd = c6.number_input("Weight decay", 0.0, 1.0, PAPER_HYPERPARAMETERS[arch]["wd"],
                      format="%.4f", disabled=mode.startswith("Sweep"))

@@ -30,7 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--threads", type=int, help="CPU threads for torch")
     p.add_argument("--quick", action="store_true",
-                   help="tiny budget (512 maps, 3 epochs): a smoke test, not a model")
+                   help="tiny budget (512 maps, 3 epochs, learning rate 0.001 unless --lr): "
+                        "a smoke test, not a model")
     p.add_argument("--sweep", action="store_true",
                    help="rerun the paper's weight-decay then learning-rate grid; write tables")
     p.add_argument("--init", help="fine-tune: start from this trained model (.pt/.json) and "
@@ -93,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
                       indent=2)
         print(text)
         return 0
+    if args.quick and args.lr is None and not args.init:
+        from seisviz.training.train import QUICK_LR
+
+        args.lr = QUICK_LR
     lr = args.lr if args.lr is not None else PAPER_HYPERPARAMETERS[args.arch]["lr"]
     wd = args.wd if args.wd is not None else PAPER_HYPERPARAMETERS[args.arch]["wd"]
 

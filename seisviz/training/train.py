@@ -50,6 +50,10 @@ class TrainingError(SeisvizError):
 
 
 QUICK = Budget(n_train=512, n_val=256, epochs=3, patience=2, batch_size=64)
+# A quick run is 24 optimiser steps: at the paper's learning rates (0.005 for ResNet-18)
+# its outcome swings from chance to good with the seed on training data v2; 0.001 learns
+# reliably in that many steps (measured: held-out ROC AUC 0.80 vs 0.56 at 0.005).
+QUICK_LR = 0.001
 
 
 @dataclass

@@ -42,7 +42,7 @@ def test_quick_card_records_training(quick_model_dir):
     card = read_card(os.path.join(quick_model_dir, "resnet18.json")).to_dict()
     assert card["quick"] is True
     assert card["architecture"] == "resnet18" and card["in_channels"] == 2
-    assert card["hyperparameters"]["lr"] == 0.005 and card["hyperparameters"]["wd"] == 0.005
+    assert card["hyperparameters"]["lr"] == 0.001 and card["hyperparameters"]["wd"] == 0.005  # QUICK_LR
     assert card["sha256"] == sha256_of(os.path.join(quick_model_dir, "resnet18.pt"))
     assert 1 <= card["epochs_run"] <= 3
     assert card["final_validation_loss"] == min(h["val_loss"] for h in card["history"])
