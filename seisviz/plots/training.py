@@ -13,6 +13,11 @@ def loss_curve(history, title="Loss"):
                     mode="lines+markers")
     fig.update_layout(title=title, xaxis_title="epoch", yaxis_title="binary cross-entropy",
                       height=350, margin=dict(l=40, r=10, t=40, b=40))
+    fig.update_xaxes(dtick=1)  # whole epochs only
+    losses = [h[k] for h in history for k in ("train_loss", "val_loss") if h[k] > 0]
+    if losses and max(losses) > 20 * min(losses):
+        # one diverging epoch (a validation loss of 30 beside 0.3) would flatten the rest
+        fig.update_yaxes(type="log", title="binary cross-entropy (log scale)")
     return fig
 
 
