@@ -157,9 +157,21 @@ def test_bad_input_is_one_line_and_exit_2(national, tmp_path):
 def check_merged(out, truth):
     """Every planted swarm found exactly once in episodes.csv; the files agree."""
     episodes = pd.read_csv(out / "episodes.csv")
-    hits, _, extra = BENCH.match_truth(episodes, truth)
+    hits, _, _ = BENCH.match_truth(episodes, truth)
     assert hits.tolist() == [1] * len(truth), (hits, episodes.to_string())
-    assert extra <= 1, episodes.to_string()
+    # Episodes that are no planted swarm are the smoke-test model's false alarms on the
+    # background (how many depends on that 3-epoch model); what the merge must never do
+    # is keep one place and time twice: no two episodes within 5 km that overlap in time.
+    km = 111.195
+    lon, lat = episodes["center_lon"].to_numpy(), episodes["center_lat"].to_numpy()
+    on = pd.to_datetime(episodes["onset"]).to_numpy()
+    end = pd.to_datetime(episodes["end"]).to_numpy()
+    for i in range(len(episodes)):
+        for j in range(i + 1, len(episodes)):
+            d = np.hypot((lon[i] - lon[j]) * km * np.cos(np.radians(lat[i])),
+                         (lat[i] - lat[j]) * km)
+            assert not (d <= 5.0 and on[i] <= end[j] and on[j] <= end[i]), \
+                (i, j, episodes.to_string())
     by_where = dict(zip(truth["where"], hits))
     assert by_where["border"] == 1 and by_where["corner"] == 1
     near = episodes[np.hypot(episodes["center_lon"] - truth["lon"].iloc[3],
