@@ -188,10 +188,10 @@ def main(argv=None):
     card18 = card_for("resnet18", maps)
     big = random_maps(4096, seed=1)
     t0 = time.perf_counter()
-    prepare_input(big, card18["normalization"])
+    prepare_input(big, card18.normalization)
     numpy_rate = len(big) / (time.perf_counter() - t0)
-    mean = torch.tensor(card18["normalization"]["mean"]).view(1, -1, 1, 1)
-    std = torch.tensor(card18["normalization"]["std"]).view(1, -1, 1, 1)
+    mean = torch.tensor(card18.normalization["mean"]).view(1, -1, 1, 1)
+    std = torch.tensor(card18.normalization["std"]).view(1, -1, 1, 1)
     t0 = time.perf_counter()
     (torch.log1p(torch.from_numpy(big).clamp_min(0)) - mean) / std
     torch_rate = len(big) / (time.perf_counter() - t0)
