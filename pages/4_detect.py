@@ -125,9 +125,6 @@ with col_model:
 keep("detect_model_choice", "detect_model_path")
 model_ref = (st.session_state["detect_model_choice"] if st.session_state["detect_model_choice"]
              != CUSTOM else st.session_state["detect_model_path"].strip())
-if st.session_state["detect_model_choice"] in shipped:
-    with col_model:
-        st.caption(read_card(resolve_model_path(model_ref)).describe())
 
 # --- device
 with col_device:
@@ -171,6 +168,9 @@ try:
 except SeisvizError as exc:
     st.error(str(exc))
     st.stop()
+if st.session_state["detect_model_choice"] in shipped:
+    with col_model:  # what the shipped model is and how it scored (from its card)
+        st.caption(card.describe())
 val_loss = card.final_validation_loss
 st.caption(f"{card.architecture} · weights sha256 {card.sha256[:12]}… · trained "
            f"{card.created or '?'} · validation loss "

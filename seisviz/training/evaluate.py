@@ -171,14 +171,23 @@ def calibrate(records: Sequence[dict[str, Any]], min_period_days: float = MIN_PE
 
 # ---------------------------------------------------------------- evaluation tables
 
+def outcomes_of(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
+                min_period_days: float = MIN_PERIOD_DAYS) -> dict[str, list[dict[str, Any]]]:
+    """Every method's outcome (flags, periods, right periods, found episodes) on every
+    record, computed once for the tables below. -> {method: [outcome per record]}."""
+    return {m: [_outcome(r, m, t, min_period_days) for r in records]
+            for m, t in thresholds.items()}
+
+
 def episode_table(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
-                  min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+                  min_period_days: float = MIN_PERIOD_DAYS,
+                  outcomes: dict[str, list[dict[str, Any]]] | None = None) -> pd.DataFrame:
     """One row per true episode and method: set, kind, n_events, radius_km, found."""
+    outcomes = outcomes or outcomes_of(records, thresholds, min_period_days)
     rows = []
     for i, r in enumerate(records):
-        for method, t in thresholds.items():
-            found = _outcome(r, method, t, min_period_days)["found"]
-            for (_, ep), hit in zip(r["episodes"].iterrows(), found):
+        for method in thresholds:
+            for (_, ep), hit in zip(r["episodes"].iterrows(), outcomes[method][i]["found"]):
                 rows.append({"set": r["set"], "catalog": i, "method": method,
                              "episode": int(ep["episode"]), "kind": ep["kind"],
                              "n_events": int(ep["n_events"]), "radius_km": ep["radius_km"],
@@ -188,59 +197,63 @@ def episode_table(records: Sequence[dict[str, Any]], thresholds: dict[str, float
 
 
 def score_by_set(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
-                 min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+                 min_period_days: float = MIN_PERIOD_DAYS,
+                 outcomes: dict[str, list[dict[str, Any]]] | None = None) -> pd.DataFrame:
     """Pooled scores per (set, method)."""
+    outcomes = outcomes or outcomes_of(records, thresholds, min_period_days)
     rows = []
     for name in dict.fromkeys(r["set"] for r in records):
-        group = [r for r in records if r["set"] == name]
-        for method, t in thresholds.items():
-            outcomes = [_outcome(r, method, t, min_period_days) for r in group]
-            rows.append({"set": name, "method": method, **_pool(group, outcomes)})
+        idx = [i for i, r in enumerate(records) if r["set"] == name]
+        for method in thresholds:
+            rows.append({"set": name, "method": method,
+                         **_pool([records[i] for i in idx],
+                                 [outcomes[method][i] for i in idx])})
     return pd.DataFrame(rows)
 
 
 def summary(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
-            min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+            min_period_days: float = MIN_PERIOD_DAYS,
+            outcomes: dict[str, list[dict[str, Any]]] | None = None) -> pd.DataFrame:
     """Per method: overall (every set with anomalies), per kind, per size bucket, and
     false periods on the no-anomaly set.
 
     A kind's period precision comes from the sets of that kind alone (a false period has
     no kind); a size bucket has recall only (a false period has no size)."""
-    def group(name, recs, method, t, with_precision=True, episodes=None):
-        outcomes = [_outcome(r, method, t, min_period_days) for r in recs]
-        s = _pool(recs, outcomes)
-        if episodes is not None:  # recall over a subset of the episodes
-            s["n_episodes"], found = len(episodes), int(episodes["found"].sum())
-            s["episode_recall"] = found / len(episodes) if len(episodes) else float("nan")
-        if not with_precision:
-            s["period_precision"] = s["episode_f1"] = float("nan")
-            s["n_periods"] = s["false_periods"] = None
-        return {"group": name, "method": method, "threshold": t,
-                **{k: s[k] for k in ("n_episodes", "episode_recall", "n_periods",
-                                     "period_precision", "episode_f1", "false_periods")}}
+    outcomes = outcomes or outcomes_of(records, thresholds, min_period_days)
+    cols = ("n_episodes", "episode_recall", "n_periods", "period_precision", "episode_f1",
+            "false_periods")
 
-    eps = episode_table(records, thresholds, min_period_days)
-    with_anomalies = [r for r in records if r["set"] != NO_ANOMALY]
-    quiet = [r for r in records if r["set"] == NO_ANOMALY]
+    def group(name, idx, method):
+        s = _pool([records[i] for i in idx], [outcomes[method][i] for i in idx])
+        return {"group": name, "method": method, "threshold": thresholds[method],
+                **{k: s[k] for k in cols}}
+
+    def recall(episodes):
+        return float(episodes["found"].mean()) if len(episodes) else float("nan")
+
+    eps = episode_table(records, thresholds, min_period_days, outcomes)
+    with_anomalies = [i for i, r in enumerate(records) if r["set"] != NO_ANOMALY]
+    quiet = [i for i, r in enumerate(records) if r["set"] == NO_ANOMALY]
     rows = []
-    for method, t in thresholds.items():
-        mine = eps[eps["method"] == method]
-        rows.append(group("overall", with_anomalies, method, t))
+    for method in thresholds:
+        mine = eps[(eps["method"] == method) & (eps["set"] != NO_ANOMALY)]
+        rows.append(group("overall", with_anomalies, method))
         for kind in ("swarm", "injection", "aftershock"):
-            recs = [r for r in with_anomalies if r["set"].startswith(kind + ",")]
-            row = group(kind, recs, method, t)
+            row = group(kind, [i for i in with_anomalies
+                               if records[i]["set"].startswith(kind + ",")], method)
             kind_eps = mine[mine["kind"] == kind]
-            row["n_episodes"] = len(kind_eps)
-            row["episode_recall"] = float(kind_eps["found"].mean()) if len(kind_eps) else \
-                float("nan")
+            row["n_episodes"], row["episode_recall"] = len(kind_eps), recall(kind_eps)
             p, r_ = row["period_precision"], row["episode_recall"]
             row["episode_f1"] = 2 * p * r_ / (p + r_) if p + r_ else 0.0
             rows.append(row)
         for label, lo, hi in SIZE_BUCKETS + (("20 or more events", 20, 10**9),):
             sel = mine[(mine["n_events"] >= lo) & (mine["n_events"] < hi)]
-            rows.append(group(label, with_anomalies, method, t, False, sel))
+            rows.append({"group": label, "method": method, "threshold": thresholds[method],
+                         "n_episodes": len(sel), "episode_recall": recall(sel),
+                         "n_periods": None, "period_precision": float("nan"),
+                         "episode_f1": float("nan"), "false_periods": None})
         if quiet:
-            q = group(NO_ANOMALY, quiet, method, t)
+            q = group(NO_ANOMALY, quiet, method)
             q["episode_recall"] = q["period_precision"] = q["episode_f1"] = float("nan")
             rows.append(q)
     return pd.DataFrame(rows)
@@ -258,9 +271,10 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
     -> {"by_set": ..., "summary": ..., "episodes": ...}."""
     records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log,
                       flips)
-    return {"by_set": score_by_set(records, thresholds, min_period_days),
-            "summary": summary(records, thresholds, min_period_days),
-            "episodes": episode_table(records, thresholds, min_period_days)}
+    outcomes = outcomes_of(records, thresholds, min_period_days)
+    return {"by_set": score_by_set(records, thresholds, min_period_days, outcomes),
+            "summary": summary(records, thresholds, min_period_days, outcomes),
+            "episodes": episode_table(records, thresholds, min_period_days, outcomes)}
 
 
 def _markdown(table, cols):

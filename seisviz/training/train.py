@@ -255,41 +255,51 @@ def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str =
                 f"{done['final_validation_loss']:.4f}")
         return done
 
-    wd_table = [{"weight_decay": wd, **_loss_row(loss_of(lr0, wd))} for wd in WEIGHT_DECAY_GRID]
-    best_wd = min(wd_table, key=lambda row: row["final_validation_loss"])["weight_decay"]
-    lr_table = [{"learning_rate": lr, **_loss_row(loss_of(lr, best_wd))}
-                for lr in LEARNING_RATE_GRID[arch]]
-    best_lr = min(lr_table, key=lambda row: row["final_validation_loss"])["learning_rate"]
-    return wd_table, lr_table, {"lr": best_lr, "wd": best_wd}
+    for wd in WEIGHT_DECAY_GRID:
+        loss_of(lr0, wd)
+    for lr in LEARNING_RATE_GRID[arch]:
+        loss_of(lr, _sweep_tables(arch, runs)[2]["wd"])
+    return _sweep_tables(arch, runs)
 
 
-def sweep_so_far(record: str) -> dict[str, Any]:
-    """The sweep tables from a sweep's record of finished runs, while it is still going
-    (or after it was stopped): the weight-decay rows finished so far and, once that grid
-    is complete, the learning-rate rows at its best weight decay. -> a dict shaped like
-    the `seisviz train --sweep` JSON, with `complete` and `runs_done`."""
-    with open(record) as f:
-        rec = json.load(f)
-    arch, runs = rec["arch"], rec.get("runs", [])
+def _sweep_tables(arch, runs):
+    """(wd_table, lr_table, best) from finished runs: the weight-decay rows done so far
+    and, once that grid is whole, the learning-rate rows at its best weight decay; `best`
+    holds "wd" then "lr" as each grid is complete. The one table builder of `sweep` and
+    `sweep_so_far`."""
     lr0 = PAPER_HYPERPARAMETERS[arch]["lr"]
 
     def find(lr, wd):
         return next((r for r in runs if r["lr"] == lr and r["wd"] == wd), None)
 
+    def lowest(table, key):
+        return min(table, key=lambda row: row["final_validation_loss"])[key]
+
     wd_table = [{"weight_decay": wd, **_loss_row(r)} for wd in WEIGHT_DECAY_GRID
                 if (r := find(lr0, wd)) is not None]
     best, lr_table = {}, []
     if len(wd_table) == len(WEIGHT_DECAY_GRID):
-        best["wd"] = min(wd_table, key=lambda row: row["final_validation_loss"])["weight_decay"]
+        best["wd"] = lowest(wd_table, "weight_decay")
         lr_table = [{"learning_rate": lr, **_loss_row(r)} for lr in LEARNING_RATE_GRID[arch]
                     if (r := find(lr, best["wd"])) is not None]
         if len(lr_table) == len(LEARNING_RATE_GRID[arch]):
-            best["lr"] = min(lr_table,
-                             key=lambda row: row["final_validation_loss"])["learning_rate"]
+            best["lr"] = lowest(lr_table, "learning_rate")
+    return wd_table, lr_table, best
+
+
+def sweep_so_far(record: str) -> dict[str, Any]:
+    """The sweep tables from a sweep's record of finished runs, while it is still going
+    (or after it was stopped). -> a dict shaped like the `seisviz train --sweep` JSON,
+    with `complete`, `runs_done` and `runs_total`."""
+    with open(record) as f:
+        rec = json.load(f)
+    arch, runs = rec["arch"], rec.get("runs", [])
+    wd_table, lr_table, best = _sweep_tables(arch, runs)
     n_runs = len(WEIGHT_DECAY_GRID) + len(LEARNING_RATE_GRID[arch]) - 1
     return {"weight_decay": wd_table, "learning_rate": lr_table, "best": best,
-            "weight_decay_stage_lr": lr0, "budget": rec["budget"], "seed": rec["seed"],
-            "complete": "lr" in best, "runs_done": len(runs), "runs_total": n_runs}
+            "weight_decay_stage_lr": PAPER_HYPERPARAMETERS[arch]["lr"],
+            "budget": rec["budget"], "seed": rec["seed"], "complete": "lr" in best,
+            "runs_done": len(runs), "runs_total": n_runs}
 
 
 def _loss_row(run):
