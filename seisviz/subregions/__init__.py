@@ -9,7 +9,11 @@ from seisviz.subregions.condensed import (condensed_catalog, distance_km, same_p
                                           subregions_for)
 from seisviz.subregions.footprint import (binomial_sf, footprint, period_windows,
                                           pixel_polygon, regional_change)
-from seisviz.subregions.regions import COLUMNS, CRS, DEFAULTS, find_subregions
+from seisviz.subregions.regions import DEFAULTS, find_subregions
+from seisviz.tables import CRS, SUBREGIONS
+
+# the subregion table's columns, under the name this package has always given them
+COLUMNS = list(SUBREGIONS.columns)
 
 __all__ = ["COLUMNS", "CRS", "DEFAULTS", "binomial_sf", "condensed_catalog", "distance_km",
            "find_subregions", "footprint", "period_windows", "pixel_polygon",

@@ -7,6 +7,8 @@ used and why).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 _MAX_POINTS = 4000  # above this many distinct event times the blocks are fitted on bins
@@ -55,6 +57,38 @@ def bayesian_blocks(t_days: np.ndarray, start: float, end: float, p0: float = 0.
         cuts.append(last[r - 1])
         r = last[r - 1]
     return edges[np.r_[np.array(cuts[::-1], np.int64), n]]
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Bayesian blocks of a span's events: `edges` (days from the span's start), and per
+    block its count `n`, `width` (days), `rate` (events per day) and `mu`, the count the
+    reference rate expects in it."""
+
+    edges: np.ndarray
+    n: np.ndarray
+    width: np.ndarray
+    rate: np.ndarray
+    mu: np.ndarray
+
+
+def fit_blocks(days: np.ndarray, span_days: float, p0: float, lam0: float,
+               quiet_days: float) -> Blocks:
+    """The Bayesian blocks of events at `days` (sorted) on [0, span_days], and the
+    reference rate each is judged against: the background rate `lam0`, or the rate of the
+    quietest block of at least `quiet_days` when higher (steps 1 and 2 of
+    `seisviz.subregions.episodes`)."""
+    edges = bayesian_blocks(days, 0.0, span_days, p0)
+    k = np.clip(np.searchsorted(edges, days, side="right") - 1, 0, len(edges) - 2)
+    n_k = np.bincount(k, minlength=len(edges) - 1)
+    width = np.diff(edges)
+    rate = n_k / width
+    # "elevated" is judged against the place's normal rate *now*: its quietest long block
+    # in the span, when that is above the earlier background (a completeness change or a
+    # drift since the background period lifts every block alike)
+    long_blocks = width >= quiet_days
+    lam_ref = max(lam0, float(rate[long_blocks].min())) if long_blocks.any() else lam0
+    return Blocks(edges, n_k, width, rate, lam_ref * width)
 
 
 def _rate_change(x: np.ndarray, a: float, b: float, rising: bool) -> int:

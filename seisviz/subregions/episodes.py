@@ -86,7 +86,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seisviz.subregions.blocks import _poisson_sf, _rate_change, background_rate, bayesian_blocks
+# bayesian_blocks is not used here, and stays importable from here as it always was
+from seisviz.subregions.blocks import (Blocks, _poisson_sf, _rate_change, background_rate,
+                                       bayesian_blocks, fit_blocks)  # noqa: F401
+from seisviz.tables import CRS, RAW_EPISODES, SCORE, UNITED_PERIODS
 from seisviz.timeutil import DAY_NS, to_ns, utc
 
 DEFAULTS = {
@@ -99,12 +102,6 @@ DEFAULTS = {
     "background_days": 180.0,
     "background_floor": 0.5,  # events over the background span, when it holds none
 }
-EPISODE_COLUMNS = ["episode_id", "period_id", "subregion_id", "onset", "end", "window_start",
-                   "window_end", "n_events", "background_rate_per_day", "peak_daily_count",
-                   "rate_ratio", "max_magnitude", "max_magnitude_time", "center_lon",
-                   "center_lat", "refined"]
-PERIOD_COLUMNS = ["period_id", "raw_period_id", "start", "end", "window_start", "window_end",
-                  "n_episodes", "episode_ids", "n_events"]
 
 
 def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start: Any,
@@ -112,7 +109,8 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
                     ratio: float = DEFAULTS["ratio"], alpha: float = DEFAULTS["alpha"],
                     p0: float = DEFAULTS["p0"], quiet_days: float = DEFAULTS["quiet_days"],
                     min_events: int = DEFAULTS["min_events"],
-                    lull_days: float = DEFAULTS["lull_days"]) -> list[dict]:
+                    lull_days: float = DEFAULTS["lull_days"],
+                    one_episode: bool = False) -> list[dict]:
     """Every episode of one subregion within a raw period, in time order.
 
     Usually one. More when the place's rate rose more than once in the span: separate
@@ -129,6 +127,8 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
             window, end of its last).
         background_rate_per_day: the place's normal rate (see `background_rate`).
         ratio, alpha, p0, quiet_days, min_events, lull_days: see the module docstring.
+        one_episode: the place's activity as one episode: no run is split at a rate
+            jump, and only the strongest run is kept (`refine_episode`).
     Returns:
         list of dicts with onset, end (UTC Timestamps, inside the span), n_events (in
         [onset, end]), background_rate_per_day, peak_daily_count (largest count of one
@@ -137,36 +137,64 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
         block was elevated and the raw span is kept, as the only episode).
     """
     w0, w1 = to_ns(window_start), to_ns(window_end)
-    t = np.asarray(event_times_ns, np.int64)
-    mag = np.asarray(magnitudes, np.float64)
-    inside = (t >= w0) & (t < w1)
-    order = np.argsort(t[inside], kind="stable")
-    t, mag = t[inside][order], mag[inside][order]
+    t, mag = _events_in_span(event_times_ns, magnitudes, w0, w1)
     lam0 = float(background_rate_per_day)
     raw = [episode_stats(t, mag, w0, w1, lam0) | {"refined": False}]
     if len(t) == 0:
         return raw
     days = (t - w0) / DAY_NS
-    edges = bayesian_blocks(days, 0.0, (w1 - w0) / DAY_NS, p0)
-    k = np.clip(np.searchsorted(edges, days, side="right") - 1, 0, len(edges) - 2)
-    n_k = np.bincount(k, minlength=len(edges) - 1)
-    width = np.diff(edges)
-    rate = n_k / width
-    # "elevated" is judged against the place's normal rate *now*: its quietest long block
-    # in the span, when that is above the earlier background (a completeness change or a
-    # drift since the background period lifts every block alike)
-    long_blocks = width >= quiet_days
-    lam_ref = max(lam0, float(rate[long_blocks].min())) if long_blocks.any() else lam0
-    mu = lam_ref * width
-    elevated = (n_k >= ratio * mu) & (_poisson_sf(n_k, mu) <= alpha) & (n_k > 0)
+    blocks = fit_blocks(days, (w1 - w0) / DAY_NS, p0, lam0, quiet_days)
+    elevated = (blocks.n >= ratio * blocks.mu) & (_poisson_sf(blocks.n, blocks.mu) <= alpha) \
+        & (blocks.n > 0)
     if not elevated.any():
         return raw
-    # runs of elevated blocks: adjacent ones, or ones apart by a lull shorter than
-    # `lull_days`, go on together unless the later block's rate jumps
+    runs = _elevated_runs(blocks, elevated, ratio, alpha, lull_days,
+                          split_events=None if one_episode else min_events)
+    episodes, strength = [], []
+    for (lo, hi), (onset_i, end_i) in zip(runs, _onsets_and_ends(days, blocks.edges, runs)):
+        episodes.append(episode_stats(t, mag, int(t[onset_i]), int(t[end_i]), lam0)
+                        | {"refined": True})
+        strength.append(float((blocks.n - blocks.mu)[lo:hi + 1].sum()))
+    strongest = int(np.argmax(strength))
+    return [ep for i, ep in enumerate(episodes)
+            if i == strongest or (not one_episode and ep["n_events"] >= min_events)]
+
+
+def refine_episode(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start: Any,
+                   window_end: Any, background_rate_per_day: float,
+                   **options: Any) -> dict:
+    """The strongest episode of one subregion within a raw period (the one with the
+    largest excess over the reference rate), its runs not split at rate jumps; arguments
+    and result as `refine_episodes`."""
+    episodes = refine_episodes(event_times_ns, magnitudes, window_start, window_end,
+                               background_rate_per_day, one_episode=True, **options)
+    return episodes[0]
+
+
+def _events_in_span(event_times_ns: np.ndarray, magnitudes: np.ndarray, w0: int,
+                    w1: int) -> tuple[np.ndarray, np.ndarray]:
+    """(times, magnitudes) of the events in [w0, w1), in time order."""
+    t = np.asarray(event_times_ns, np.int64)
+    mag = np.asarray(magnitudes, np.float64)
+    inside = (t >= w0) & (t < w1)
+    order = np.argsort(t[inside], kind="stable")
+    return t[inside][order], mag[inside][order]
+
+
+def _elevated_runs(blocks: Blocks, elevated: np.ndarray, ratio: float, alpha: float,
+                   lull_days: float, split_events: int | None) -> list[list[int]]:
+    """[first, last] block of each run of elevated blocks (step 3 of the module
+    docstring): adjacent ones, or ones apart by a lull shorter than `lull_days`, go on
+    together unless the later block's rate jumps; no run is split with `split_events`
+    None."""
+    n_k, rate, width, edges = blocks.n, blocks.rate, blocks.width, blocks.edges
+
     def jump(j, before):
         # block j's rate is `ratio` x block `before`'s, significantly, and j holds enough
         # events to be an episode (a clump of 5 events in half an hour inside a swarm is not)
-        return n_k[j] >= min_events and rate[j] >= ratio * rate[before] and \
+        if split_events is None:
+            return False
+        return n_k[j] >= split_events and rate[j] >= ratio * rate[before] and \
             _poisson_sf(n_k[j], rate[before] * width[j]) <= alpha
 
     runs = []
@@ -178,18 +206,25 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
             runs[-1][1] = j  # a lull of under `lull_days` inside a burst is no return
         else:
             runs.append([j, j])
-    # Block edges sit midway between events, so a block that starts with a mainshock
-    # after a quiet gap would have to pay for half that gap: the first and last events of
-    # a burst can fall into the blocks beside it. Onset and end are therefore placed by a
-    # one-change-point Poisson likelihood on the events of the run's outer block and its
-    # neighbour, where the change falls exactly on an event.
+    return runs
+
+
+def _onsets_and_ends(days: np.ndarray, edges: np.ndarray,
+                     runs: list[list[int]]) -> list[tuple[int, int]]:
+    """(onset, end) event positions of each run (step 4 of the module docstring).
+
+    Block edges sit midway between events, so a block that starts with a mainshock
+    after a quiet gap would have to pay for half that gap: the first and last events of
+    a burst can fall into the blocks beside it. Onset and end are therefore placed by a
+    one-change-point Poisson likelihood on the events of the run's outer block and its
+    neighbour, where the change falls exactly on an event."""
     onsets = []
     for lo, _ in runs:
         a, b = edges[max(lo - 1, 0)], edges[lo + 1]
         sel = np.flatnonzero((days >= a) & (days <= b))
         onsets.append(int(sel[_rate_change(days[sel], a, b, rising=True)]))
-    episodes = []
-    for r, (lo, hi) in enumerate(runs):
+    out = []
+    for r, (_, hi) in enumerate(runs):
         if r + 1 < len(runs) and runs[r + 1][0] == hi + 1:
             # the next run starts with a jump: this one ends just before its onset
             end_i = onsets[r + 1] - 1
@@ -198,26 +233,8 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
             sel = np.flatnonzero((days >= a) & (days <= b))
             end_i = int(sel[_rate_change(days[sel], a, b, rising=False)])
         end_i = max(end_i, onsets[r])  # a one-block run whose two searches crossed
-        ep = episode_stats(t, mag, int(t[onsets[r]]), int(t[end_i]), lam0)
-        ep["refined"] = True
-        ep["_strength"] = float((n_k - mu)[lo:hi + 1].sum())
-        episodes.append(ep)
-    strongest = int(np.argmax([ep["_strength"] for ep in episodes]))
-    out = [ep for i, ep in enumerate(episodes)
-           if i == strongest or ep["n_events"] >= min_events]
-    for ep in out:
-        del ep["_strength"]
+        out.append((onsets[r], end_i))
     return out
-
-
-def refine_episode(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start: Any,
-                   window_end: Any, background_rate_per_day: float,
-                   **options: Any) -> dict:
-    """The strongest episode of one subregion within a raw period (the one with the
-    largest excess over the reference rate); arguments and result as `refine_episodes`."""
-    episodes = refine_episodes(event_times_ns, magnitudes, window_start, window_end,
-                               background_rate_per_day, min_events=10**12, **options)
-    return episodes[0]
 
 
 def episode_stats(t_ns: np.ndarray, magnitudes: np.ndarray, onset_ns: int, end_ns: int,
@@ -257,7 +274,7 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
                              alpha: float = DEFAULTS["alpha"], p0: float = DEFAULTS["p0"],
                              quiet_days: float = DEFAULTS["quiet_days"],
                              min_events: int = DEFAULTS["min_events"],
-                             keep_geometry: bool = False) -> pd.DataFrame:
+                             keep_geometry: bool = False, score: str = SCORE) -> pd.DataFrame:
     """The episodes of every (period, subregion): refined onset and end, and statistics.
 
     Usually one episode per subregion; more when its rate rose more than once in the
@@ -265,8 +282,8 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
 
     Args:
         catalog: the events the scan looked at (time, longitude, latitude, magnitude).
-        periods: raw flagged periods (period_id, start, end: the windows' span; a
-            peak_probability column is passed through).
+        periods: raw flagged periods (period_id, start, end: the windows' span; their
+            `score` column is passed through).
         subregions: `seisviz.subregions.find_subregions` output (period_id, subregion_id,
             center_lon, center_lat, geometry).
         background_days: length of the background period before each span.
@@ -274,9 +291,12 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
             background period cut short by the catalog's start is counted as such.
         ratio, alpha, p0, quiet_days, min_events: see `refine_episodes`.
         keep_geometry: also return the polygon (GeoDataFrame, EPSG:4326).
+        score: the periods' score column (`seisviz.tables.SCORE`, peak_probability, or
+            the baseline's `BASELINE_SCORE`).
     Returns:
-        DataFrame with `EPISODE_COLUMNS` (+ peak_probability when periods have it, +
-        geometry with keep_geometry), episode_id 1..n by onset (ties: period, subregion).
+        DataFrame with the columns of `seisviz.tables.RAW_EPISODES` (+ `score` when
+        periods have it, + geometry with keep_geometry), episode_id 1..n by onset (ties:
+        period, subregion).
     """
     t = to_ns(catalog["time"])
     order = np.argsort(t, kind="stable")
@@ -287,8 +307,8 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
     first = to_ns(catalog_start) if catalog_start is not None else (int(t[0]) if len(t) else 0)
     bounds = {int(pid): (to_ns(s), to_ns(e)) for pid, s, e in
               zip(periods["period_id"], periods["start"], periods["end"])}
-    peak_p = dict(zip(periods["period_id"].astype(int), periods["peak_probability"])) \
-        if "peak_probability" in periods else None
+    peak_p = dict(zip(periods["period_id"].astype(int), periods[score])) \
+        if score in periods else None
     rows, geoms = [], []
     for sub in subregions.itertuples(index=False):
         pid = int(sub.period_id)
@@ -308,12 +328,12 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
                    "window_start": utc(w0), "window_end": utc(w1), **ep,
                    "center_lon": float(sub.center_lon), "center_lat": float(sub.center_lat)}
             if peak_p is not None:
-                row["peak_probability"] = float(peak_p[pid])
+                row[score] = float(peak_p[pid])
             rows.append(row)
             geoms.append(geom)
-    cols = EPISODE_COLUMNS + (["peak_probability"] if peak_p is not None else [])
+    cols = RAW_EPISODES.columns + ((score,) if peak_p is not None else ())
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "episode_id"])
-    for col in ("onset", "end", "window_start", "window_end", "max_magnitude_time"):
+    for col in RAW_EPISODES.time_columns:
         out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
     out["_geom"] = pd.Series(geoms, index=out.index, dtype=object)
     out = out.sort_values(["onset", "period_id", "subregion_id"], kind="stable")
@@ -323,12 +343,12 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
     if keep_geometry:
         import geopandas as gpd
 
-        return gpd.GeoDataFrame(out, geometry=list(geoms), crs="EPSG:4326")
+        return gpd.GeoDataFrame(out, geometry=list(geoms), crs=CRS)
     return out
 
 
-def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | None = None
-                          ) -> pd.DataFrame:
+def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | None = None,
+                          score: str = SCORE) -> pd.DataFrame:
     """Periods as the union in time of their episodes' [onset, end].
 
     Episodes of one raw period that overlap (or touch) in time form one period; a raw
@@ -338,19 +358,19 @@ def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | No
 
     Args:
         episodes: `episodes_from_subregions` output.
-        raw_periods: the raw periods (period_id, start, end[, peak_probability]).
+        raw_periods: the raw periods (period_id, start, end[, `score`]).
+        score: the periods' score column, as for `episodes_from_subregions`.
     Returns:
-        DataFrame with `PERIOD_COLUMNS` (+ peak_probability when known): period_id 1..n by
-        start; raw_period_id the detector's period; start, end the union's interval;
-        window_start, window_end the raw span; episode_ids as "1;4"; n_events the sum
-        over its episodes.
+        DataFrame with the columns of `seisviz.tables.UNITED_PERIODS` (+ `score` when
+        known): period_id 1..n by start; raw_period_id the detector's period; start, end
+        the union's interval; window_start, window_end the raw span; episode_ids as
+        "1;4"; n_events the sum over its episodes.
     """
     rows = []
-    has_p = "peak_probability" in episodes or (raw_periods is not None
-                                               and "peak_probability" in raw_periods)
+    has_p = score in episodes or (raw_periods is not None and score in raw_periods)
     peak_p = {}
-    if raw_periods is not None and "peak_probability" in raw_periods:
-        peak_p = dict(zip(raw_periods["period_id"].astype(int), raw_periods["peak_probability"]))
+    if raw_periods is not None and score in raw_periods:
+        peak_p = dict(zip(raw_periods["period_id"].astype(int), raw_periods[score]))
     for pid, group in episodes.groupby("period_id", sort=True):
         g = group.sort_values(["onset", "end"], kind="stable")
         current = None
@@ -363,8 +383,7 @@ def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | No
             current = {"raw_period_id": int(pid), "start": ep.onset, "end": ep.end,
                        "window_start": ep.window_start, "window_end": ep.window_end,
                        "ids": [int(ep.episode_id)], "n_events": int(ep.n_events),
-                       "peak_probability": getattr(ep, "peak_probability",
-                                                   peak_p.get(int(pid), np.nan))}
+                       score: getattr(ep, score, peak_p.get(int(pid), np.nan))}
             rows.append(current)
     if raw_periods is not None:
         done = set(episodes["period_id"].astype(int))
@@ -375,14 +394,14 @@ def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | No
                          "end": utc(p.end), "window_start": utc(p.start),
                          "window_end": utc(p.end), "ids": [],
                          "n_events": int(getattr(p, "n_events", 0)),
-                         "peak_probability": peak_p.get(int(p.period_id), np.nan)})
+                         score: peak_p.get(int(p.period_id), np.nan)})
     for r in rows:
         ids = r.pop("ids")
         r["n_episodes"] = len(ids)
         r["episode_ids"] = ";".join(str(i) for i in ids)
-    cols = PERIOD_COLUMNS + (["peak_probability"] if has_p else [])
+    cols = UNITED_PERIODS.columns + ((score,) if has_p else ())
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "period_id"])
-    for col in ("start", "end", "window_start", "window_end"):
+    for col in UNITED_PERIODS.time_columns:
         out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
     out = out.sort_values(["start", "raw_period_id"], kind="stable").reset_index(drop=True)
     out.insert(0, "period_id", np.arange(1, len(out) + 1, dtype=np.int64))

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS
+from seisviz.tables import CRS, SUBREGIONS
 from seisviz.timeutil import to_ns
 
 from seisviz.subregions.footprint import footprint, period_windows, pixel_polygon, _groups
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
-CRS = "EPSG:4326"
-COLUMNS = ["period_id", "subregion_id", "start", "end", "n_events", "peak_probability",
-           "center_lon", "center_lat", "n_pixels", "area_km2"]
 DEFAULTS = {
     "min_events": MIN_EVENTS,  # events in a hot 3x3 neighbourhood (and in a subregion)
     "ratio": 2.0,              # hot neighbourhoods hold at least ratio x their background
@@ -54,15 +52,6 @@ def _resolve(result_or_dmaps, periods, flagged):
         if len(flagged) != len(dmaps):
             raise SeisvizError(f"{len(flagged)} flagged values for {len(dmaps)} windows")
     return dmaps, periods, flagged
-
-
-def _empty_table():
-    import geopandas as gpd
-
-    frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(COLUMNS, [
-        "int64", "int64", "datetime64[ns, UTC]", "datetime64[ns, UTC]", "int64", "float64",
-        "float64", "float64", "int64", "float64"])})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 
 
 def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
@@ -144,9 +133,10 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
             rows.append({"period_id": int(ids[k]), "subregion_id": j, "start": start,
                          "end": end, "peak_probability": float(probs[k]), **r})
     if not rows:
-        table = _empty_table()
+        table = SUBREGIONS.empty()
     else:
-        table = gpd.GeoDataFrame(pd.DataFrame(rows, columns=COLUMNS), geometry=geoms, crs=CRS)
+        table = gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(SUBREGIONS.columns)),
+                                 geometry=geoms, crs=CRS)
         for col in ("start", "end"):
             table[col] = pd.to_datetime(table[col], utc=True)
     table.attrs["settings"] = dict(settings)
