@@ -36,12 +36,13 @@ CUSTOM_MODEL = "custom weights file (.pt)…"  # the Detect page's Model choice 
 @st.cache_data(show_spinner="Loading demo catalog…")
 def load_demo(stem):
     from seisviz.catalog import load_catalog
+    from seisviz.tables import LABELLED_PERIODS
 
     catalog, report = load_catalog(os.path.join(DATA, stem + ".csv"))
     periods_path = os.path.join(DATA, stem + "_periods.csv")
     periods = None
     if os.path.exists(periods_path):
-        periods = pd.read_csv(periods_path, parse_dates=["start", "end"])
+        periods = pd.read_csv(periods_path, parse_dates=list(LABELLED_PERIODS.time_columns))
     return catalog, report, periods
 
 

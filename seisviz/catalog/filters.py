@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from seisviz.errors import CatalogError, SeisvizError
+from seisviz.tables import CRS
 from seisviz.timeutil import utc_or_none
 
 
@@ -116,8 +117,8 @@ def read_region(path: str | os.PathLike | BinaryIO, name: str | None = None) -> 
     else:
         crs = gdf.crs
     series = gpd.GeoSeries(polys, crs=crs)
-    if crs is not None and not crs.equals("EPSG:4326"):
-        series = series.to_crs("EPSG:4326")
+    if crs is not None and not crs.equals(CRS):
+        series = series.to_crs(CRS)
     region = shapely.union_all(series.to_numpy())
     shapely.prepare(region)
     return region
@@ -131,7 +132,7 @@ def clip_to_region(catalog: pd.DataFrame, region: Any) -> pd.DataFrame:
 
     if hasattr(region, "geometry") and hasattr(region, "to_crs"):  # GeoDataFrame / GeoSeries
         geo = region.geometry if hasattr(region, "crs") and region.crs is None else \
-            region.to_crs("EPSG:4326").geometry
+            region.to_crs(CRS).geometry
         region = shapely.union_all(np.asarray(geo))
     shapely.prepare(region)
     lon = catalog["longitude"].to_numpy(dtype=np.float64)

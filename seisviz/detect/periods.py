@@ -12,11 +12,13 @@ from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_PERIOD_DAYS
+from seisviz.tables import RAW_PERIODS, SCORE
 
 
 def flagged_periods(windows: pd.DataFrame, flagged: ArrayLike, max_gap_days: float = 0.0,
                     probability: ArrayLike | None = None,
-                    min_period_days: float = MIN_PERIOD_DAYS) -> pd.DataFrame:
+                    min_period_days: float = MIN_PERIOD_DAYS, score: str = SCORE
+                    ) -> pd.DataFrame:
     """Merge consecutive flagged windows into periods.
 
     `windows` has window_start and window_end; a period runs from its first flagged
@@ -25,9 +27,11 @@ def flagged_periods(windows: pd.DataFrame, flagged: ArrayLike, max_gap_days: flo
     plus `max_gap_days` after the last one (`max_gap_days` bridges that many days of
     unflagged windows). Separate episodes stay separate periods even though their
     windows overlap in time, so two periods may overlap by up to a window length.
-    Returns period_id, start, end, peak_probability, n_windows."""
+    Returns the columns of `seisviz.tables.RAW_PERIODS`: period_id, start, end, the
+    highest `probability` under the name `score` (peak_probability; peak_beta for the
+    baseline's), n_windows."""
     flagged = np.asarray(flagged, bool)
-    cols = ["period_id", "start", "end", "peak_probability", "n_windows"]
+    cols = list(RAW_PERIODS.scored(score).columns)
     starts = pd.DatetimeIndex(pd.to_datetime(windows["window_start"], utc=True))
     ends = pd.DatetimeIndex(pd.to_datetime(windows["window_end"], utc=True))
     prob = np.full(len(flagged), np.nan) if probability is None else np.asarray(probability)
@@ -40,11 +44,11 @@ def flagged_periods(windows: pd.DataFrame, flagged: ArrayLike, max_gap_days: flo
             last = rows[-1]
             last["end"] = max(last["end"], ends[i])
             # fmax: the larger, ignoring NaN (and NaN, without a warning, when both are)
-            last["peak_probability"] = np.fmax(last["peak_probability"], prob[i])
+            last[score] = np.fmax(last[score], prob[i])
             last["n_windows"] += 1
             last["last_start"] = starts[i]
         else:
-            rows.append({"start": starts[i], "end": ends[i], "peak_probability": prob[i],
+            rows.append({"start": starts[i], "end": ends[i], score: prob[i],
                          "n_windows": 1, "last_start": starts[i]})
         previous = i
     rows = [r for r in rows
@@ -54,7 +58,7 @@ def flagged_periods(windows: pd.DataFrame, flagged: ArrayLike, max_gap_days: flo
     out = pd.DataFrame(rows, columns=cols[1:])
     if not rows:  # typed columns even when nothing was flagged
         out = out.astype({"start": starts.dtype, "end": ends.dtype,
-                          "peak_probability": np.float64, "n_windows": np.int64})
+                          score: np.float64, "n_windows": np.int64})
     out.insert(0, "period_id", np.arange(1, len(out) + 1))
     return out
 

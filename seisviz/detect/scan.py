@@ -23,6 +23,7 @@ from seisviz.errors import SeisvizError
 from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
 from seisviz.settings import ScanSettings
 from seisviz.subregions.refine import refine_periods
+from seisviz.tables import BASELINE_SCORE
 from seisviz.timeutil import to_ns
 
 Progress = Callable[[int, int], None]
@@ -123,16 +124,17 @@ def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
 
 def baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
     """Flagged periods of the beta-statistic baseline on the same windows, refined to the
-    day exactly as the network's (`refine_periods`): peak_beta instead of
-    peak_probability. Without `catalog`, the raw runs of flagged windows."""
+    day exactly as the network's (`refine_periods`): peak_beta (`BASELINE_SCORE`) instead
+    of peak_probability. Without `catalog`, the raw runs of flagged windows."""
     w = result.windows
     raw = flagged_periods(w, w["baseline_flagged"], result.settings.max_gap_days,
-                          w["baseline_beta"].to_numpy(), result.settings.min_period_days)
-    raw = raw.rename(columns={"peak_probability": "peak_beta"})
+                          w["baseline_beta"].to_numpy(), result.settings.min_period_days,
+                          score=BASELINE_SCORE)
     if catalog is None:
         return raw
     periods, _ = refine_periods(scanned_events(catalog, result.settings, result.dmaps.grid),
-                                result.dmaps, raw, w["baseline_flagged"].to_numpy())
+                                result.dmaps, raw, w["baseline_flagged"].to_numpy(),
+                                score=BASELINE_SCORE)
     return periods
 
 

@@ -9,9 +9,12 @@ from seisviz.export.bundle import (DEFAULT_FORMATS, FORMATS, bundle_names, expor
                                    write_scan_subregions)
 from seisviz.export.figures import (MAX_FIGURES, figure_html, figure_png, figures_png,
                                     find_browser, png_available, subregion_figures)
-from seisviz.export.files import (SUBREGION_ATTRIBUTES, condensed_csv, condensed_quakeml,
-                                  episodes_csv, periods_csv, subregions_frame,
-                                  subregions_geojson, subregions_gpkg)
+from seisviz.export.files import (condensed_csv, condensed_quakeml, episodes_csv, periods_csv,
+                                  subregions_frame, subregions_geojson, subregions_gpkg)
+from seisviz.tables import EPISODE_POLYGONS
+
+# the polygon files' attributes, under the name this package has always given them
+SUBREGION_ATTRIBUTES = list(EPISODE_POLYGONS.columns)
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "MAX_FIGURES", "SUBREGION_ATTRIBUTES",
            "bundle_names", "condensed_csv", "condensed_quakeml", "episodes_csv",

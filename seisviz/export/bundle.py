@@ -8,8 +8,8 @@ zips them.
 Formats (names for `formats=`):
 - ``csv``: periods.csv, episodes.csv and condensed_catalog.csv
 - ``geojson`` / ``gpkg``: subregions.geojson / subregions.gpkg (EPSG:4326), one polygon per
-  episode (place and time), with the attributes of `SUBREGION_ATTRIBUTES`; times are
-  ISO-8601 UTC strings
+  episode (place and time), with the attributes of `seisviz.tables.EPISODE_POLYGONS`;
+  times are ISO-8601 UTC strings
 - ``quakeml``: condensed_catalog.xml (QuakeML 1.2)
 - ``html``: subregion_figures.html, every subregion's Figure S4/S5 in one page, plotly.js
   embedded (opens offline)

@@ -12,16 +12,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from seisviz.errors import SeisvizError
+from seisviz.tables import CRS, EPISODE_POLYGONS
 from seisviz.timeutil import iso_utc_exact
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-# one feature per episode (a place and a time): docs/export.md
-SUBREGION_ATTRIBUTES = ["period_id", "subregion_id", "episode_id", "start", "end",
-                        "window_start", "window_end", "n_events", "background_rate_per_day",
-                        "peak_daily_count", "rate_ratio", "max_magnitude", "max_magnitude_time",
-                        "peak_probability", "center_lon", "center_lat", "n_pixels", "area_km2"]
 
 
 def _out(data, path):
@@ -64,17 +59,18 @@ def episodes_csv(subregions: pd.DataFrame, path: str | None = None) -> bytes | s
 
 def subregions_frame(subregions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The subregions as a GeoDataFrame ready to write: EPSG:4326, ISO start/end, the
-    attributes in SUBREGION_ATTRIBUTES, polygons promoted to MultiPolygon (one type)."""
+    attributes of `seisviz.tables.EPISODE_POLYGONS` it has (one feature per episode, a
+    place and a time: docs/export.md), polygons promoted to MultiPolygon (one type)."""
     import geopandas as gpd
     import shapely
 
-    cols = [c for c in SUBREGION_ATTRIBUTES if c in subregions]
+    cols = EPISODE_POLYGONS.present(subregions)
     frame = with_iso_times(pd.DataFrame(subregions[cols]).reset_index(drop=True))
     geoms = [g if g is None or g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
              for g in subregions.geometry]
-    crs = subregions.crs or "EPSG:4326"
+    crs = subregions.crs or CRS
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
-    return out.to_crs("EPSG:4326")
+    return out.to_crs(CRS)
 
 
 def _vector(subregions, path, driver, suffix, layer=None):

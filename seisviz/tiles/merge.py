@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.maps import KM_PER_DEGREE
+from seisviz.tables import CRS, MERGED_EPISODES, MERGED_PERIODS, TILES
 from seisviz.timeutil import to_ns, DAY_NS
 
 if TYPE_CHECKING:
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 
 NEAR_KM = 5.0     # centres closer than this are the same place
 SLACK_DAYS = 1.0  # [onset, end] that miss each other by less than this still overlap
-MERGED_COLUMNS = ["episode_id", "period_id", "tile_id", "onset", "end", "n_events",
-                  "rate_ratio", "max_magnitude", "max_magnitude_time", "peak_probability",
-                  "center_lon", "center_lat", "seen_by", "n_tiles"]
 
 
 def _find(parent, i):
@@ -73,16 +71,16 @@ def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = N
                    slack_days: float = SLACK_DAYS) -> gpd.GeoDataFrame:
     """One GeoDataFrame of episodes over the whole area from the tiles' tables.
 
-    Columns MERGED_COLUMNS + geometry; episode_id 1..n by onset; `seen_by` lists the
+    Columns of `seisviz.tables.MERGED_EPISODES` + geometry; episode_id 1..n by onset; `seen_by` lists the
     tiles that found it, `n_tiles` their number; period_id numbers the unions in time of
     the episodes (see `periods_of`)."""
     import geopandas as gpd
 
     tables = [t for t in tables if t is not None and len(t)]
     if not tables:
-        return _empty_merged()
+        return MERGED_EPISODES.empty()
     table = pd.concat(tables, ignore_index=True)
-    table = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs=CRS)
     parent = list(range(len(table)))
     for i, j in same_episode_pairs(table, near_km, slack_days):
         ri, rj = _find(parent, i), _find(parent, j)
@@ -101,17 +99,17 @@ def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = N
     keep["episode_id"] = np.arange(1, len(keep) + 1)
     periods = periods_of(keep)
     keep["period_id"] = _period_of(keep, periods)
-    return gpd.GeoDataFrame(keep[MERGED_COLUMNS], geometry=keep.geometry.values,
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(MERGED_EPISODES.select(keep), geometry=keep.geometry.values,
+                            crs=CRS)
 
 
 def periods_of(episodes: pd.DataFrame) -> pd.DataFrame:
     """Periods over the whole area: the unions in time of the episodes' [onset, end].
 
-    Columns period_id, start, end, n_episodes, episode_ids, n_events, tiles."""
-    cols = ["period_id", "start", "end", "n_episodes", "episode_ids", "n_events", "tiles"]
+    Columns of `seisviz.tables.MERGED_PERIODS`: period_id, start, end, n_episodes,
+    episode_ids, n_events, tiles."""
     if len(episodes) == 0:
-        return pd.DataFrame({c: [] for c in cols})
+        return pd.DataFrame({c: [] for c in MERGED_PERIODS.columns})
     order = episodes.sort_values("onset")
     rows, cur = [], None
     for _, e in order.iterrows():
@@ -144,14 +142,6 @@ def _period_of(episodes, periods) -> np.ndarray:
     return periods["period_id"].to_numpy()[np.clip(idx, 0, len(periods) - 1)]
 
 
-def _empty_merged():
-    import geopandas as gpd
-
-    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in MERGED_COLUMNS})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"),
-                            crs="EPSG:4326")
-
-
 def tile_table(tiles: list[Tile], records: dict,
                episodes: pd.DataFrame) -> gpd.GeoDataFrame:
     """tiles.geojson's table: one row per tile (its core outline) with its status, event
@@ -173,5 +163,5 @@ def tile_table(tiles: list[Tile], records: dict,
                      "message": rec.get("message", ""),
                      "box_min_lon": t.box[0], "box_max_lon": t.box[1],
                      "box_min_lat": t.box[2], "box_max_lat": t.box[3]})
-    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=[t.core_polygon() for t in tiles],
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(TILES.columns)),
+                            geometry=[t.core_polygon() for t in tiles], crs=CRS)

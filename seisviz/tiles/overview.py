@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from seisviz.errors import SeisvizError
+from seisviz.tables import MERGED_EPISODES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -38,9 +39,7 @@ def load_overview(folder: str) -> tuple[dict, gpd.GeoDataFrame, gpd.GeoDataFrame
                            f"({' '.join(str(exc).split())[:200]})") from None
     if not isinstance(run, dict) or "tiles_format" not in run:
         raise SeisvizError(f"{paths['run.json']}: not written by `seisviz scan-tiles`")
-    for col in ("onset", "end", "max_magnitude_time"):
-        if col in episodes:
-            episodes[col] = pd.to_datetime(episodes[col], utc=True)
+    episodes = MERGED_EPISODES.with_utc_times(episodes)
     return run, tiles, episodes
 
 

@@ -22,16 +22,13 @@ import pandas as pd
 
 from seisviz.errors import SeisvizError
 from seisviz.settings import MIN_EVENTS, ScanSettings
+from seisviz.tables import CRS, TILE_EPISODES
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 # (model, device) -> (net, card): one load per worker process
 _MODELS: dict = {}
-# what every tile's episodes table holds (the merge and the Overview page read these)
-EPISODE_COLUMNS = ["tile_id", "tile_episode", "onset", "end", "n_events", "rate_ratio",
-                   "max_magnitude", "max_magnitude_time", "peak_probability",
-                   "center_lon", "center_lat", "in_core"]
 
 
 def worker_device(device: str) -> str:
@@ -123,7 +120,8 @@ def _finish(out: dict, t0: float) -> dict:
 
 def tile_episodes(result: Any, folder: str, events: pd.DataFrame,
                   tile: dict) -> gpd.GeoDataFrame:
-    """The tile's episodes as a GeoDataFrame with EPISODE_COLUMNS + geometry.
+    """The tile's episodes as a GeoDataFrame with the columns of
+    `seisviz.tables.TILE_EPISODES` + geometry.
 
     Taken from the scan's episodes (`result.episodes`, or per-episode `result.subregions`
     with an onset) when the scan has them, else from the subregions it saved (a
@@ -139,7 +137,7 @@ def tile_episodes(result: Any, folder: str, events: pd.DataFrame,
         path = os.path.join(folder, "subregions.geojson")
         table = gpd.read_file(path) if os.path.exists(path) else None
     if table is None or len(table) == 0:
-        return _empty_episodes()
+        return TILE_EPISODES.empty()
     table = table.copy()
     if "onset" not in table:
         table["onset"] = table["start"]
@@ -159,8 +157,8 @@ def tile_episodes(result: Any, folder: str, events: pd.DataFrame,
     core = tile["core"]
     lon, lat = table["center_lon"].to_numpy(float), table["center_lat"].to_numpy(float)
     table["in_core"] = (lon >= core[0]) & (lon < core[1]) & (lat >= core[2]) & (lat < core[3])
-    return gpd.GeoDataFrame(table[EPISODE_COLUMNS], geometry=table.geometry.values,
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(TILE_EPISODES.select(table), geometry=table.geometry.values,
+                            crs=CRS)
 
 
 def _largest_event(events: pd.DataFrame, geom, start, end):
@@ -178,14 +176,6 @@ def _largest_event(events: pd.DataFrame, geom, start, end):
     return float(sel["magnitude"].iloc[i]), sel["time"].iloc[i]
 
 
-def _empty_episodes():
-    import geopandas as gpd
-
-    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in EPISODE_COLUMNS})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"),
-                            crs="EPSG:4326")
-
-
 def episodes_geojson(episodes: gpd.GeoDataFrame) -> str:
     """GeoJSON text of an episodes table, times as ISO-8601 UTC."""
     from seisviz.timeutil import iso_utc
@@ -193,7 +183,7 @@ def episodes_geojson(episodes: gpd.GeoDataFrame) -> str:
     if len(episodes) == 0:
         return '{"type": "FeatureCollection", "features": []}'
     out = episodes.copy()
-    for col in ("onset", "end", "max_magnitude_time"):
+    for col in TILE_EPISODES.time_columns:
         out[col] = iso_utc(out[col])
     return out.to_json(drop_id=True)
 
@@ -206,10 +196,8 @@ def read_episodes(data: bytes | str) -> gpd.GeoDataFrame:
         data = data.decode()
     table = gpd.read_file(io.StringIO(data))
     if len(table) == 0:
-        return _empty_episodes()
-    for col in ("onset", "end", "max_magnitude_time"):
-        if col in table:
-            table[col] = pd.to_datetime(table[col], utc=True)
+        return TILE_EPISODES.empty()
+    table = TILE_EPISODES.with_utc_times(table)
     if table.crs is None:
-        table = table.set_crs("EPSG:4326")
+        table = table.set_crs(CRS)
     return table

@@ -15,9 +15,10 @@ large events. Nothing here is real data.
 - `periods`: one row per anomaly episode that the project's label rule
   (`synthetic.window_labels`, 30-day windows every day, 180-day background, 64x64 grid
   over the demo region) marks anomalous in at least one window. Episodes it never marks
-  are left out (`build_demo(...).dropped` says which). Columns `period_id` (1..n by start),
-  `kind`, `start`, `end` (first event to 90% of the episode's events), `center_lon`,
-  `center_lat`, `radius_km`, `n_events`.
+  are left out (`build_demo(...).dropped` says which). Columns (the layout
+  `seisviz.tables.LABELLED_PERIODS`): `period_id` (1..n by start), `kind`, `start`, `end`
+  (first event to 90% of the episode's events), `center_lon`, `center_lat`, `radius_km`,
+  `n_events`.
 
 The same seed gives the same catalog, byte for byte once written (`write_demo`).
 """
@@ -38,6 +39,7 @@ from seisviz.training.synthetic import (aftershock_sequence, apply_drift, comple
                                         fault_trace_background, finish_catalog,
                                         injection_front, persistent_spot, swarm, window_labels)
 from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS, WINDOW_DAYS
+from seisviz.tables import LABELLED_PERIODS
 from seisviz.timeutil import iso_utc_ms, utc
 
 # The label rule's settings for the demo periods.
@@ -46,8 +48,6 @@ MAX_BACKGROUND_MAGNITUDE = 4.5
 
 CATALOG_COLUMNS = ["time", "latitude", "longitude", "depth", "magnitude", "magnitude_type",
                    "event_id"]
-PERIOD_COLUMNS = ["period_id", "kind", "start", "end", "center_lon", "center_lat",
-                  "radius_km", "n_events"]
 
 
 @dataclass
@@ -214,7 +214,7 @@ class DemoBuild:
     seed: int
     catalog: pd.DataFrame   # canonical columns + `episode` (the truth: never write it)
     episodes: pd.DataFrame  # every episode put in, with `labelled_windows` and `note`
-    periods: pd.DataFrame   # the labelled episodes, PERIOD_COLUMNS
+    periods: pd.DataFrame   # the labelled episodes (seisviz.tables.LABELLED_PERIODS)
     grid: object
 
     @property
@@ -302,7 +302,7 @@ def build_demo(name: str, seed: int | None = None) -> DemoBuild:
     periods = episodes[episodes["labelled_windows"] > 0].sort_values(
         ["start", "episode"], kind="stable").reset_index(drop=True)
     periods.insert(0, "period_id", np.arange(1, len(periods) + 1))
-    periods = periods[PERIOD_COLUMNS]
+    periods = LABELLED_PERIODS.select(periods)
     return DemoBuild(spec=spec, seed=seed, catalog=catalog, episodes=episodes,
                      periods=periods, grid=grid)
 
@@ -324,9 +324,9 @@ def catalog_csv_text(catalog: pd.DataFrame) -> str:
 
 def periods_csv_text(periods: pd.DataFrame) -> str:
     """The demo periods' CSV text, start and end in ISO-8601 UTC to the millisecond."""
-    out = periods[PERIOD_COLUMNS].copy()
-    out["start"] = iso_utc_ms(out["start"])
-    out["end"] = iso_utc_ms(out["end"])
+    out = LABELLED_PERIODS.select(periods).copy()
+    for col in LABELLED_PERIODS.time_columns:
+        out[col] = iso_utc_ms(out[col])
     return out.to_csv(index=False, lineterminator="\n")
 
 

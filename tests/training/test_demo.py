@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seisviz.training.demo import CATALOG_COLUMNS, DEMOS, PERIOD_COLUMNS, make_demo, write_demo
+from seisviz.tables import LABELLED_PERIODS
+from seisviz.training.demo import CATALOG_COLUMNS, DEMOS, make_demo, write_demo
 from seisviz.errors import SeisvizError
 from seisviz.maps import KM_PER_DEGREE
+
+PERIOD_COLUMNS = list(LABELLED_PERIODS.columns)  # the demo's labelled periods
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "data")
