@@ -18,7 +18,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.fileWatcherType none
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

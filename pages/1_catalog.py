@@ -84,7 +84,7 @@ if source == SOURCES[0]:
 
 elif source == SOURCES[1]:
     c1, c2 = st.columns([3, 1])
-    upload = c1.file_uploader("Catalog file: CSV, ZMAP, hypoDD .reloc, QuakeML, CENC (CSV or .xlsx)")
+    upload = c1.file_uploader("Catalog file: CSV, ZMAP, hypoDD .reloc, QuakeML, CENC (CSV, .xls or .xlsx)")
     fmt = c2.selectbox("Format", format_choices(),
                        format_func=lambda f: "detect" if f == "auto" else FORMAT_NAMES[f])
     if upload is None:

@@ -33,6 +33,7 @@ from seisviz.catalog.schema import DEFAULT_MAX_BYTES
 from seisviz.catalog.source import Payload, read_source
 from seisviz.catalog.summary import summarize
 from seisviz.catalog.times import format_time
+from seisviz.catalog.truncation import cut_off_note
 from seisviz.catalog.validate import catalog_from_table
 from seisviz.errors import CatalogError
 
@@ -66,4 +67,10 @@ def load_catalog(source: str | os.PathLike | bytes | BinaryIO, format: str = "au
     registry.check_format(format)
     data, name = read_source(source, name, max_bytes)
     options = make_options(columns, delimiter, timezone, name)
-    return registry.read(Payload(data, name, options), format)
+    payload = Payload(data, name, options)
+    catalog, report = registry.read(payload, format)
+    if not payload.is_workbook and report.format != "quakeml":
+        note = cut_off_note(payload.text, report.n_kept)
+        if note:
+            report.notes.append(note)
+    return catalog, report

@@ -67,7 +67,7 @@ def sniff(payload: Payload) -> str:
 def read(payload: Payload, format: str = "auto") -> tuple[pd.DataFrame, LoadReport]:
     """(catalog, LoadReport) of a payload in `format` ("auto": sniffed)."""
     check_format(format)
-    if format == "csv" and payload.is_zip:
+    if format == "csv" and payload.is_workbook:
         format = "cenc"  # a workbook asked for as a table: the workbook reader reads tables
     name = sniff(payload) if format == "auto" else format
     return REGISTRY[name].read(payload)

@@ -11,8 +11,10 @@ from functools import cached_property
 from seisviz.catalog.options import LoadOptions
 from seisviz.errors import CatalogError
 
-EXPECTED = "expected CSV, ZMAP, hypoDD .reloc, QuakeML or a CENC export (CSV or .xlsx)"
+EXPECTED = ("expected CSV, ZMAP, hypoDD .reloc, QuakeML or a CENC export (CSV, .xls or "
+            ".xlsx)")
 ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Office file: Excel .xls (CENC's export), or Word
 
 _MAGIC = [
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
@@ -24,7 +26,6 @@ _MAGIC = [
     (b"BZh", "a bzip2 archive; unzip it first"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive; unzip it first"),
     (b"Rar!", "a RAR archive; unzip it first"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel .xls (or other Office) file; save it as .xlsx or CSV"),
     (b"SQLite format 3\x00", "an SQLite database"),
     (b"\x7fELF", "a program"),
     (b"PAR1", "a Parquet file"),
@@ -43,6 +44,11 @@ class Payload:
     def is_zip(self) -> bool:
         return self.data[:4] == ZIP_MAGIC
 
+    @property
+    def is_workbook(self) -> bool:
+        """An Excel workbook, .xlsx (a zip) or .xls (an old Office file)."""
+        return self.is_zip or self.data[:4] == OLE_MAGIC
+
     @cached_property
     def text(self) -> str:
         """The decoded text (raises CatalogError for binary data)."""
@@ -50,7 +56,7 @@ class Payload:
 
     def sample(self) -> str | bytes:
         """What format sniffers look at: the text, or the bytes of a zip (a workbook)."""
-        return self.data[:8] if self.is_zip else self.text
+        return self.data[:8] if self.is_workbook else self.text
 
 
 def read_source(source: str | os.PathLike | bytes | BinaryIO, name: str | None,
@@ -128,6 +134,9 @@ def decode(data: bytes, name: str) -> str:
             raise CatalogError(f"{name}: not a text file ({what}); {EXPECTED}")
     if data[:4] == ZIP_MAGIC:
         raise CatalogError(f"{name}: not a text file (a zip archive); {EXPECTED}")
+    if data[:4] == OLE_MAGIC:
+        raise CatalogError(f"{name}: not a text file (an Excel .xls or other Office file: "
+                           f"read it as format auto or cenc); {EXPECTED}")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16")

@@ -22,6 +22,9 @@ def loss_curve(history, title="Loss"):
 
 
 OURS_COLOR = "#1f77b4"
+# A run whose final validation loss is above this diverged: always answering 0.5 costs
+# ln 2 = 0.69, so a loss of 10 means the network learned nothing usable.
+DIVERGED_LOSS = 10.0
 PAPER_COLOR = "#d62728"
 PAPER_NAME = "paper (Zhang & Yang)"
 
@@ -65,13 +68,16 @@ def sweep_bars(table, key, title, paper_value=None, paper_table=None):
         all_losses += losses
         best = min(range(len(losses)), key=losses.__getitem__)
         below = [_label_below(at_x[xi], k, losses, i, span) for i, xi in enumerate(x)]
+        diverged = [not (v <= DIVERGED_LOSS) for v in losses]  # NaN and inf diverged too
         fig.add_scatter(
             x=x, y=losses, mode="lines+markers+text", name=name,
             line=dict(color=color, dash=dash),
-            text=[f"{v:.3f}" for v in losses], textfont=dict(size=10, color=color),
+            text=[f"diverged ({v:.2g})" if d else f"{v:.3f}" for v, d in zip(losses, diverged)],
+            textfont=dict(size=10, color=color),
             textposition=["bottom center" if b else "top center" for b in below],
             marker=dict(color=color, size=[14 if i == best else 8 for i in range(len(x))],
-                        symbol=["star" if i == best else symbol for i in range(len(x))]),
+                        symbol=["x" if diverged[i] else "star" if i == best else symbol
+                                for i in range(len(x))]),
             hovertemplate=f"{name}<br>" + key.replace("_", " ")
             + " %{x:g}: loss %{y:.4f}<extra></extra>")
     ticks = sorted(at_x)
@@ -85,16 +91,21 @@ def sweep_bars(table, key, title, paper_value=None, paper_table=None):
         fig.add_annotation(x=math.log10(paper_value), y=1, yref="paper", showarrow=False,
                            text=f"paper: {paper_value:g}", xanchor="left", yanchor="bottom",
                            font=dict(color=PAPER_COLOR, size=11))
-    lo, hi = (min(all_losses), max(all_losses)) if all_losses else (0, 1)
-    pad = max((hi - lo) * 0.2, 0.03)
-    fig.update_yaxes(title="final validation loss", range=[lo - pad, hi + pad])
+    finite = [v for v in all_losses if math.isfinite(v)]
+    lo, hi = (min(finite), max(finite)) if finite else (0, 1)
+    if lo > 0 and hi > 20 * lo:
+        # a diverged run (losses in the millions) beside 0.1-0.7 would flatten the rest,
+        # the paper's values too, into a line at zero: a decade axis keeps both readable
+        fig.update_yaxes(type="log", title="final validation loss (log scale)",
+                         range=[math.log10(lo) - 0.3, math.log10(hi) + 0.3])
+    else:
+        pad = max((hi - lo) * 0.2, 0.03)
+        fig.update_yaxes(title="final validation loss", range=[lo - pad, hi + pad])
     legend = paper_table is not None
     fig.update_layout(title=dict(text=title, y=0.97, yanchor="top"), height=370 if legend else 340,
                       showlegend=legend,
                       legend=dict(orientation="h", x=0, xanchor="left", y=-0.25, yanchor="top"),
                       margin=dict(l=60, r=20, t=60, b=90 if legend else 50))
-    if not math.isfinite(lo):
-        fig.update_yaxes(range=None)
     return fig
 
 

@@ -1,6 +1,7 @@
 """Each catalog format, read from a real file written in the test."""
 
 import io
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -334,3 +335,25 @@ def test_format_override(tmp_path):
 
     with pytest.raises(CatalogError, match="not a ZMAP file"):
         load_catalog(path, format="zmap")
+
+
+def test_cenc_xls_export_with_title_row_and_datetime_cells():
+    """CENC's own export format is the old Excel .xls. The fixture was written with xlwt
+    1.3.0: a title row, the header, a datetime cell, an empty row, a text time and a bad
+    row, in a sheet named in Chinese."""
+    catalog, report = load_catalog(Path(__file__).parent / "fixtures" / "cenc_export.xls")
+    assert report.format == "cenc"
+    check_canonical(catalog)
+    assert list(catalog["time"]) == [utc("2019-06-17 14:55:43"), utc("2019-06-18 00:00:01")]
+    assert catalog["magnitude"].tolist() == [6.0, 1.2]
+    assert report.dropped[["row", "reason"]].values.tolist() == [[6, "unparseable time"]]
+
+
+def test_an_office_file_that_is_no_workbook_is_one_line(tmp_path):
+    path = tmp_path / "notes.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    from seisviz.errors import CatalogError
+
+    with pytest.raises(CatalogError, match=r"notes.xls: cannot read the Excel workbook") as e:
+        load_catalog(path)
+    assert "\n" not in str(e.value)

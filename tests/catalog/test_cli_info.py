@@ -52,3 +52,28 @@ def test_info_missing_file_exit_2(tmp_path):
     proc = info(tmp_path / "missing.csv")
     assert proc.returncode == 2
     assert proc.stderr == f"error: {tmp_path / 'missing.csv'}: file not found\n"
+
+
+def test_info_reads_a_cenc_xls_export():
+    proc = info(ROOT / "tests/catalog/fixtures/cenc_export.xls")
+    assert proc.returncode == 0, proc.stderr
+    assert "(cenc)" in proc.stdout
+    assert "2019-06-17 14:55:43 UTC .. 2019-06-18 00:00:01 UTC" in proc.stdout
+    assert "kept 2 of 3 rows; dropped 1: 1 unparseable time" in proc.stdout
+
+
+def test_info_says_a_file_cut_off_in_its_last_line_is_truncated(tmp_path):
+    rows = [f"2020-01-0{d}T00:00:00Z,28.1,104.9,3.0,1.{d}" for d in range(1, 6)]
+    whole = "\n".join(["time,lat,lon,depth,mag", *rows]) + "\n"
+    path = tmp_path / "whole.csv"
+    path.write_text(whole)
+    assert "truncated" not in info(path).stdout
+    # cut inside a field: every field there, but shorter than each row above
+    path.write_text(whole[:-3])
+    out = info(path).stdout
+    assert "warning: the file looks truncated: line 6 is shorter than every line above it" in out
+    # cut before a delimiter: the row is dropped as too short, and the note says why
+    path.write_text(whole + "2020-01-06T00:00:00Z,28.1")
+    out = info(path).stdout
+    assert "line 7 ends after 2 of 5 fields; 5 rows kept" in out
+    assert "kept 5 of 6 rows" in out

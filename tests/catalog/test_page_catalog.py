@@ -121,8 +121,26 @@ def test_page_upload_of_an_image_is_one_error_line(app):
     upload(app, "photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(100))
     assert [e.value for e in app.error] == [
         "photo.csv: not a text file (a PNG image); expected CSV, ZMAP, hypoDD .reloc, QuakeML "
-        "or a CENC export (CSV or .xlsx)"]
+        "or a CENC export (CSV, .xls or .xlsx)"]
     assert not app.metric
+
+
+def test_page_reads_a_cenc_xls_export(app):
+    upload(app, "cenc_export.xls", (ROOT / "tests/catalog/fixtures/cenc_export.xls").read_bytes())
+    assert not app.error
+    assert any("**cenc_export.xls** (CENC): kept 2 of 3 rows; dropped 1: 1 unparseable time"
+               in md.value for md in app.markdown)
+    assert len(app.session_state["catalog"]) == 2
+
+
+def test_page_warns_of_a_truncated_file(app):
+    rows = [f"2020-01-0{d}T00:00:00Z,28.1,104.9,3.0,1.{d}" for d in range(1, 6)]
+    cut = "\n".join(["time,lat,lon,depth,mag", *rows, "2020-01-06T00:00:00Z,28.1"])
+    upload(app, "cut.csv", cut.encode())
+    assert any("**cut.csv** (CSV): kept 5 of 6 rows" in md.value for md in app.markdown)
+    assert [w.value for w in app.warning if "truncated" in w.value] == [
+        "warning: the file looks truncated: line 7 ends after 2 of 5 fields; 5 rows kept "
+        "(the rows before it are whole)"]
 
 
 def test_page_polygon_region_clips_the_catalog(app):
