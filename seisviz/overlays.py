@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from seisviz.errors import SeisvizError
+from seisviz.tables import CRS
 
 OVERLAY_EXTENSIONS = ("geojson", "json", "zip", "gpkg", "kml", "kmz", "shp")
 PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
@@ -132,9 +133,9 @@ def read_overlay(source: Any, filename: str | None = None, name: str | None = No
         raise SeisvizError(f"{base}: no features with a geometry")
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.crs is None:
-        frame = frame.set_crs(4326)
-    elif frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
+        frame = frame.set_crs(CRS)
+    elif not frame.crs.equals(CRS):
+        frame = frame.to_crs(CRS)
     b = frame.total_bounds
     if not (np.all(np.isfinite(b)) and -180.5 <= b[0] and b[2] <= 360 and -90.5 <= b[1]
             and b[3] <= 90.5):
