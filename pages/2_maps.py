@@ -1,6 +1,6 @@
 """Maps page: bin the catalog into sliding-window maps → watch them → look at one window.
 
-Builds `seisviz.raster.DistributionMaps` from the session's catalog (cached on a cheap
+Builds `seisviz.maps.DistributionMaps` from the session's catalog (cached on a cheap
 fingerprint of the catalog plus the settings), shows them as an animated plotly figure
 (cached too), and opens the single-window view on the period the Detect page selected.
 """

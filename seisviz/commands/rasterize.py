@@ -1,6 +1,6 @@
 """`python -m seisviz rasterize CATALOG --out maps.npz`: sliding-window distribution maps.
 
-Writes the .npz of `seisviz.raster.save_npz` (maps [windows, channels, ny, nx], float32;
+Writes the .npz of `seisviz.maps.save_npz` (maps [windows, channels, ny, nx], float32;
 window_start / window_end as ISO-8601 UTC strings; bbox; grid; channels; has_history;
 settings = window, step, background days) and prints what loading dropped and what the
 rasterizer left outside the grid or outside every window.

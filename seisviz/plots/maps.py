@@ -21,7 +21,6 @@ from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import add_basemap, large_events_by_time, stars_between, transparent_zero
 from seisviz.timeutil import to_ns
 
-COLORSCALE = "Viridis"
 # Viridis with 0 transparent: empty pixels show the basemap beneath
 MAP_COLORSCALE = transparent_zero(sequential.Viridis)
 CHANNEL_LABELS = {
