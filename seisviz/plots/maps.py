@@ -19,6 +19,7 @@ from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import add_basemap, large_events_by_time, stars_between, transparent_zero
+from seisviz.settings import FRAME_MS, MAX_FRAMES
 from seisviz.timeutil import to_ns
 
 # Viridis with 0 transparent: empty pixels show the basemap beneath
@@ -206,9 +207,9 @@ def _overlay_trace(lon, lat):
 
 # ------------------------------------------------------------------ figures
 
-def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, catalog=None,
-                 frame_ms=150, title=None, max_markers=MAX_MARKERS, height=None,
-                 overlays=None, star_magnitude=None, tiles=True, windows=None,
+def animated_map(dmaps, channel="count", log=True, max_frames=MAX_FRAMES, events=None,
+                 catalog=None, frame_ms=FRAME_MS, title=None, max_markers=MAX_MARKERS,
+                 height=None, overlays=None, star_magnitude=None, tiles=True, windows=None,
                  star_events=None):
     """All windows of `dmaps` as an animated heatmap.
 
@@ -229,31 +230,65 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
         raise SeisvizError(f"no windows in the span {lo}..{hi}")
     shown, k = frame_indices(hi - lo, max_frames)
     shown = shown + lo
-    values = dmaps.channel(channel)
-    enc = _Encoding(dmaps, channel, log)
-    g = dmaps.grid
-    source = _event_source(events, catalog)
-    starts = dmaps.window_start.astype(np.int64)
-    ends = dmaps.window_end.astype(np.int64)
-
     label = CHANNEL_LABELS.get(channel, channel)
-    w_km, h_km = g.pixel_km
+    title = _animation_title(dmaps, label, title, k, len(shown), hi - lo)
+    frame_title = _frame_titler(dmaps, title, max_markers)
+    source = _event_source(events, catalog)
+    big, star_trace = large_events_by_time(
+        [f for f in (star_events, events, catalog) if f is not None] or None, star_magnitude)
+    enc = _Encoding(dmaps, channel, log)
+    frames, first, n_first = _frames(dmaps, dmaps.channel(channel), shown, enc, source, big,
+                                     max_markers, frame_title)
+
+    g = dmaps.grid
+    heatmap = go.Heatmap(
+        **first[0], x=g.lon_centers, y=g.lat_centers, zmin=0, zmax=enc.zmax, zauto=False,
+        colorscale=MAP_COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
+        hovertemplate=enc.hover(label), name=channel, showlegend=False)
+    data = [heatmap]
+    if source is not None:
+        data.append(_overlay_trace(first[1]["x"], first[1]["y"]))
+    if big is not None:
+        star_trace.update(x=first[-1]["x"], y=first[-1]["y"], text=first[-1]["text"])
+        data.append(star_trace)
+
+    layout = _layout(dmaps, frame_title(shown[0], n_first), height)
+    _add_controls(layout, dmaps, shown, frame_ms)
+    fig = go.Figure(data=data, layout=layout, frames=frames)
+    return _dress(fig, dmaps, overlays, tiles)
+
+
+def _animation_title(dmaps, label, title, k, n_shown, n_windows):
+    """The animation's title: the given one, else what the maps count, and which
+    windows are shown when not all are."""
     if title is None:
+        w_km, h_km = dmaps.grid.pixel_km
         title = (f"{label.capitalize()} per {w_km:.1f} × {h_km:.1f} km pixel, "
                  f"{dmaps.window_days:g}-day windows every {dmaps.step_days:g} d")
     if k > 1:
-        title += f" — every {ordinal(k)} window shown ({len(shown):,} of {hi - lo:,})"
+        title += f" — every {ordinal(k)} window shown ({n_shown:,} of {n_windows:,})"
+    return title
 
+
+def _frame_titler(dmaps, title, max_markers):
+    """frame_title(i, n_events): the title of window i's frame."""
     def frame_title(i, n_events=None):
         text = f"{title}<br><sup>window {i + 1:,} of {len(dmaps):,}: {window_label(dmaps, i)}"
         if n_events is not None and n_events > max_markers:
             text += f" · {max_markers:,} of {n_events:,} events drawn"
         return text + "</sup>"
 
-    # Frames as plain dicts of numpy arrays: plotly validates arrays in bulk and sends
-    # them as base64 typed arrays.
-    big, star_trace = large_events_by_time(
-        [f for f in (star_events, events, catalog) if f is not None] or None, star_magnitude)
+    return frame_title
+
+
+def _frames(dmaps, values, shown, enc, source, big, max_markers, frame_title):
+    """(frames, the first frame's trace dicts, its event count): one frame per shown
+    window, each its heatmap values, overlay events and stars, and its title.
+
+    Frames are plain dicts of numpy arrays: plotly validates arrays in bulk and sends
+    them as base64 typed arrays."""
+    starts = dmaps.window_start.astype(np.int64)
+    ends = dmaps.window_end.astype(np.int64)
     frames = []
     first = None
     for i in shown:
@@ -268,19 +303,11 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
             first = data, n_events
         frames.append({"data": data, "traces": list(range(len(data))), "name": str(i),
                        "layout": {"title": {"text": frame_title(i, n_events)}}})
+    return frames, first[0], first[1]
 
-    heatmap = go.Heatmap(
-        **first[0][0], x=g.lon_centers, y=g.lat_centers, zmin=0, zmax=enc.zmax, zauto=False,
-        colorscale=MAP_COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
-        hovertemplate=enc.hover(label), name=channel, showlegend=False)
-    data = [heatmap]
-    if source is not None:
-        data.append(_overlay_trace(first[0][1]["x"], first[0][1]["y"]))
-    if big is not None:
-        star_trace.update(x=first[0][-1]["x"], y=first[0][-1]["y"], text=first[0][-1]["text"])
-        data.append(star_trace)
 
-    layout = _layout(dmaps, frame_title(shown[0], first[1]), height)
+def _add_controls(layout, dmaps, shown, frame_ms):
+    """Play/pause buttons and the window slider, into `layout`."""
     play = {"frame": {"duration": int(frame_ms), "redraw": True}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}
     still = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0},
@@ -308,8 +335,6 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
                    "args": [[str(i)], still]} for i in shown],
     }]
     layout["margin"]["b"] = 190
-    fig = go.Figure(data=data, layout=layout, frames=frames)
-    return _dress(fig, dmaps, overlays, tiles)
 
 
 def single_map(dmaps, index, channel="count", log=True, events=None, catalog=None,
@@ -385,8 +410,8 @@ def _palette():
     return rgb
 
 
-def export_animation_gif(dmaps, path, channel="count", log=True, max_frames=300,
-                         frame_ms=150, width=480):
+def export_animation_gif(dmaps, path, channel="count", log=True, max_frames=MAX_FRAMES,
+                         frame_ms=FRAME_MS, width=480):
     """Write the animation as a GIF (Pillow; one frame per shown window). `path` may be a
     file name or a binary file object. Returns the number of frames."""
     try:
