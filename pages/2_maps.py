@@ -18,12 +18,11 @@ from seisviz.errors import SeisvizError
 from seisviz.plots.maps import (
     ordinal,
     animated_map,
-    animation_gif_bytes,
-    animation_html,
     frame_indices,
     single_map,
     window_label,
 )
+from seisviz.plots.map_files import animation_gif_bytes, animation_html
 from seisviz.maps import catalog_bbox, make_grid, rasterize, save_npz
 from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS, WINDOW_DAYS
 from seisviz.timeutil import utc
