@@ -10,7 +10,7 @@ on the shapes only, not on what the weights learnt, so the benchmark needs no tr
 2. The naive way, for resnet18 on the CPU: one map at a time (batch size 1) with autograd
    on (no inference mode, no torch.no_grad), on --naive-maps maps. Printed as a ratio.
 3. A scan of a random 3-year catalog with 30-day windows every day (about 1,066 windows)
-   with `seisviz.scan.scan_catalog` and a resnet18 saved like a trained one (weights file +
+   with `seisviz.detect.scan_catalog` and a resnet18 saved like a trained one (weights file +
    card): load + rasterize + detect + periods, end to end. Target: under --max-scan-seconds
    (15 s) on the CPU.
 4. With CUDA: maps/s in fp16 + channels-last (window_probabilities) and of the network

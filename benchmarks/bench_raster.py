@@ -1,4 +1,4 @@
-"""Rasterization speed: `seisviz.raster.rasterize` against a naive per-window loop.
+"""Rasterization speed: `seisviz.maps.rasterize` against a naive per-window loop.
 
 A random catalog of 1,000,000 events over 3 years, a 64x64 grid, 30-day windows every
 day (about 1,066 windows). Both are timed in this run, on this machine:

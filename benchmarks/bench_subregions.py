@@ -11,7 +11,7 @@ subregions contain the centre once grown by radius + 2 km.
 Flags come from either
 - ``--flags truth``: the label rule itself (`window_labels`), which isolates the
   subregion step from the detector; or
-- ``--flags model``: the scan path, `seisviz.scan.scan_catalog` with ``--model``
+- ``--flags model``: the scan path, `seisviz.detect.scan_catalog` with ``--model``
   (default: the shipped weights/resnet18.pt).
 
 Two episode sets are reported: every detected episode, and the *labelled* ones (those

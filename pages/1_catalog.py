@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._column_chooser import choice_args, column_chooser
+from pages._state import KEYS
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
                            map_layers,
                            load_demo, load_failed, set_catalog)
@@ -125,19 +126,19 @@ else:
             if any(v is None for v in box) and not all(v is None for v in box):
                 st.error("Fill in all four box limits, or none.")
             else:
-                st.session_state["fdsn_request"] = (
+                KEYS.fdsn_request.set((
                     service.strip(), str(start), str(end + dt.timedelta(days=1)),
-                    None if box[0] is None else tuple(box), min_mag)
-                st.session_state["fdsn_label"] = f"{service.strip()} {start} to {end}"
-    request = st.session_state.get("fdsn_request")
+                    None if box[0] is None else tuple(box), min_mag))
+                KEYS.fdsn_label.set(f"{service.strip()} {start} to {end}")
+    request = KEYS.fdsn_request.get()
     if request is None:
         st.info("Fill in the form and press Fetch.")
         st.stop()
     try:
         catalog_full, report = fetch_catalog(*request)
     except SeisvizError as exc:
-        fail(str(exc), loading=st.session_state.get("fdsn_label", request[0]))
-    name = st.session_state.get("fdsn_label", request[0])
+        fail(str(exc), loading=KEYS.fdsn_label.get(request[0]))
+    name = KEYS.fdsn_label.get(request[0])
 
 clear_load_failed()  # this load worked
 
@@ -208,9 +209,9 @@ except SeisvizError as exc:
 
 signature = (source, str(name), report.n_rows, report.n_kept, str(days), min_magnitude, depth,
              bbox, region_id)
-if st.session_state.get("catalog_signature") != signature:
+if KEYS.catalog_signature.get() != signature:
     set_catalog(catalog, name, report, is_demo=is_demo, true_periods=periods)
-    st.session_state["catalog_signature"] = signature
+    KEYS.catalog_signature.set(signature)
 
 # 4. summary ----------------------------------------------------------------------------------
 st.subheader("4. Summary")

@@ -1,6 +1,6 @@
 """Maps page: bin the catalog into sliding-window maps → watch them → look at one window.
 
-Builds `seisviz.raster.DistributionMaps` from the session's catalog (cached on a cheap
+Builds `seisviz.maps.DistributionMaps` from the session's catalog (cached on a cheap
 fingerprint of the catalog plus the settings), shows them as an animated plotly figure
 (cached too), and opens the single-window view on the period the Detect page selected.
 """
@@ -13,22 +13,23 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import catalog_key, current_catalog, demo_banner, map_layers
+from pages._state import KEYS
 from seisviz.catalog import check_resolution
 from seisviz.errors import SeisvizError
 from seisviz.plots.maps import (
     ordinal,
     animated_map,
-    animation_gif_bytes,
-    animation_html,
     frame_indices,
     single_map,
     window_label,
 )
-from seisviz.maps import catalog_bbox, make_grid, rasterize, save_npz
-from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, STEP_DAYS, WINDOW_DAYS
+from seisviz.plots.map_files import animation_gif_bytes, animation_html
+from seisviz.maps import (capped_grid, catalog_bbox, first_window_from, rasterize, save_npz,
+                          window_on_or_before, windows_between)
+from seisviz.settings import (BACKGROUND_DAYS, FRAME_MS, GRID_PIXELS, MAX_FRAMES, PIXEL_KM,
+                              STEP_DAYS, WINDOW_DAYS)
 from seisviz.timeutil import utc
 
-MAX_PIXELS = 256 * 256
 CHANNELS = {"count": "Events in the window (count)",
             "background": "Earlier rate of the same place (background)"}
 
@@ -40,12 +41,8 @@ def build_maps(_catalog, key, settings):
     """`key` stands for `_catalog` (which is not hashed); settings is a plain tuple."""
     grid_mode, grid_value, window, step, background = settings
     bbox = catalog_bbox(_catalog)
-    grid = (make_grid(bbox, pixel_km=grid_value) if grid_mode == "km"
-            else make_grid(bbox, int(grid_value)))
-    if grid.nx * grid.ny > MAX_PIXELS:
-        least = grid.pixel_km[0] * np.sqrt(grid.nx * grid.ny / MAX_PIXELS)
-        raise SeisvizError(f"a {grid.nx}x{grid.ny} grid is too fine to animate: use pixels of "
-                           f"at least {least:.2f} km")
+    grid = (capped_grid(bbox, pixel_km=grid_value) if grid_mode == "km"
+            else capped_grid(bbox, int(grid_value)))
     return rasterize(_catalog, grid, window_days=window, step_days=step,
                      background_days=background)
 
@@ -92,7 +89,7 @@ demo_banner()
 layers, layers_token = map_layers()
 catalog = current_catalog()
 key = catalog_key(catalog)
-name = st.session_state.get("catalog_name", "catalog")
+name = KEYS.catalog_name.get("catalog")
 
 st.markdown(
     "The catalog binned on a longitude/latitude grid in **sliding windows**: each map "
@@ -111,7 +108,7 @@ with c1:
         grid_value = st.number_input("Pixels per side", 8, 256, GRID_PIXELS, step=8, key="maps_pixels")
         grid_mode = "n"
     else:
-        grid_value = st.number_input("Pixel size (km)", 0.05, 100.0, 1.0, step=0.25,
+        grid_value = st.number_input("Pixel size (km)", 0.05, 100.0, PIXEL_KM, step=0.25,
                                      format="%.2f", key="maps_pixel_km")
         grid_mode = "km"
 with c2:
@@ -146,9 +143,10 @@ with v2:
     log = st.radio("Colour scale", ["log", "linear"], horizontal=True,
                    key="maps_scale") == "log"
 with v3:
-    frame_ms = st.slider("Frame (ms)", 30, 1000, 150, step=10, key="maps_frame_ms")
+    frame_ms = st.slider("Frame (ms)", 30, 1000, FRAME_MS, step=10, key="maps_frame_ms")
 with v4:
-    max_frames = st.number_input("Max frames", 10, 2000, 300, step=50, key="maps_max_frames",
+    max_frames = st.number_input("Max frames", 10, 2000, MAX_FRAMES, step=50,
+                                 key="maps_max_frames",
                                  help="Longer catalogs show every k-th window so that the "
                                       "animation has at most this many frames.")
 with v5:
@@ -165,12 +163,10 @@ if len(dmaps) > int(max_frames) and len(dmaps) > 1:
         default_end = starts_all[min(int(max_frames), len(dmaps)) - 1].date()
         picked = st.slider("Span to play", first_day, last_day, (first_day, default_end),
                            step=dt.timedelta(days=1), format="YYYY-MM-DD", key="maps_span")
-        lo = int(starts_all.searchsorted(pd.Timestamp(picked[0], tz="UTC")))
-        hi = int(starts_all.searchsorted(pd.Timestamp(picked[1], tz="UTC") + pd.Timedelta(days=1)))
-        span = (lo, max(hi, lo + 1))
+        span = windows_between(dmaps.window_start, picked[0], picked[1])
 view = (channel, log, int(max_frames), int(frame_ms), overlay, span)
 
-selected = st.session_state.get("selected_period")
+selected = KEYS.selected_period.get()
 period = None
 if isinstance(selected, dict) and "start" in selected and "end" in selected:
     try:
@@ -210,23 +206,21 @@ def show_single():
     first, last = starts[0].date(), starts[-1].date()
     if period is not None:
         # the Detect page's period: open on its first window (the first starting in it)
-        target = int(np.clip(starts.searchsorted(period[0]), 0, len(starts) - 1))
-        if st.session_state.get("maps_period_applied") != (period, settings):
-            st.session_state["maps_period_applied"] = (period, settings)
-            st.session_state["maps_jump"] = starts[target].date()
+        target = first_window_from(dmaps.window_start, period[0])
+        if KEYS.maps_period_applied.get() != (period, settings):
+            KEYS.maps_period_applied.set((period, settings))
+            KEYS.maps_jump.set(starts[target].date())
         st.info(f"Period selected on the Detect page: {period[0]:%Y-%m-%d} – "
                 f"{period[1]:%Y-%m-%d}.")
-    jump = st.session_state.get("maps_jump")
+    jump = KEYS.maps_jump.get()
     if not isinstance(jump, dt.date) or not first <= jump <= last:
-        st.session_state["maps_jump"] = first
+        KEYS.maps_jump.set(first)
     if first < last:
-        day = st.slider("Jump to the window starting on", first, last, key="maps_jump",
+        day = st.slider("Jump to the window starting on", first, last, key=KEYS.maps_jump.key,
                         step=dt.timedelta(days=1), format="YYYY-MM-DD")
     else:
         day = first
-    # the last window starting on or before that day
-    i = int(np.clip(starts.searchsorted(pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1))
-                    - 1, 0, len(starts) - 1))
+    i = window_on_or_before(dmaps.window_start, day)
     try:
         fig = single_map(dmaps, i, channel=channel, log=log,
                          catalog=catalog if overlay else None, height=600, star_events=catalog,

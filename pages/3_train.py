@@ -6,6 +6,8 @@ import time
 import streamlit as st
 
 from pages._common import ROOT, use_model_on_detect
+from pages._state import KEYS
+from seisviz.detect.devices import DEVICES
 from seisviz.detect.models import ARCHITECTURES, PAPER_HYPERPARAMETERS, read_card
 from seisviz.resources import weights_dir
 from seisviz.plots.training import loss_curve, sweep_bars
@@ -86,7 +88,7 @@ lr = c5.number_input("Learning rate", 1e-5, 1.0,
 wd = c6.number_input("Weight decay", 0.0, 1.0, PAPER_HYPERPARAMETERS[arch]["wd"],
                      format="%.4f", disabled=mode.startswith("Sweep"))
 seed = st.number_input("Data seed", 0, 10**9, 0)
-device_choice = st.selectbox("Device", ["auto", "cpu", "cuda", "mps"])
+device_choice = st.selectbox("Device", DEVICES)
 # a quick smoke-test model must never replace shipped weights
 install = st.checkbox(f"Install as the default {arch} model (weights/{arch}.pt)", value=False,
                       disabled=mode.startswith("Sweep") or quick,
@@ -121,8 +123,8 @@ if st.button("Start", type="primary"):
         wd_table, lr_table, best = sweep(arch, data, budget, device, int(seed), log=log,
                                          progress=progress)
         bar.progress(1.0, text="sweep done")
-        st.session_state["train_sweep"] = (arch, wd_table, lr_table, best,
-                                           sweep_markdown(arch, wd_table, lr_table, best))
+        KEYS.train_sweep.set((arch, wd_table, lr_table, best,
+                              sweep_markdown(arch, wd_table, lr_table, best)))
     else:
         result = train_model(arch, data, float(lr), float(wd), budget, device, int(seed),
                              progress=progress, log=log)
@@ -137,17 +139,17 @@ if st.button("Start", type="primary"):
             st.error(f"The model was trained but could not be saved to {out}: "
                      f"{getattr(exc, 'strerror', None) or exc}")
             st.stop()
-        st.session_state["train_result"] = (arch, result.history, path, card)
+        KEYS.train_result.set((arch, result.history, path, card))
 
-if "train_result" in st.session_state:
-    arch_done, history, path, card = st.session_state["train_result"]
+if KEYS.train_result.present():
+    arch_done, history, path, card = KEYS.train_result.get()
     st.success(f"Saved {path}: final validation loss {card.final_validation_loss:.4f}, "
                f"threshold {card.threshold:.2f}.")
     if st.button("Use this model on the Detect page", type="primary", key="train_use_model"):
         use_model_on_detect(path)
     st.plotly_chart(loss_curve(history, f"{arch_done}: loss curve"), key="new-loss")
-if "train_sweep" in st.session_state:
-    arch_done, wd_table, lr_table, best, text = st.session_state["train_sweep"]
+if KEYS.train_sweep.present():
+    arch_done, wd_table, lr_table, best, text = KEYS.train_sweep.get()
     st.markdown(text)
     st.plotly_chart(sweep_bars(wd_table, "weight_decay", "Weight decay",
                                paper_table=paper.paper_rows(arch_done, "weight_decay")),

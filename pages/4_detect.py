@@ -4,13 +4,13 @@ and with manual picks (the paper's Figure S3).
 Thin page: widgets, caching and session state; the work is `seisviz.detect.scan_catalog`,
 the figures `seisviz.plots.detection`. torch is only imported inside the seisviz calls.
 
-Session state written here:
-- "detection":       the ScanResult shown (read by the Subregions and Export pages)
-- "selected_period": {"period_id", "start", "end"} of the selected row (Maps/Subregions)
-- "detect_cache":    a seisviz.detect.ScanCache: the last few network runs, so that coming
-                     back to earlier settings is instant, re-flagged per threshold, gap and
-                     minimum period without running the network
-- "detect_form":     the last values of this page's widgets (they survive page switches)
+Session state written here (slots of pages._state.KEYS):
+- detection:       the ScanResult shown (read by the Subregions and Export pages)
+- selected_period: {"period_id", "start", "end"} of the selected row (Maps/Subregions)
+- detect_cache:    a seisviz.detect.ScanCache: the last few network runs, so that coming
+                   back to earlier settings is instant, re-flagged per threshold, gap and
+                   minimum period without running the network
+- detect_form:     the last values of this page's widgets (they survive page switches)
 """
 
 import os
@@ -21,18 +21,19 @@ import streamlit as st
 
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk)
-from seisviz.detect import (available_models, baseline_periods, compare_periods,
-                            pick_device, read_card, read_picks, resolve_model_path,
-                            scan_catalog)
+from pages._state import KEYS
+from seisviz.detect import (available_models, baseline_periods, compare_periods, read_card,
+                            read_picks, resolve_model_path, scan_catalog)
 from seisviz.catalog import check_resolution
-from seisviz.detect.runtime import RUNTIME_LABELS, RUNTIMES
+from seisviz.detect.devices import DEVICES, choose_device
+from seisviz.detect.runtime import RUNTIME_LABELS
 from seisviz.errors import SeisvizError
 from seisviz.plots.detection import picks_comparison, probability_timeseries
 from seisviz.sessions import save_scan
-from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS, ScanSettings
+from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_RUNTIME, MAX_GAP_DAYS, MIN_PERIOD_DAYS,
+                              RUNTIMES, STEP_DAYS, ScanSettings)
 
 CUSTOM = CUSTOM_MODEL
-DEVICES = ["auto", "cpu", "cuda", "mps"]
 
 
 # ------------------------------------------------------------------ cached helpers
@@ -57,16 +58,16 @@ def loaded_model(model, device, sha256):
     return load_model(model, device)
 
 
-def remember(key, default):
-    """Give widget `key` its last value (or `default`) before it is drawn."""
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.setdefault("detect_form", {}).get(key, default)
+def remember(slot, default):
+    """Give the widget of `slot` its last value (or `default`) before it is drawn."""
+    if not slot.present():
+        slot.set(KEYS.detect_form.setdefault({}).get(slot.key, default))
 
 
-def keep(*keys):
-    form = st.session_state.setdefault("detect_form", {})
-    for key in keys:
-        form[key] = st.session_state.get(key)
+def keep(*slots):
+    form = KEYS.detect_form.setdefault({})
+    for slot in slots:
+        form[slot.key] = slot.get()
 
 
 def fmt_time(series):
@@ -88,11 +89,11 @@ def period_table(periods, score, prefix="P"):
 
 def baseline_for(result, catalog):
     """The baseline's refined periods, once per result (refining takes a second or two)."""
-    memo = st.session_state.get("_detect_baseline")
+    memo = KEYS.detect_baseline.get()
     if memo is not None and memo[0] is result and memo[1] is catalog:
         return memo[2]
     periods = baseline_periods(result, catalog)
-    st.session_state["_detect_baseline"] = (result, catalog, periods)
+    KEYS.detect_baseline.set((result, catalog, periods))
     return periods
 
 
@@ -101,63 +102,58 @@ def baseline_for(result, catalog):
 st.title("Detect anomalous seismicity")
 demo_banner()
 catalog = current_catalog()
-st.caption(f"Catalog: **{st.session_state.get('catalog_name', 'catalog')}** — "
+st.caption(f"Catalog: **{KEYS.catalog_name.get('catalog')}** — "
            f"{len(catalog):,} events")
 
 # --- model
 shipped = available_models()
-remember("detect_model_choice", shipped[0] if shipped else CUSTOM)
-if st.session_state["detect_model_choice"] not in shipped + [CUSTOM]:
-    st.session_state["detect_model_choice"] = shipped[0] if shipped else CUSTOM
-remember("detect_model_path", "")
+remember(KEYS.detect_model_choice, shipped[0] if shipped else CUSTOM)
+if KEYS.detect_model_choice.get() not in shipped + [CUSTOM]:
+    KEYS.detect_model_choice.set(shipped[0] if shipped else CUSTOM)
+remember(KEYS.detect_model_path, "")
 col_model, col_device = st.columns(2)
 with col_model:
-    st.selectbox("Model", shipped + [CUSTOM], key="detect_model_choice",
+    st.selectbox("Model", shipped + [CUSTOM], key=KEYS.detect_model_choice.key,
                  help="Shipped models found in weights/ (each ResNet, and their ensemble: "
                       "the mean of their probabilities), or a weights file of your own "
                       "(its model card .json must sit beside it).")
     if not shipped:
         st.caption("No shipped weights in weights/ yet: give the path of a .pt file "
                    "(e.g. from `python -m seisviz train --out DIR`).")
-    if st.session_state["detect_model_choice"] == CUSTOM:
-        st.text_input("Weights file (.pt)", key="detect_model_path",
+    if KEYS.detect_model_choice.get() == CUSTOM:
+        st.text_input("Weights file (.pt)", key=KEYS.detect_model_path.key,
                       placeholder="/path/to/resnet18.pt")
-keep("detect_model_choice", "detect_model_path")
-model_ref = (st.session_state["detect_model_choice"] if st.session_state["detect_model_choice"]
-             != CUSTOM else st.session_state["detect_model_path"].strip())
+keep(KEYS.detect_model_choice, KEYS.detect_model_path)
+model_ref = (KEYS.detect_model_choice.get() if KEYS.detect_model_choice.get()
+             != CUSTOM else KEYS.detect_model_path.get().strip())
 
 # --- device
 with col_device:
-    remember("detect_device", "auto")
-    st.radio("Device", DEVICES, key="detect_device", horizontal=True)
-    keep("detect_device")
+    remember(KEYS.detect_device, DEFAULT_DEVICE)
+    st.radio("Device", DEVICES, key=KEYS.detect_device.key, horizontal=True)
+    keep(KEYS.detect_device)
     hw = hardware()
     gpus = ", ".join(hw["cuda"]) if hw["cuda"] else "none"
     st.caption(f"Here: CUDA GPUs: {gpus} · Apple MPS: {'yes' if hw['mps'] else 'no'} · "
                f"CPU threads: {hw['cpu_threads']}")
-device_choice = st.session_state["detect_device"]
+device_choice = KEYS.detect_device.get()
 device = None
-if device_choice == "cuda" and not hw["cuda"]:
-    st.error("A CUDA GPU was asked for, but this machine has none: choose auto or cpu.")
-elif device_choice == "mps" and not hw["mps"]:
-    st.error("Apple MPS was asked for, but it is not available here: choose auto or cpu.")
-else:
-    try:
-        device = pick_device(device_choice)
-    except SeisvizError as exc:
-        st.error(str(exc))
+try:
+    device = choose_device(device_choice, hw)
+except SeisvizError as exc:
+    st.error(str(exc))
 # --- runtime: ONNX Runtime is offered on the CPU only (on a GPU torch runs)
-runtime, speed_box = "torch", None
+runtime, speed_box = DEFAULT_RUNTIME, None
 if device == "cpu":
     with col_device:
-        remember("detect_runtime", "torch")
-        st.radio("Runtime", RUNTIMES, key="detect_runtime", horizontal=True,
+        remember(KEYS.detect_runtime, DEFAULT_RUNTIME)
+        st.radio("Runtime", RUNTIMES, key=KEYS.detect_runtime.key, horizontal=True,
                  format_func=RUNTIME_LABELS.get,
                  help="What runs the network on the CPU. ONNX Runtime exports the model "
                       "once (seconds to a minute) into the cache folder; same probabilities "
                       "to about 1e-6. See docs/detection.md.")
-        keep("detect_runtime")
-        runtime, speed_box = st.session_state["detect_runtime"], st.empty()
+        keep(KEYS.detect_runtime)
+        runtime, speed_box = KEYS.detect_runtime.get(), st.empty()
 
 if not model_ref:
     st.info("Choose a model: enter the path of a weights file (.pt).")
@@ -168,7 +164,7 @@ try:
 except SeisvizError as exc:
     st.error(str(exc))
     st.stop()
-if st.session_state["detect_model_choice"] in shipped:
+if KEYS.detect_model_choice.get() in shipped:
     with col_model:  # what the shipped model is and how it scored (from its card)
         st.caption(card.describe())
 val_loss = card.final_validation_loss
@@ -179,59 +175,59 @@ st.caption(f"{card.architecture} · weights sha256 {card.sha256[:12]}… · trai
 
 # --- settings (defaults from the model card; the threshold resets when the model changes)
 card_threshold = card.threshold
-if st.session_state.get("_detect_threshold_for") != card.sha256:
-    st.session_state["detect_threshold"] = card_threshold
-    st.session_state["_detect_threshold_for"] = card.sha256
+if KEYS.detect_threshold_for.get() != card.sha256:
+    KEYS.detect_threshold.set(card_threshold)
+    KEYS.detect_threshold_for.set(card.sha256)
 else:
-    remember("detect_threshold", card_threshold)
-for key, default in (("detect_window", card.window_days),
-                     ("detect_step", STEP_DAYS), ("detect_grid", card.grid),
-                     ("detect_min_mag", None), ("detect_max_gap", 0.0),
-                     ("detect_min_period", MIN_PERIOD_DAYS),
-                     ("detect_background", card.background_days),
-                     ("detect_baseline_threshold",
-                      card.baseline_threshold),
-                     ("detect_batch", 0)):
-    remember(key, default)
+    remember(KEYS.detect_threshold, card_threshold)
+for slot, default in ((KEYS.detect_window, card.window_days),
+                      (KEYS.detect_step, STEP_DAYS), (KEYS.detect_grid, card.grid),
+                      (KEYS.detect_min_mag, None), (KEYS.detect_max_gap, MAX_GAP_DAYS),
+                      (KEYS.detect_min_period, MIN_PERIOD_DAYS),
+                      (KEYS.detect_background, card.background_days),
+                      (KEYS.detect_baseline_threshold, card.baseline_threshold),
+                      (KEYS.detect_batch, 0)):
+    remember(slot, default)
 c1, c2, c3, c4 = st.columns(4)
 c1.number_input("Window (days)", min_value=1.0, max_value=3650.0, step=1.0,
-                key="detect_window")
-c2.number_input("Step (days)", min_value=0.05, max_value=365.0, step=1.0, key="detect_step")
-c3.number_input("Grid (pixels per side)", min_value=8, max_value=256, step=8, key="detect_grid")
-c4.slider("Probability threshold", 0.0, 1.0, step=0.01, key="detect_threshold",
+                key=KEYS.detect_window.key)
+c2.number_input("Step (days)", min_value=0.05, max_value=365.0, step=1.0,
+                key=KEYS.detect_step.key)
+c3.number_input("Grid (pixels per side)", min_value=8, max_value=256, step=8,
+                key=KEYS.detect_grid.key)
+c4.slider("Probability threshold", 0.0, 1.0, step=0.01, key=KEYS.detect_threshold.key,
           help=f"Default: the model card's ({card_threshold:.2f}), the threshold "
                "that maximised window F1 on its validation maps.")
 c1, c2, c3, c4 = st.columns(4)
 c1.number_input("Min magnitude", min_value=-3.0, max_value=10.0, step=0.1,
-                key="detect_min_mag", placeholder="all events")
+                key=KEYS.detect_min_mag.key, placeholder="all events")
 c2.number_input("Max gap (days)", min_value=0.0, max_value=365.0, step=1.0,
-                key="detect_max_gap",
+                key=KEYS.detect_max_gap.key,
                 help="Days of unflagged windows that may lie inside one period. 0: only "
                      "back-to-back flagged windows form a period.")
 c3.number_input("Min period (days)", min_value=0.0, max_value=365.0, step=1.0,
-                key="detect_min_period",
+                key=KEYS.detect_min_period.key,
                 help="Runs of flagged windows whose starts span less than this are dropped "
                      "as flicker around the threshold (a real episode lies in every window "
                      "that covers it: 30 consecutive windows at the defaults).")
 with st.expander("More settings"):
     e1, e2, e3 = st.columns(3)
     e1.number_input("Background (days)", min_value=1.0, max_value=3650.0, step=30.0,
-                    key="detect_background")
+                    key=KEYS.detect_background.key)
     e2.number_input("Baseline beta threshold", min_value=0.0, max_value=100.0, step=0.5,
-                    key="detect_baseline_threshold")
+                    key=KEYS.detect_baseline_threshold.key)
     e3.number_input("Batch size (0 = automatic)", min_value=0, max_value=8192, step=32,
-                    key="detect_batch")
-keep("detect_threshold", "detect_window", "detect_step", "detect_grid", "detect_min_mag",
-     "detect_max_gap", "detect_min_period", "detect_background", "detect_baseline_threshold",
-     "detect_batch")
-s = st.session_state
-options = dict(window_days=s["detect_window"], step_days=s["detect_step"],
-               grid=int(s["detect_grid"]), threshold=s["detect_threshold"],
-               min_magnitude=s["detect_min_mag"], max_gap_days=s["detect_max_gap"],
-               min_period_days=s["detect_min_period"],
-               background_days=s["detect_background"],
-               baseline_threshold=s["detect_baseline_threshold"],
-               batch_size=int(s["detect_batch"]) or None, device=device or device_choice,
+                    key=KEYS.detect_batch.key)
+keep(KEYS.detect_threshold, KEYS.detect_window, KEYS.detect_step, KEYS.detect_grid,
+     KEYS.detect_min_mag, KEYS.detect_max_gap, KEYS.detect_min_period, KEYS.detect_background,
+     KEYS.detect_baseline_threshold, KEYS.detect_batch)
+options = dict(window_days=KEYS.detect_window.get(), step_days=KEYS.detect_step.get(),
+               grid=int(KEYS.detect_grid.get()), threshold=KEYS.detect_threshold.get(),
+               min_magnitude=KEYS.detect_min_mag.get(), max_gap_days=KEYS.detect_max_gap.get(),
+               min_period_days=KEYS.detect_min_period.get(),
+               background_days=KEYS.detect_background.get(),
+               baseline_threshold=KEYS.detect_baseline_threshold.get(),
+               batch_size=int(KEYS.detect_batch.get()) or None, device=device or device_choice,
                runtime=runtime)
 try:
     check_resolution(catalog, options["window_days"], options["step_days"])
@@ -265,7 +261,7 @@ if run and not cache.has_scan(scan_key):
         scanned = scan_catalog(catalog, model=model_ref, progress=progress, loaded=loaded,
                                settings=settings)
         cache.put_scan(scan_key, scanned)
-        speeds = st.session_state.setdefault("detect_runtime_speed", {})
+        speeds = KEYS.detect_runtime_speed.setdefault({})
         speeds[scanned.device_info.get("runtime", "torch")] = \
             scanned.device_info["maps_per_second"]
         keep_on_disk(lambda token: save_scan(token, scan_key, scanned))  # survives a refresh
@@ -275,16 +271,16 @@ if run and not cache.has_scan(scan_key):
         st.error(f"Detection failed on {device}: {str(exc).strip().splitlines()[0]} "
                  "(try a smaller batch size or the CPU)")
     bar.empty()
-if speed_box is not None and st.session_state.get("detect_runtime_speed"):
+if speed_box is not None and KEYS.detect_runtime_speed.get():
     speed_box.caption("Measured here (last run of each): " + " · ".join(
         f"{RUNTIME_LABELS[k]} {v:,.0f} maps/s"
-        for k, v in sorted(st.session_state["detect_runtime_speed"].items())))
+        for k, v in sorted(KEYS.detect_runtime_speed.get().items())))
 current = cache.result(catalog, settings, card.sha256)
 if current is not None:
-    if st.session_state.get("detection") is not current:
-        st.session_state["detection"] = current
-        st.session_state.pop("selected_period", None)  # its id was another run's
-result = st.session_state.get("detection")
+    if KEYS.detection.get() is not current:
+        KEYS.detection.set(current)
+        KEYS.selected_period.pop()  # its id was another run's
+result = KEYS.detection.get()
 if result is None:
     st.info("Press **Run detection** to scan the catalog.")
     st.stop()
@@ -316,8 +312,8 @@ with left:
     rows = event.selection.rows if event is not None else []
     if rows:
         p = result.periods.iloc[rows[0]]
-        st.session_state["selected_period"] = {"period_id": int(p["period_id"]),
-                                               "start": p["start"], "end": p["end"]}
+        KEYS.selected_period.set({"period_id": int(p["period_id"]),
+                                  "start": p["start"], "end": p["end"]})
         st.caption(f"Period {int(p['period_id'])} selected: {p['start']:%Y-%m-%d} → "
                    f"{p['end']:%Y-%m-%d}")
         st.page_link("pages/2_maps.py", label="Show it on the Maps page", icon="🗺️")
@@ -341,8 +337,8 @@ if uploaded is not None:
         picks, picks_label = read_picks(uploaded, name=uploaded.name), uploaded.name
     except SeisvizError as exc:
         st.error(str(exc))
-elif st.session_state.get("is_demo") and st.session_state.get("true_periods") is not None:
-    picks, picks_label = st.session_state["true_periods"], "the demo's true periods"
+elif KEYS.is_demo.get() and KEYS.true_periods.get() is not None:
+    picks, picks_label = KEYS.true_periods.get(), "the demo's true periods"
 
 with plot_box:
     st.plotly_chart(probability_timeseries(
@@ -350,7 +346,7 @@ with plot_box:
         baseline={"beta": result.windows["baseline_beta"],
                   "threshold": rs.baseline_threshold, "periods": baseline},
         true_periods=picks,
-        title=f"{st.session_state.get('catalog_name', 'catalog')}: probability per window "
+        title=f"{KEYS.catalog_name.get('catalog')}: probability per window "
               f"({card.architecture}, threshold {rs.threshold:.2f})"),
         key="detect_timeseries")
     st.caption("x: window centre. Red shading: the network's flagged periods; orange band on "

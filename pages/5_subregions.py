@@ -4,20 +4,22 @@ the condensed catalog.
 Thin page: the work is `seisviz.subregions` (find_subregions, condensed_catalog), the
 figure `seisviz.plots.subregions.subregion_figure`.
 
-Session state read: "detection" (the Detect page's ScanResult), "selected_period".
-Written: "selected_period" and "selected_subregion" ({"period_id", "subregion_id"}) of
-the subregion shown; "_subregions_cache" (subregions and condensed catalog of the
-current detection).
+Session state (slots of pages._state.KEYS) read: detection (the Detect page's ScanResult),
+selected_period. Written: selected_period and selected_subregion ({"period_id",
+"subregion_id"}) of the subregion shown; seisviz.subregions keeps the subregions and
+condensed catalog of the current detection in it too ("_subregions_cache").
 """
 
 import pandas as pd
 import streamlit as st
 
 from pages._common import demo_banner, detection_and_subregions, map_layers
+from pages._state import KEYS
+from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import same_place, shrinkage
 
-PICK = "subregions_pick"
+PICK = KEYS.subregions_pick
 
 st.title("Subregions")
 demo_banner()
@@ -44,9 +46,9 @@ def label(i):
 
 def start_index():
     """Where to open: the selected subregion, else the first of the selected period."""
-    sel = st.session_state.get("selected_period")
+    sel = KEYS.selected_period.get()
     pid = sel.get("period_id") if isinstance(sel, dict) else sel
-    chosen = st.session_state.get("selected_subregion")
+    chosen = KEYS.selected_subregion.get()
     if isinstance(chosen, dict):
         key = (chosen.get("period_id"), chosen.get("subregion_id"))
         if key in pairs and (pid is None or key[0] == pid):
@@ -58,12 +60,12 @@ def start_index():
 
 
 def step(k):
-    st.session_state[PICK] = (st.session_state.get(PICK, 0) + k) % n
+    PICK.set((PICK.get(0) + k) % n)
 
 
-if st.session_state.get(PICK) not in range(n):
-    st.session_state[PICK] = start_index()
-sel = st.session_state.get("selected_period")
+if PICK.get() not in range(n):
+    PICK.set(start_index())
+sel = KEYS.selected_period.get()
 sel_pid = sel.get("period_id") if isinstance(sel, dict) else sel
 if sel_pid is not None and sel_pid not in {p for p, _ in pairs}:
     st.caption(f"Period {sel_pid} (selected on the Detect page) has no subregion: no place "
@@ -75,23 +77,21 @@ with c_prev:
               width="stretch")
 with c_pick:
     st.selectbox(f"Flagged subregion ({n} in {subs['period_id'].nunique()} periods)",
-                 list(range(n)), format_func=label, key=PICK)
+                 list(range(n)), format_func=label, key=PICK.key)
 with c_next:
     st.button("Next ▶", key="subregions_next", on_click=step, args=(1,),
               width="stretch")
-i = st.session_state[PICK]
+i = PICK.get()
 row = subs.iloc[i]
 pid, sid = pairs[i]
-st.session_state["selected_subregion"] = {"period_id": pid, "subregion_id": sid}
+KEYS.selected_subregion.set({"period_id": pid, "subregion_id": sid})
 if sel_pid != pid or not isinstance(sel, dict):
-    st.session_state["selected_period"] = {"period_id": pid, "start": row["start"],
-                                           "end": row["end"]}
+    KEYS.selected_period.set({"period_id": pid, "start": row["start"], "end": row["end"]})
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Events in the episode", f"{row['n_events']:,}")
 c2.metric("Area", f"{row['area_km2']:,.1f} km²")
-c3.metric("Centre", f"{abs(row['center_lat']):.3f}°{'N' if row['center_lat'] >= 0 else 'S'}",
-          delta=f"{abs(row['center_lon']):.3f}°{'E' if row['center_lon'] >= 0 else 'W'}",
+c3.metric("Centre", format_lat(row["center_lat"]), delta=format_lon(row["center_lon"]),
           delta_color="off", delta_arrow="off")
 c4.metric("Peak probability", "–" if pd.isna(row["peak_probability"])
           else f"{row['peak_probability']:.3f}")

@@ -9,6 +9,7 @@ without one the page says so and offers HTML.
 import streamlit as st
 
 from pages._common import demo_banner, detection_and_subregions, map_layers
+from pages._state import KEYS
 from seisviz import export
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import shrinkage
@@ -17,7 +18,7 @@ st.title("Export")
 demo_banner()
 catalog, result, subs, condensed = detection_and_subregions(
     "its periods, subregions and condensed catalog can then be downloaded here.")
-name = st.session_state.get("catalog_name", "catalog")
+name = KEYS.catalog_name.get("catalog")
 kept, total, pct = shrinkage(catalog, condensed)
 st.caption(f"**{name}**: {len(result.periods)} flagged periods, {len(subs)} subregions, "
            f"condensed catalog {kept:,} of {total:,} events ({pct:.1f}%).")
@@ -77,7 +78,7 @@ with right:
             on_click="ignore")
         labels = {i: f"period {r.period_id} · subregion {r.subregion_id}"
                   for i, r in enumerate(subs.itertuples())}
-        chosen = st.session_state.get("selected_subregion") or {}
+        chosen = KEYS.selected_subregion.get() or {}
         default = next((i for i, r in enumerate(subs.itertuples())
                         if (r.period_id, r.subregion_id)
                         == (chosen.get("period_id"), chosen.get("subregion_id"))), 0)

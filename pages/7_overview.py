@@ -12,6 +12,7 @@ import os
 import streamlit as st
 
 from pages._common import set_catalog
+from pages._state import KEYS
 from seisviz.errors import SeisvizError
 from seisviz.plots.tiles import OFFLINE_STYLE, ONLINE_STYLES, tile_overview_figure
 from seisviz.tiles.overview import SORT_KEYS, load_overview, sort_episodes, tile_catalog
@@ -20,7 +21,7 @@ st.title("Overview")
 st.caption("Tiles of a large catalog scanned by `seisviz scan-tiles CATALOG --out DIR "
            "--tile-km K` (see docs/tiles.md). Give the folder it wrote.")
 
-folder = st.text_input("scan-tiles folder", value=st.session_state.get("tiles_folder", ""),
+folder = st.text_input("scan-tiles folder", value=KEYS.tiles_folder.get(""),
                        placeholder="e.g. results/national")
 if not folder:
     st.info("No folder yet: run `seisviz scan-tiles` on a catalog, then give its --out "
@@ -32,7 +33,7 @@ try:
 except SeisvizError as exc:
     st.error(str(exc))
     st.stop()
-st.session_state["tiles_folder"] = folder
+KEYS.tiles_folder.set(folder)
 
 c = st.columns(5)
 c[0].metric("tiles with events", f"{run['n_tiles_with_events']:,}")
@@ -48,7 +49,7 @@ styles = [f"none (offline: {OFFLINE_STYLE})", *ONLINE_STYLES]
 style = st.selectbox("Basemap", styles, index=0,
                      help="The basemaps are fetched from the internet by your browser; "
                           "'none' draws the tiles on white and works offline.")
-selected = st.session_state.get("tiles_selected")
+selected = KEYS.tiles_selected.get()
 st.plotly_chart(tile_overview_figure(tiles, episodes, OFFLINE_STYLE if style == styles[0]
                                      else style, selected=selected), width="stretch")
 
@@ -68,7 +69,7 @@ counts = dict(zip(with_events["tile_id"], with_events["n_episodes"]))
 events_n = dict(zip(with_events["tile_id"], with_events["n_events"]))
 pick = st.selectbox("Tile", ids, index=ids.index(selected) if selected in ids else 0,
                     format_func=lambda t: f"{t} — {counts[t]} episodes, {events_n[t]:,} events")
-st.session_state["tiles_selected"] = pick
+KEYS.tiles_selected.set(pick)
 if st.button(f"Open tile {pick} as the current catalog", type="primary"):
     try:
         events = tile_catalog(folder, pick)

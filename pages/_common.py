@@ -1,16 +1,10 @@
-"""Shared page helpers: the session-state contract between pages.
+"""Shared page helpers: the catalog every page works on, the session kept on disk, the
+map layers.
 
-Session state keys (set by the Catalog page, read by the others):
-- "catalog":        the loaded *and filtered* catalog (canonical columns)
-- "catalog_name":   what to call it in titles
-- "is_demo":        True for the bundled synthetic demo catalogs
-- "true_periods":   DataFrame of known anomalous periods (start, end, ...) or None
-- "load_report":    seisviz.catalog.LoadReport of the last load
-- "detection":      the last detection result (Detect page)
-- "selected_period", "selected_subregion": what the Maps/Subregions pages open on
-- "session_token":  the URL's ?session=…; the catalog and last scan are kept on disk under
-                    it (seisviz.sessions) and restored after a browser refresh
-- "overlays":       the user's map layers (seisviz.overlays.Overlay), see map_layers
+The session-state entries the pages share are the slots of `pages._state.KEYS` (the
+catalog and its name, the demo's true periods, the detection, what is selected, the map
+layers, the session token under which seisviz.sessions keeps the catalog and last scan on
+disk for a browser refresh).
 """
 
 import os
@@ -18,6 +12,7 @@ import os
 import pandas as pd
 import streamlit as st
 
+from pages._state import KEYS
 from seisviz import sessions
 from seisviz.resources import data_dir
 
@@ -52,15 +47,16 @@ def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
     Right after a refresh restored the session (see `ensure_catalog`), the Catalog page's
     widgets come back at their defaults and would put the default catalog back: that first
     call keeps the restored catalog and its scan instead."""
-    if st.session_state.pop("_restored", False):
+    if KEYS.restored.pop():
         return
-    st.session_state["catalog"] = catalog
-    st.session_state["catalog_name"] = name
-    st.session_state["is_demo"] = is_demo
-    st.session_state["true_periods"] = true_periods
-    st.session_state["load_report"] = report
-    for key in ("detection", "selected_period", "selected_subregion", "load_failed"):
-        st.session_state.pop(key, None)
+    KEYS.catalog.set(catalog)
+    KEYS.catalog_name.set(name)
+    KEYS.is_demo.set(is_demo)
+    KEYS.true_periods.set(true_periods)
+    KEYS.load_report.set(report)
+    for slot in (KEYS.detection, KEYS.selected_period, KEYS.selected_subregion,
+                 KEYS.load_failed):
+        slot.pop()
     keep_on_disk(lambda token: sessions.save_catalog(
         token, catalog, catalog_key(catalog), str(name), is_demo, true_periods))
 
@@ -68,11 +64,11 @@ def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
 def session_token():
     """This browser session's token, kept in the URL (?session=…) so that a refresh finds
     the session's catalog and last scan on disk again (seisviz.sessions)."""
-    token = st.session_state.get("session_token")
+    token = KEYS.session_token.get()
     if token is None:
         asked = st.query_params.get("session")
         token = asked if sessions.valid_token(asked) else sessions.new_token()
-        st.session_state["session_token"] = token
+        KEYS.session_token.set(token)
     if st.query_params.get("session") != token:
         st.query_params["session"] = token
     return token
@@ -92,7 +88,7 @@ def detect_cache():
     """The session's seisviz.detect.ScanCache (the last few network runs)."""
     from seisviz.detect import ScanCache
 
-    return st.session_state.setdefault("detect_cache", ScanCache(MAX_SCANS, MAX_SCANS))
+    return KEYS.detect_cache.setdefault(ScanCache(MAX_SCANS, MAX_SCANS))
 
 
 def restore_session():
@@ -101,43 +97,43 @@ def restore_session():
     -> True when a catalog was restored."""
     from seisviz.errors import SeisvizError
 
-    if st.session_state.get("_restore_tried"):
+    if KEYS.restore_tried.get():
         return False
-    st.session_state["_restore_tried"] = True
+    KEYS.restore_tried.set(True)
     if not sessions.valid_token(st.query_params.get("session")):
         return False
     try:
         stored = sessions.restore(session_token())
     except SeisvizError as exc:
         stored = {"said": [f"Nothing restored after the refresh: {exc}."]}
-    st.session_state["restored_said"] = stored.get("said", [])
+    KEYS.restored_said.set(stored.get("said", []))
     if stored.get("catalog") is None:
         return False
     set_catalog(stored["catalog"], stored["name"], None, is_demo=stored["is_demo"],
                 true_periods=stored["true_periods"])
-    st.session_state["_restored"] = True
-    st.session_state["overlays"] = stored.get("overlays") or {}
+    KEYS.restored.set(True)
+    KEYS.overlays.set(stored.get("overlays") or {})
     if stored.get("result") is not None:
         detect_cache().put_scan(tuple(stored["scan_key"]), stored["result"])
-        st.session_state["detection"] = stored["result"]
+        KEYS.detection.set(stored["result"])
     return True
 
 
 def load_failed(name, message):
     """Remember that loading `name` failed, so that every page says which catalog is still
     in use (see demo_banner); the next successful load forgets it."""
-    st.session_state["load_failed"] = (str(name), str(message))
+    KEYS.load_failed.set((str(name), str(message)))
 
 
 def clear_load_failed():
-    st.session_state.pop("load_failed", None)
+    KEYS.load_failed.pop()
 
 
 def ensure_catalog():
     """Restore the session after a refresh, else preload the default demo so every page
     has data from the first click."""
     session_token()
-    if "catalog" in st.session_state or restore_session():
+    if KEYS.catalog.present() or restore_session():
         return
     stem = DEMO_CATALOGS[DEFAULT_DEMO]
     if not os.path.exists(os.path.join(DATA, stem + ".csv")):
@@ -148,7 +144,7 @@ def ensure_catalog():
 
 def current_catalog():
     """The session's catalog, or stop the page with a pointer to the Catalog page."""
-    catalog = st.session_state.get("catalog")
+    catalog = KEYS.catalog.get()
     if catalog is None or len(catalog) == 0:
         st.warning("No catalog loaded: pick a demo or upload one on the Catalog page.")
         st.stop()
@@ -158,15 +154,15 @@ def current_catalog():
 def demo_banner():
     """Say 'synthetic demo' wherever demo data is shown, and that the previous catalog is
     still in use after a failed load."""
-    for line in st.session_state.pop("restored_said", None) or ():
+    for line in KEYS.restored_said.pop() or ():
         st.info(line, icon="🔄")
-    failed = st.session_state.get("load_failed")
+    failed = KEYS.load_failed.get()
     if failed:
-        previous = st.session_state.get("catalog_name")
+        previous = KEYS.catalog_name.get()
         still = f"still using the previous catalog {previous}" if previous else "no catalog is loaded"
         st.warning(f"Loading {failed[0]} failed: {failed[1]} — {still}.")
-    if st.session_state.get("is_demo"):
-        st.caption(f"⚠️ **Synthetic demo** data: {st.session_state.get('catalog_name')} — "
+    if KEYS.is_demo.get():
+        st.caption(f"⚠️ **Synthetic demo** data: {KEYS.catalog_name.get()} — "
                    "not a real catalog.")
 
 
@@ -180,7 +176,7 @@ def detection_and_subregions(purpose):
     from seisviz.subregions import scanned_catalog, subregions_for
 
     catalog = current_catalog()
-    result = st.session_state.get("detection")
+    result = KEYS.detection.get()
     if result is None:
         st.info(f"No detection yet: run the detector on the Detect page first; {purpose}")
         st.page_link("pages/4_detect.py", label="Go to the Detect page", icon="🔎")
@@ -196,16 +192,9 @@ def detection_and_subregions(purpose):
 
 def catalog_key(catalog):
     """The catalog's fingerprint (seisviz.detect.catalog_fingerprint), memoised for this
-    catalog object: the cache key of everything pages derive from it."""
-    from seisviz.detect import catalog_fingerprint
-
-    memo = st.session_state.get("_catalog_key")
-    # the object itself, compared by identity: a bare id() may be reused by the next catalog
-    if memo and memo[0] is catalog and memo[1] == len(catalog):
-        return memo[2]
-    digest = catalog_fingerprint(catalog)
-    st.session_state["_catalog_key"] = (catalog, len(catalog), digest)
-    return digest
+    catalog object by the session's ScanCache: the cache key of everything pages derive
+    from it."""
+    return detect_cache().fingerprint(catalog)
 
 
 def map_layers():
@@ -217,7 +206,7 @@ def map_layers():
     from seisviz.overlays import OVERLAY_EXTENSIONS, next_colour, read_overlay
     from seisviz.settings import tile_url
 
-    layers = st.session_state.setdefault("overlays", {})
+    layers = KEYS.overlays.setdefault({})
     with st.sidebar.expander("Map layers", expanded=bool(layers)):
         files = st.file_uploader("Overlay files (faults, wells, stations, study area)",
                                  type=list(OVERLAY_EXTENSIONS), accept_multiple_files=True,
@@ -227,13 +216,13 @@ def map_layers():
                                       "exported figures.")
         for f in files or ():
             fid = f"{f.name}:{f.size}"
-            if fid in layers or fid in st.session_state.get("_overlay_failed", ()):
+            if fid in layers or fid in KEYS.overlay_failed.get(()):
                 continue
             try:
                 layers[fid] = read_overlay(f.getvalue(), filename=f.name,
                                            colour=next_colour(list(layers.values())))
             except SeisvizError as exc:
-                st.session_state.setdefault("_overlay_failed", set()).add(fid)
+                KEYS.overlay_failed.setdefault(set()).add(fid)
                 st.error(str(exc))
         for fid, layer in list(layers.items()):
             c1, c2, c3 = st.columns([5, 2, 1])
@@ -256,8 +245,8 @@ def map_layers():
                             "the maps show country outlines, towns, a graticule and a scale.")
     overlays = list(layers.values())
     stored = tuple((fid, o.name, o.colour) for fid, o in layers.items())
-    if st.session_state.get("_overlays_stored", ()) != stored:
-        st.session_state["_overlays_stored"] = stored
+    if KEYS.overlays_stored.get(()) != stored:
+        KEYS.overlays_stored.set(stored)
         keep_on_disk(lambda token: sessions.save_overlays(token, layers))
     options = {"overlays": overlays, "star_magnitude": float(star_m) if stars else None,
                "tiles": bool(tiles)}
@@ -269,8 +258,9 @@ def map_layers():
 def use_model_on_detect(path):
     """Choose the weights file `path` on the Detect page and go there (the Train page's
     "use this model" action)."""
-    form = st.session_state.setdefault("detect_form", {})
-    form.update(detect_model_choice=CUSTOM_MODEL, detect_model_path=str(path))
-    for key in ("detect_model_choice", "detect_model_path"):
-        st.session_state.pop(key, None)
+    form = KEYS.detect_form.setdefault({})
+    form.update({KEYS.detect_model_choice.key: CUSTOM_MODEL,
+                 KEYS.detect_model_path.key: str(path)})
+    for slot in (KEYS.detect_model_choice, KEYS.detect_model_path):
+        slot.pop()
     st.switch_page("pages/4_detect.py")

@@ -1,8 +1,10 @@
-"""One home for the settings of a scan and their defaults.
+"""One home for the settings of a scan, their defaults and their validation.
 
-The window/grid defaults live here and nowhere else; a model card may carry its own
-(the window and grid it was trained on), which `ScanSettings.from_card` prefers over
-these.
+Every default lives here and nowhere else (the command line, the pages and the library
+read them from here); a model card may carry its own (the window and grid it was trained
+on), which `ScanSettings.from_card` prefers over these. The checks of a setting that more
+than one front end takes (batch size, runtime) are here too, so that each is refused with
+the same words wherever it is given.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from seisviz.errors import SeisvizError
 
+DEFAULT_MODEL = "resnet18"  # the shipped model a scan runs when none is named
+DEFAULT_DEVICE = "auto"      # cuda, else mps, else cpu (seisviz.detect.devices)
 WINDOW_DAYS = 30.0        # length of a sliding window
 STEP_DAYS = 1.0           # how far the window moves
 BACKGROUND_DAYS = 180.0   # the earlier period a window is compared with
@@ -21,11 +25,22 @@ TRAINING_STEP_DAYS = 5.0  # windows of artificial catalogs overlap less: more va
 THRESHOLD = 0.5           # probability threshold when a model card carries none
 BASELINE_THRESHOLD = 5.0  # beta threshold when a model card carries none
 MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicker
+MAX_GAP_DAYS = 0.0        # unflagged days inside a period: only back-to-back windows join
 # Web map tiles under every map ({z}/{x}/{y} template); env SEISVIZ_TILE_URL overrides,
 # "off" (or empty) draws only the offline basemap. See seisviz.plots.basemap.
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 RUNTIMES = ("torch", "onnx")  # what runs the network on the CPU (seisviz.detect.runtime)
+DEFAULT_RUNTIME = RUNTIMES[0]
+# Maps per inference batch when none is given: a GPU keeps busy with large batches, while
+# on the CPU larger ones only cost memory.
+GPU_BATCH_SIZE = 1024
+CPU_BATCH_SIZE = 128
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
+# Animations of the maps (seisviz.plots.maps, the Maps page)
+MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
+FRAME_MS = 150            # milliseconds per frame
+PIXEL_KM = 1.0            # pixel size when the grid is given in km
+MAX_MAP_PIXELS = 256 * 256  # finer grids are refused: too many pixels to animate
 
 # Settings that only decide which windows are flagged and how they merge: changing them
 # re-derives flags and periods from the stored probabilities, without running the network.
@@ -42,12 +57,37 @@ def _positive(name: str, value: Any) -> float:
     return float(value)
 
 
+def check_batch_size(batch_size: Any, option: str | None = None) -> int | None:
+    """A batch size as an int, None for automatic (None or 0). A negative one is refused
+    with a one-line SeisvizError: it made range() empty and left every probability
+    uninitialised. `option` names the command-line option that gave it, for the message."""
+    if batch_size is None:
+        return None
+    if int(batch_size) < 0:
+        raise SeisvizError(f"{option} {batch_size}: must be positive (0: automatic)" if option
+                           else f"batch size must be positive, got {batch_size}")
+    return int(batch_size) or None
+
+
+def auto_batch_size(device: str) -> int:
+    """Maps per inference batch on `device` when none is given."""
+    return GPU_BATCH_SIZE if device.startswith("cuda") else CPU_BATCH_SIZE
+
+
+def runtime_name(runtime: str | None) -> str:
+    """"torch" or "onnx" (None: torch); a one-line SeisvizError for anything else."""
+    name = str(runtime or DEFAULT_RUNTIME).strip().lower()
+    if name not in RUNTIMES:
+        raise SeisvizError(f"unknown runtime {runtime!r}: use {' or '.join(RUNTIMES)}")
+    return name
+
+
 @dataclass(frozen=True)
 class ScanSettings:
     """Every setting of a scan: where (bbox, grid), which windows, which model, which
     thresholds. Frozen: a changed setting is a new object (`replace`)."""
 
-    model: str = "resnet18"
+    model: str = DEFAULT_MODEL
     bbox: tuple[float, float, float, float] | None = None  # min_lon, max_lon, min_lat, max_lat
     grid: int = GRID_PIXELS
     window_days: float = WINDOW_DAYS
@@ -56,11 +96,11 @@ class ScanSettings:
     threshold: float = THRESHOLD
     baseline_threshold: float = BASELINE_THRESHOLD
     min_magnitude: float | None = None
-    max_gap_days: float = 0.0
+    max_gap_days: float = MAX_GAP_DAYS
     min_period_days: float = MIN_PERIOD_DAYS
-    device: str = "auto"
+    device: str = DEFAULT_DEVICE
     batch_size: int | None = None
-    runtime: str = "torch"  # or "onnx": ONNX Runtime on the CPU (seisviz.detect.runtime)
+    runtime: str = DEFAULT_RUNTIME  # or "onnx": ONNX Runtime on the CPU (seisviz.detect.runtime)
 
     def __post_init__(self) -> None:
         # normalise types once, so that equal settings compare (and hash) equal
@@ -74,15 +114,8 @@ class ScanSettings:
             set_(self, "bbox", tuple(round(float(v), 6) for v in self.bbox))
         if self.min_magnitude is not None:
             set_(self, "min_magnitude", float(self.min_magnitude))
-        if self.batch_size is not None:
-            if int(self.batch_size) < 0:
-                raise SeisvizError(f"batch size must be positive, got {self.batch_size}")
-            set_(self, "batch_size", int(self.batch_size) or None)
-        runtime = str(self.runtime or "torch").strip().lower()
-        if runtime not in RUNTIMES:
-            raise SeisvizError(f"unknown runtime {self.runtime!r}: use "
-                               f"{' or '.join(RUNTIMES)}")
-        set_(self, "runtime", runtime)
+        set_(self, "batch_size", check_batch_size(self.batch_size))
+        set_(self, "runtime", runtime_name(self.runtime))
 
     @classmethod
     def from_card(cls, card: Any = None, **given: Any) -> "ScanSettings":

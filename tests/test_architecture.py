@@ -158,3 +158,17 @@ def test_public_functions_have_type_hints():
                                                if x.arg not in ("self", "cls")):
                     missing.append(f"{name}.{node.name}")
     assert not missing, missing
+
+
+MAX_FUNCTION_LINES = 100  # a longer function is read in parts: write it in parts
+
+
+def test_no_function_is_over_the_length_limit():
+    long = []
+    for name, path in modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    long.append(f"{name}.{node.name}: {n} lines")
+    assert not long, long

@@ -9,7 +9,7 @@ import sys
 
 from seisviz.detect.models import MODEL_NAMES
 from seisviz.errors import SeisvizError
-from seisviz.settings import STEP_DAYS, TRAINING_STEP_DAYS
+from seisviz.settings import DEFAULT_DEVICE, STEP_DAYS, TRAINING_STEP_DAYS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "over the map and three flips/turns: 4x the inference time)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--seed", type=int, help="seed of the held-out catalogs")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default=DEFAULT_DEVICE)
     p.add_argument("--quick", action="store_true",
                    help="one catalog per set, two for calibration, 5-day step")
     p.add_argument("--markdown", help="also write the tables to this markdown file")

@@ -1,6 +1,6 @@
 """`python -m seisviz rasterize CATALOG --out maps.npz`: sliding-window distribution maps.
 
-Writes the .npz of `seisviz.raster.save_npz` (maps [windows, channels, ny, nx], float32;
+Writes the .npz of `seisviz.maps.save_npz` (maps [windows, channels, ny, nx], float32;
 window_start / window_end as ISO-8601 UTC strings; bbox; grid; channels; has_history;
 settings = window, step, background days) and prints what loading dropped and what the
 rasterizer left outside the grid or outside every window.
@@ -34,11 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size.add_argument("--pixel-km", type=float, metavar="K",
                       help="square pixels of K km instead of a fixed number of pixels")
     parser.add_argument("--window", type=float, default=WINDOW_DAYS, metavar="DAYS",
-                        help="window length in days (default: 30)")
+                        help=f"window length in days (default: {WINDOW_DAYS:g})")
     parser.add_argument("--step", type=float, default=STEP_DAYS, metavar="DAYS",
-                        help="days between window starts (default: 1)")
+                        help=f"days between window starts (default: {STEP_DAYS:g})")
     parser.add_argument("--background", type=float, default=BACKGROUND_DAYS, metavar="DAYS",
-                        help="days before each window for the background channel (default: 180)")
+                        help="days before each window for the background channel "
+                             f"(default: {BACKGROUND_DAYS:g})")
     parser.add_argument("--min-magnitude", type=float, metavar="M",
                         help="keep only events of magnitude >= M")
 

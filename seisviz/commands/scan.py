@@ -7,11 +7,11 @@ import argparse
 import os
 import sys
 
-from seisviz.settings import MIN_PERIOD_DAYS
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import MODEL_NAMES
-from seisviz.settings import RUNTIMES, STEP_DAYS
+from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, DEFAULT_RUNTIME, MAX_GAP_DAYS,
+                              MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS, check_batch_size)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,19 +23,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grid", type=int, help="pixels per side (default: the model card's)")
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
-    p.add_argument("--model", default="resnet18",
+    p.add_argument("--model", default=DEFAULT_MODEL,
                    help=f"{'|'.join(MODEL_NAMES)} or a path to a .pt/.json")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or mps")
     p.add_argument("--threshold", type=float, help="probability threshold (default: the card's)")
     p.add_argument("--min-magnitude", type=float, help="drop events below this magnitude")
-    p.add_argument("--max-gap", type=float, default=0.0,
+    p.add_argument("--max-gap", type=float, default=MAX_GAP_DAYS,
                    help="days of unflagged windows that may lie inside one period (default 0: "
                    "only back-to-back flagged windows join)")
     p.add_argument("--min-period", type=float, default=MIN_PERIOD_DAYS,
                    help="days: runs of flagged windows shorter than this are dropped as "
                    f"flicker (default {MIN_PERIOD_DAYS:g})")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--runtime", choices=RUNTIMES, default="torch",
+    p.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
                    help="what runs the network on the CPU: torch (default) or onnx (ONNX "
                         "Runtime, exported once per model into the cache folder; on a GPU "
                         "torch runs)")
@@ -51,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
     # an absent GPU fails before a large catalog is read, and so does a missing onnxruntime
     if pick_device(args.device) == "cpu":
         check_runtime(args.runtime)
-    if args.batch_size is not None and args.batch_size < 0:
-        raise SeisvizError(f"--batch-size {args.batch_size}: must be positive (0: automatic)")
+    check_batch_size(args.batch_size, "--batch-size")
     if os.path.exists(args.out) and not os.path.isdir(args.out):  # before the scan, not after
         raise SeisvizError(f"--out {args.out}: is a file, not a folder")
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))

@@ -10,7 +10,8 @@ import sys
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.detect.models import MODEL_NAMES
 from seisviz.errors import SeisvizError
-from seisviz.settings import MIN_EVENTS, MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS
+from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, MIN_PERIOD_DAYS,
+                              RUNTIMES, STEP_DAYS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,10 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int,
                    help="LocalCluster worker processes (default: one per GPU, else one per "
                         "CPU core); 0 runs the tiles one by one in this process")
-    p.add_argument("--model", default="resnet18",
+    p.add_argument("--model", default=DEFAULT_MODEL,
                    help=f"{'|'.join(MODEL_NAMES)} or a path to a .pt/.json (the same path "
                         "on every worker)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (on the workers)")
+    p.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or mps (on the workers)")
     p.add_argument("--runtime", choices=RUNTIMES,
                    help="what runs the network on a CPU worker: torch (default) or onnx "
                         "(ONNX Runtime; each worker exports the model once into its cache "

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import ARCHITECTURES
 from seisviz.progress import terminal_progress
+from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from seisviz.training.train import Budget
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of `seisviz train` to `p`."""
-    p.add_argument("--arch", choices=ARCHITECTURES, default="resnet18")
+    p.add_argument("--arch", choices=ARCHITECTURES, default=DEFAULT_MODEL)
     p.add_argument("--lr", type=float, help="learning rate (default: the paper's for --arch)")
     p.add_argument("--wd", type=float, help="weight decay (default: the paper's for --arch)")
     p.add_argument("--epochs", type=int, help="most epochs (early stopping may end sooner)")
@@ -27,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-val", type=int, help="artificial validation maps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int, default=0, help="seed of the artificial training data")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or mps")
     p.add_argument("--threads", type=int, help="CPU threads for torch")
     p.add_argument("--quick", action="store_true",
                    help="tiny budget (512 maps, 3 epochs, learning rate 0.001 unless --lr): "

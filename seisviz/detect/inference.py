@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from seisviz.errors import SeisvizError
+from seisviz.settings import auto_batch_size, check_batch_size
 
 if TYPE_CHECKING:
     from seisviz.detect.card import ModelCard
@@ -31,9 +32,7 @@ def window_probabilities(maps: np.ndarray, model: Any, card: ModelCard, device: 
         raise SeisvizError(f"maps have {maps.shape[1]} channels, the model takes "
                            f"{card.in_channels}")
     gpu = device.startswith("cuda")
-    if batch_size is not None and int(batch_size) < 0:
-        raise SeisvizError(f"batch size must be positive, got {batch_size}")
-    batch_size = int(batch_size or (1024 if gpu else 128))
+    batch_size = check_batch_size(batch_size) or auto_batch_size(device)
     # channels-last is faster on the CPU too (oneDNN convolutions), not only on a GPU
     memory_format = torch.channels_last
     model = model.to(device=device, memory_format=memory_format).eval()

@@ -19,6 +19,7 @@ from seisviz.detect.card import ModelCard
 from seisviz.detect.ensemble import ENSEMBLE, load_ensemble
 from seisviz.errors import ModelError
 from seisviz.resources import weights_dir
+from seisviz.settings import DEFAULT_MODEL
 
 ARCHITECTURES = ("resnet18", "resnet34", "resnet101")
 MODEL_NAMES = ARCHITECTURES + (ENSEMBLE,)  # what `--model` and the Detect page accept by name
@@ -115,7 +116,7 @@ def available_models() -> list[str]:
     return [a for a in MODEL_NAMES if (weights_dir() / (a + ".json")).exists()]
 
 
-def load_model(model: str = "resnet18", device: str = "cpu") -> tuple[Any, ModelCard]:
+def load_model(model: str = DEFAULT_MODEL, device: str = "cpu") -> tuple[Any, ModelCard]:
     """Load weights + card, checking the sha256 and the channel count. -> (model, card)."""
     import torch
 

@@ -28,31 +28,22 @@ import warnings
 from collections import OrderedDict
 from typing import Any
 
-from seisviz.errors import ModelError, SeisvizError
-from seisviz.settings import RUNTIMES
+from seisviz.errors import ModelError
+from seisviz.settings import GRID_PIXELS, runtime_name
 
 RUNTIME_LABELS = {"torch": "torch", "onnx": "ONNX Runtime"}
 OPSET = 17
 EXPORT_VERSION = 1  # part of every cached file's name: bump when the export changes
-EXPORT_COUNT = {"n": 0}  # exports done by this process (the tests read it)
 _SESSIONS: OrderedDict = OrderedDict()  # (file, threads) -> InferenceSession, a few kept
 _MAX_SESSIONS = 4
 
 
 def check_runtime(runtime: str | None) -> str:
-    """`runtime` normalised ("torch" or "onnx"); for "onnx", ONNX Runtime must import.
+    """`runtime` normalised (seisviz.settings.runtime_name: "torch" or "onnx"); for "onnx", ONNX Runtime must import.
     One-line SeisvizError otherwise (commands call it before reading a catalog)."""
     name = runtime_name(runtime)
     if name == "onnx":
         _onnxruntime()
-    return name
-
-
-def runtime_name(runtime: str | None) -> str:
-    """"torch" or "onnx" (None: torch); a one-line SeisvizError for anything else."""
-    name = str(runtime or "torch").strip().lower()
-    if name not in RUNTIMES:
-        raise SeisvizError(f"unknown runtime {runtime!r}: use {' or '.join(RUNTIMES)}")
     return name
 
 
@@ -108,7 +99,7 @@ def export_onnx(net: Any, card: Any, path: str | None = None) -> tuple[str, bool
     except OSError as exc:
         raise ModelError(f"{folder}: cannot write the ONNX export ({exc.strerror or exc}); "
                          "set SEISVIZ_CACHE_DIR to a writable folder") from None
-    grid = int(card.grid or 64)
+    grid = int(card.grid or GRID_PIXELS)
     x = torch.zeros(2, card.in_channels, grid, grid)
     net = net.to("cpu").float().eval()
     try:
@@ -127,7 +118,6 @@ def export_onnx(net: Any, card: Any, path: str | None = None) -> tuple[str, bool
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    EXPORT_COUNT["n"] += 1
     return path, True
 
 

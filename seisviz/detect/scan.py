@@ -21,7 +21,7 @@ from seisviz.detect.result import WINDOW_COLUMNS, ScanResult
 from seisviz.detect.runtime import for_runtime
 from seisviz.errors import SeisvizError
 from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
-from seisviz.settings import ScanSettings
+from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, ScanSettings
 from seisviz.subregions.refine import refine_periods
 from seisviz.tables import BASELINE_SCORE
 from seisviz.timeutil import to_ns
@@ -29,7 +29,7 @@ from seisviz.timeutil import to_ns
 Progress = Callable[[int, int], None]
 
 
-def scan_catalog(catalog: pd.DataFrame, model: str = "resnet18",
+def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
                  progress: Progress | None = None, loaded: tuple | None = None,
                  settings: ScanSettings | None = None, **options: Any) -> ScanResult:
     """Run the detector (and the baseline) over every window of `catalog`.
@@ -48,7 +48,7 @@ def scan_catalog(catalog: pd.DataFrame, model: str = "resnet18",
 
     timings = {}
     t0 = time.perf_counter()
-    requested = settings.device if settings is not None else options.get("device") or "auto"
+    requested = settings.device if settings is not None else options.get("device") or DEFAULT_DEVICE
     device = pick_device(requested)
     net, card = loaded if loaded is not None else load_model(model, device)
     if settings is None:

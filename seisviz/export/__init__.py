@@ -4,7 +4,7 @@
 writes them to a folder, `export_bundle` zips them. See `seisviz.export.bundle`.
 """
 
-from seisviz.export.bundle import (DEFAULT_FORMATS, FORMATS, bundle_names, export_bundle,
+from seisviz.export.bundle import (DEFAULT_FORMATS, FORMATS, export_bundle,
                                    export_files, parse_formats, run_json, write_exports,
                                    write_scan_subregions)
 from seisviz.export.figures import (MAX_FIGURES, figure_html, figure_png, figures_png,
@@ -17,7 +17,7 @@ from seisviz.tables import EPISODE_POLYGONS
 SUBREGION_ATTRIBUTES = list(EPISODE_POLYGONS.columns)
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "MAX_FIGURES", "SUBREGION_ATTRIBUTES",
-           "bundle_names", "condensed_csv", "condensed_quakeml", "episodes_csv",
+           "condensed_csv", "condensed_quakeml", "episodes_csv",
            "export_bundle", "export_files", "figure_html", "figure_png", "figures_png", "find_browser",
            "parse_formats", "periods_csv", "png_available", "run_json", "subregion_figures",
            "subregions_frame", "subregions_geojson", "subregions_gpkg", "write_exports",

@@ -161,9 +161,3 @@ def write_scan_subregions(catalog: pd.DataFrame, result: Any, out: str,
     condensed_csv(condensed, os.path.join(out, "condensed_catalog.csv"))
     return ["episodes.csv", "subregions.geojson", "condensed_catalog.csv"]
 
-
-def bundle_names(data: bytes) -> list[str]:
-    """File names inside a zip made by `export_bundle`."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return z.namelist()
-

@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
-from seisviz.settings import GRID_PIXELS
+from seisviz.settings import GRID_PIXELS, MAX_MAP_PIXELS
 
 KM_PER_DEGREE = 111.195
 
@@ -86,6 +86,19 @@ def make_grid(bbox: Sequence[float], n_pixels: int | tuple[int, int] = GRID_PIXE
     if int(nx) < 1 or int(ny) < 1:
         raise SeisvizError(f"grid must have at least 1 pixel per side, got {n_pixels}")
     return Grid(min_lon, max_lon, min_lat, max_lat, int(nx), int(ny))
+
+
+def capped_grid(bbox: Sequence[float], n_pixels: int | tuple[int, int] = GRID_PIXELS,
+                pixel_km: float | None = None, max_pixels: int = MAX_MAP_PIXELS) -> Grid:
+    """`make_grid(bbox, n_pixels, pixel_km)`, refused with a SeisvizError that names the
+    smallest pixel size that fits when it holds more than `max_pixels` pixels (a finer grid
+    is too much to animate)."""
+    grid = make_grid(bbox, n_pixels, pixel_km)
+    if grid.nx * grid.ny > max_pixels:
+        least = grid.pixel_km[0] * np.sqrt(grid.nx * grid.ny / max_pixels)
+        raise SeisvizError(f"a {grid.nx}x{grid.ny} grid is too fine to animate: use pixels of "
+                           f"at least {least:.2f} km")
+    return grid
 
 
 def catalog_bbox(catalog: pd.DataFrame, pad_fraction: float = 0.02) -> tuple:

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
 from seisviz.maps.grid import Grid, catalog_bbox, make_grid, pixel_index
@@ -234,6 +235,38 @@ def events_in_window(catalog: pd.DataFrame, start: Any, end: Any) -> pd.DataFram
     t = to_ns(catalog["time"])
     lo, hi = np.searchsorted(t, [to_ns(start), to_ns(end)])
     return catalog.iloc[lo:hi]
+
+
+# ------------------------------------------------------------------ windows by date
+# `window_start`: the windows' starts (datetime64, UTC, as DistributionMaps holds them);
+# a day is a calendar day in UTC (a datetime.date or anything pd.Timestamp reads).
+
+def _starts(window_start: ArrayLike) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(window_start, utc=True))
+
+
+def window_on_or_before(window_start: ArrayLike, day: Any) -> int:
+    """Index of the last window starting on or before `day`; the first window when all
+    start later."""
+    starts = _starts(window_start)
+    after = starts.searchsorted(pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1))
+    return int(np.clip(after - 1, 0, len(starts) - 1))
+
+
+def first_window_from(window_start: ArrayLike, time: pd.Timestamp) -> int:
+    """Index of the first window starting at or after the UTC instant `time`; the last
+    window when none does."""
+    starts = _starts(window_start)
+    return int(np.clip(starts.searchsorted(time), 0, len(starts) - 1))
+
+
+def windows_between(window_start: ArrayLike, first_day: Any, last_day: Any) -> tuple[int, int]:
+    """(first, stop) indices of the windows starting on the days `first_day` to `last_day`
+    (both included): at least one window, so that there is always something to play."""
+    starts = _starts(window_start)
+    lo = int(starts.searchsorted(pd.Timestamp(first_day, tz="UTC")))
+    hi = int(starts.searchsorted(pd.Timestamp(last_day, tz="UTC") + pd.Timedelta(days=1)))
+    return lo, max(hi, lo + 1)
 
 
 def save_npz(path: str | os.PathLike | IO, dmaps: DistributionMaps) -> None:

@@ -23,7 +23,6 @@ RED = "#d62728"
 GREEN = "#2ca02c"
 BLUE = "#1f77b4"
 ORANGE = "#ff7f0e"
-GREY = "#7f7f7f"
 FLAG_FILL = "rgba(214, 39, 40, 0.35)"    # a period, onset to end
 WINDOW_FILL = "rgba(214, 39, 40, 0.08)"  # the span of its flagged windows
 BAND = 0.045  # height of the thin bands (fraction of the plot)

@@ -5,11 +5,10 @@
   subsampled to `max_frames`; frames hold only the heatmap's values (small unsigned ints,
   sent as base64 typed arrays), the overlay's points, large events and the title.
 - `single_map`: one window, with exact values in the hover.
-- `export_animation_html` (self-contained, offline) and `export_animation_gif` (Pillow).
-Both map figures stand on the basemap of `seisviz.plots.basemap`. No streamlit here.
+Both map figures stand on the basemap of `seisviz.plots.basemap`; the animation as a file
+(HTML, GIF) is `seisviz.plots.map_files`. No streamlit here.
 """
 
-import io
 import math
 
 import numpy as np
@@ -19,9 +18,9 @@ from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import add_basemap, large_events_by_time, stars_between, transparent_zero
+from seisviz.settings import FRAME_MS, MAX_FRAMES
 from seisviz.timeutil import to_ns
 
-COLORSCALE = "Viridis"
 # Viridis with 0 transparent: empty pixels show the basemap beneath
 MAP_COLORSCALE = transparent_zero(sequential.Viridis)
 CHANNEL_LABELS = {
@@ -50,10 +49,6 @@ def frame_indices(n_windows, max_frames):
 
 
 LOG_UNITS = 100  # log mode colours by round(100 * log10(1 + value)): 2 decimals of the log
-
-
-def _transform(values, log):
-    return np.log10(1.0 + values) if log else values
 
 
 def _smallest_uint(top):
@@ -207,9 +202,9 @@ def _overlay_trace(lon, lat):
 
 # ------------------------------------------------------------------ figures
 
-def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, catalog=None,
-                 frame_ms=150, title=None, max_markers=MAX_MARKERS, height=None,
-                 overlays=None, star_magnitude=None, tiles=True, windows=None,
+def animated_map(dmaps, channel="count", log=True, max_frames=MAX_FRAMES, events=None,
+                 catalog=None, frame_ms=FRAME_MS, title=None, max_markers=MAX_MARKERS,
+                 height=None, overlays=None, star_magnitude=None, tiles=True, windows=None,
                  star_events=None):
     """All windows of `dmaps` as an animated heatmap.
 
@@ -230,31 +225,65 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
         raise SeisvizError(f"no windows in the span {lo}..{hi}")
     shown, k = frame_indices(hi - lo, max_frames)
     shown = shown + lo
-    values = dmaps.channel(channel)
-    enc = _Encoding(dmaps, channel, log)
-    g = dmaps.grid
-    source = _event_source(events, catalog)
-    starts = dmaps.window_start.astype(np.int64)
-    ends = dmaps.window_end.astype(np.int64)
-
     label = CHANNEL_LABELS.get(channel, channel)
-    w_km, h_km = g.pixel_km
+    title = _animation_title(dmaps, label, title, k, len(shown), hi - lo)
+    frame_title = _frame_titler(dmaps, title, max_markers)
+    source = _event_source(events, catalog)
+    big, star_trace = large_events_by_time(
+        [f for f in (star_events, events, catalog) if f is not None] or None, star_magnitude)
+    enc = _Encoding(dmaps, channel, log)
+    frames, first, n_first = _frames(dmaps, dmaps.channel(channel), shown, enc, source, big,
+                                     max_markers, frame_title)
+
+    g = dmaps.grid
+    heatmap = go.Heatmap(
+        **first[0], x=g.lon_centers, y=g.lat_centers, zmin=0, zmax=enc.zmax, zauto=False,
+        colorscale=MAP_COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
+        hovertemplate=enc.hover(label), name=channel, showlegend=False)
+    data = [heatmap]
+    if source is not None:
+        data.append(_overlay_trace(first[1]["x"], first[1]["y"]))
+    if big is not None:
+        star_trace.update(x=first[-1]["x"], y=first[-1]["y"], text=first[-1]["text"])
+        data.append(star_trace)
+
+    layout = _layout(dmaps, frame_title(shown[0], n_first), height)
+    _add_controls(layout, dmaps, shown, frame_ms)
+    fig = go.Figure(data=data, layout=layout, frames=frames)
+    return _dress(fig, dmaps, overlays, tiles)
+
+
+def _animation_title(dmaps, label, title, k, n_shown, n_windows):
+    """The animation's title: the given one, else what the maps count, and which
+    windows are shown when not all are."""
     if title is None:
+        w_km, h_km = dmaps.grid.pixel_km
         title = (f"{label.capitalize()} per {w_km:.1f} × {h_km:.1f} km pixel, "
                  f"{dmaps.window_days:g}-day windows every {dmaps.step_days:g} d")
     if k > 1:
-        title += f" — every {ordinal(k)} window shown ({len(shown):,} of {hi - lo:,})"
+        title += f" — every {ordinal(k)} window shown ({n_shown:,} of {n_windows:,})"
+    return title
 
+
+def _frame_titler(dmaps, title, max_markers):
+    """frame_title(i, n_events): the title of window i's frame."""
     def frame_title(i, n_events=None):
         text = f"{title}<br><sup>window {i + 1:,} of {len(dmaps):,}: {window_label(dmaps, i)}"
         if n_events is not None and n_events > max_markers:
             text += f" · {max_markers:,} of {n_events:,} events drawn"
         return text + "</sup>"
 
-    # Frames as plain dicts of numpy arrays: plotly validates arrays in bulk and sends
-    # them as base64 typed arrays.
-    big, star_trace = large_events_by_time(
-        [f for f in (star_events, events, catalog) if f is not None] or None, star_magnitude)
+    return frame_title
+
+
+def _frames(dmaps, values, shown, enc, source, big, max_markers, frame_title):
+    """(frames, the first frame's trace dicts, its event count): one frame per shown
+    window, each its heatmap values, overlay events and stars, and its title.
+
+    Frames are plain dicts of numpy arrays: plotly validates arrays in bulk and sends
+    them as base64 typed arrays."""
+    starts = dmaps.window_start.astype(np.int64)
+    ends = dmaps.window_end.astype(np.int64)
     frames = []
     first = None
     for i in shown:
@@ -269,19 +298,11 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
             first = data, n_events
         frames.append({"data": data, "traces": list(range(len(data))), "name": str(i),
                        "layout": {"title": {"text": frame_title(i, n_events)}}})
+    return frames, first[0], first[1]
 
-    heatmap = go.Heatmap(
-        **first[0][0], x=g.lon_centers, y=g.lat_centers, zmin=0, zmax=enc.zmax, zauto=False,
-        colorscale=MAP_COLORSCALE, colorbar=_colorbar(dmaps, channel, log),
-        hovertemplate=enc.hover(label), name=channel, showlegend=False)
-    data = [heatmap]
-    if source is not None:
-        data.append(_overlay_trace(first[0][1]["x"], first[0][1]["y"]))
-    if big is not None:
-        star_trace.update(x=first[0][-1]["x"], y=first[0][-1]["y"], text=first[0][-1]["text"])
-        data.append(star_trace)
 
-    layout = _layout(dmaps, frame_title(shown[0], first[1]), height)
+def _add_controls(layout, dmaps, shown, frame_ms):
+    """Play/pause buttons and the window slider, into `layout`."""
     play = {"frame": {"duration": int(frame_ms), "redraw": True}, "fromcurrent": True,
             "transition": {"duration": 0}, "mode": "immediate"}
     still = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0},
@@ -309,8 +330,6 @@ def animated_map(dmaps, channel="count", log=True, max_frames=300, events=None, 
                    "args": [[str(i)], still]} for i in shown],
     }]
     layout["margin"]["b"] = 190
-    fig = go.Figure(data=data, layout=layout, frames=frames)
-    return _dress(fig, dmaps, overlays, tiles)
 
 
 def single_map(dmaps, index, channel="count", log=True, events=None, catalog=None,
@@ -356,86 +375,3 @@ def ordinal(k):
     """1st, 2nd, 3rd, 4th, 11th, 21st…"""
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
-
-
-# ------------------------------------------------------------------ export
-
-def animation_html(fig):
-    """The figure as a self-contained HTML page (plotly.js embedded, no network needed)."""
-    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False,
-                       config={"displaylogo": False})
-
-
-def export_animation_html(fig, path):
-    """Write `fig` to `path` as self-contained HTML; returns `path`."""
-    try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(animation_html(fig))
-    except OSError as exc:
-        raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
-
-
-def _palette():
-    """254 Viridis colours (index 0-253), then black (254) and white (255), as RGB bytes."""
-    stops = [tuple(int(h[j:j + 2], 16) for j in (1, 3, 5)) for h in sequential.Viridis]
-    pos = np.linspace(0, 1, len(stops))
-    x = np.linspace(0, 1, 254)
-    rgb = np.stack([np.interp(x, pos, [s[c] for s in stops]) for c in range(3)], axis=1)
-    rgb = np.vstack([np.rint(rgb), [[0, 0, 0], [255, 255, 255]]]).astype(np.uint8)
-    return rgb
-
-
-def export_animation_gif(dmaps, path, channel="count", log=True, max_frames=300,
-                         frame_ms=150, width=480):
-    """Write the animation as a GIF (Pillow; one frame per shown window). `path` may be a
-    file name or a binary file object. Returns the number of frames."""
-    try:
-        from PIL import Image, ImageDraw, ImageFont
-    except ImportError:  # pragma: no cover - Pillow comes with streamlit
-        raise SeisvizError("GIF export needs Pillow: pip install pillow") from None
-    _check(dmaps, channel)
-    shown, k = frame_indices(len(dmaps), max_frames)
-    zmax = float(_transform(max(float(dmaps.channel(channel).max()), 1.0), log))
-    g = dmaps.grid
-    w_km, h_km = g.pixel_km
-    width = int(width)
-    map_h = max(1, int(round(width * (g.ny * h_km) / (g.nx * w_km))))
-    band = 40
-    try:
-        font = ImageFont.load_default(size=14)
-    except TypeError:  # pragma: no cover - old Pillow without sizes
-        font = ImageFont.load_default()
-    palette = _palette()
-    flat_palette = palette.reshape(-1).tolist()
-    label = CHANNEL_LABELS.get(channel, channel)
-    scale_text = (f"{label}: 0 (dark) – {dmaps.channel(channel).max():,.0f} (yellow)"
-                  + (", log scale" if log else ""))
-    if k > 1:
-        scale_text += f"; every {ordinal(k)} window"
-    values = dmaps.channel(channel)
-    images = []
-    for i in shown:
-        z = _transform(values[i].astype(np.float64), log)
-        level = np.clip(np.rint(z / zmax * 253), 0, 253).astype(np.uint8)
-        level = level[::-1]  # north up: the first image row is the highest latitude
-        img = Image.fromarray(level, mode="P").resize((width, map_h), Image.NEAREST)
-        canvas = Image.new("P", (width, map_h + band), 254)
-        canvas.putpalette(flat_palette)
-        canvas.paste(img, (0, 0))
-        draw = ImageDraw.Draw(canvas)  # the band under the map: date and scale
-        draw.text((6, map_h + 3), window_label(dmaps, i), fill=255, font=font)
-        draw.text((6, map_h + 21), scale_text, fill=255, font=font)
-        images.append(canvas)
-    try:  # a file name, or a binary file object
-        images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
-                       duration=max(20, int(frame_ms)), loop=0, optimize=False)
-    except OSError as exc:
-        raise SeisvizError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return len(images)
-
-
-def animation_gif_bytes(dmaps, **kwargs):  # into memory, for a download button
-    buf = io.BytesIO()
-    export_animation_gif(dmaps, buf, **kwargs)
-    return buf.getvalue()

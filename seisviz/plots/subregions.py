@@ -128,26 +128,45 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
 
     Map markers carry the catalog index of each event in ``customdata`` (the events
     trace is named "events"; the stems "magnitude"; the bars "events per day")."""
-    from seisviz.plots.basemap import add_basemap, large_event_trace, lonlat_text
-
     d = panel_data(catalog, subregion, start, end, margin_days, surround_km)
-    start, end, geom = d["start"], d["end"], d["geometry"]
     if title is None:
-        t = to_ns(d["series_events"]["time"]) if len(d["series_events"]) else np.array([])
-        n_in = int(np.count_nonzero((t >= start.value) & (t < end.value)))
-        fmt = "%Y-%m-%d" if start == start.floor("D") and end == end.floor("D") \
-            else "%Y-%m-%d %H:%M"
-        label = "Subregion"
-        if hasattr(subregion, "get") and subregion.get("period_id") is not None:
-            label = f"Period {int(subregion['period_id'])} · subregion " \
-                    f"{int(subregion['subregion_id'])}"
-        title = (f"{label}<br><sup>{start.strftime(fmt)} – {end.strftime(fmt)} UTC, "
-                 f"{n_in:,} events inside</sup>")
+        title = _title(subregion, d)
     # Spacing leaves each panel's title its own band above its frame, clear of the tick
     # labels of the panel above (the time axis of (b) is shared with (c) and unlabelled).
     fig = make_subplots(rows=3, cols=1, row_heights=[0.58, 0.2, 0.22], vertical_spacing=0.07,
                         shared_xaxes=False)
-    # (a) the map
+    note = _map_panel(fig, d, overlays, star_magnitude, tiles)
+    _magnitude_panel(fig, d["series_events"], star_magnitude)
+    _daily_panel(fig, d, margin_days)
+    sub = f"<br><sup>{note}</sup>" if note else ""
+    fig.update_layout(title=dict(text=title + sub), height=height,
+                      plot_bgcolor="white", margin=dict(l=75, r=30, t=95, b=55), bargap=0,
+                      showlegend=bool(overlays) or star_magnitude is not None,
+                      legend=dict(orientation="h", x=0, y=-0.07, yanchor="top"))
+    return fig
+
+
+def _title(subregion, d):
+    """'Period 3 · subregion 1', the period's span and how many events lie inside."""
+    start, end = d["start"], d["end"]
+    t = to_ns(d["series_events"]["time"]) if len(d["series_events"]) else np.array([])
+    n_in = int(np.count_nonzero((t >= start.value) & (t < end.value)))
+    fmt = "%Y-%m-%d" if start == start.floor("D") and end == end.floor("D") \
+        else "%Y-%m-%d %H:%M"
+    label = "Subregion"
+    if hasattr(subregion, "get") and subregion.get("period_id") is not None:
+        label = f"Period {int(subregion['period_id'])} · subregion " \
+                f"{int(subregion['subregion_id'])}"
+    return (f"{label}<br><sup>{start.strftime(fmt)} – {end.strftime(fmt)} UTC, "
+            f"{n_in:,} events inside</sup>")
+
+
+def _map_panel(fig, d, overlays, star_magnitude, tiles):
+    """(a): the period's events around the subregion's outline, on the basemap, in row 1.
+    -> the note on thinned events ("" when all are drawn)."""
+    from seisviz.plots.basemap import add_basemap, large_event_trace, lonlat_text
+
+    start, end = d["start"], d["end"]
     ev, note = thin_events(d["map_events"], MAX_MAP_POINTS)
     ev = ev.sort_values("magnitude", kind="stable")
     hover = (ev["time"].dt.strftime("%Y-%m-%d %H:%M:%S") + "<br>M "
@@ -164,7 +183,7 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
                                   yanchor="middle")),
         hovertemplate="%{text}<extra></extra>", showlegend=False),
         row=1, col=1)
-    xs, ys = _outline(geom)
+    xs, ys = _outline(d["geometry"])
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="subregion",
                              line=dict(color="crimson", width=2), hoverinfo="skip",
                              showlegend=False), row=1, col=1)
@@ -181,8 +200,12 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
     stars = large_event_trace(d["map_events"], star_magnitude)
     if stars is not None:
         fig.add_trace(stars, row=1, col=1)
-    # (b) magnitudes as stems
-    se = d["series_events"]
+    return note
+
+
+def _magnitude_panel(fig, se, star_magnitude):
+    """(b): the subregion's events as magnitude stems in row 2, stars at M ≥
+    `star_magnitude`."""
     mags = se["magnitude"].to_numpy(np.float64)
     base = float(np.floor(np.nanmin(mags))) if len(mags) else 0.0
     times = se["time"].to_numpy() if len(se) else np.array([], "datetime64[ns]")
@@ -205,15 +228,19 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
                                          if len(mags) else "circle"),
                              hovertemplate="%{x}<br>M %{y:.1f}<extra></extra>",
                              showlegend=False), row=2, col=1)
-    # (c) daily counts
+
+
+def _daily_panel(fig, d, margin_days):
+    """(c): daily counts in row 3; the period shaded in (b) and (c), on one time axis;
+    the three panels' titles."""
     daily = d["daily"]
     fig.add_trace(go.Bar(x=daily["day"] + DAY / 2, y=daily["count"], width=86_400_000,
                          name="events per day", marker_color="rgba(31,119,180,0.6)",
                          hovertemplate="%{x|%Y-%m-%d}: %{y} events<extra></extra>",
                          showlegend=False), row=3, col=1)
     for row in (2, 3):
-        fig.add_vrect(x0=start, x1=end, fillcolor=PERIOD_FILL, line_width=0, layer="below",
-                      row=row, col=1)
+        fig.add_vrect(x0=d["start"], x1=d["end"], fillcolor=PERIOD_FILL, line_width=0,
+                      layer="below", row=row, col=1)
         fig.update_xaxes(range=[d["t0"], d["t1"]], row=row, col=1, showline=True,
                          linecolor="black", mirror=True)
     fig.update_xaxes(matches="x3", showticklabels=False, row=2, col=1)
@@ -224,9 +251,3 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
             f"{PANEL_TITLES[2]} (±{margin_days:g} d around the period, shaded)",),
             (("x", "y"), ("x2", "y2"), ("x3", "y3"))):
         _panel_label(fig, text, xref, yref)
-    sub = f"<br><sup>{note}</sup>" if note else ""
-    fig.update_layout(title=dict(text=title + sub), height=height,
-                      plot_bgcolor="white", margin=dict(l=75, r=30, t=95, b=55), bargap=0,
-                      showlegend=bool(overlays) or star_magnitude is not None,
-                      legend=dict(orientation="h", x=0, y=-0.07, yanchor="top"))
-    return fig

@@ -61,8 +61,8 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
                     regional: bool | None = None) -> gpd.GeoDataFrame:
     """Subregions of each period, as a GeoDataFrame (EPSG:4326), one row per subregion.
 
-    `result_or_dmaps`: a seisviz.scan.ScanResult (periods and flagged windows are taken
-    from it) or seisviz.raster.DistributionMaps (then give `periods`, and optionally
+    `result_or_dmaps`: a seisviz.detect.ScanResult (periods and flagged windows are taken
+    from it) or seisviz.maps.DistributionMaps (then give `periods`, and optionally
     `flagged`, one bool per window). `periods` needs start and end (UTC), and may carry
     period_id (else 1..n) and peak_probability.
 

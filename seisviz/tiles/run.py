@@ -24,7 +24,7 @@ import pandas as pd
 from seisviz.detect.result import run_header
 from seisviz.errors import SeisvizError
 from seisviz.export.files import episodes_csv, periods_csv, with_iso_times
-from seisviz.settings import MIN_EVENTS
+from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS
 from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km, events_digest,
                                 make_tiles, split_events, tile_events)
 from seisviz.tiles.merge import merge_episodes, periods_of, tile_table
@@ -113,8 +113,8 @@ def default_workers() -> int:
 
 
 def scan_tiles(catalog: pd.DataFrame, out: str, tile_km: float,
-               overlap_km: float | None = None, model: str = "resnet18",
-               device: str = "auto", scan: dict | None = None,
+               overlap_km: float | None = None, model: str = DEFAULT_MODEL,
+               device: str = DEFAULT_DEVICE, scan: dict | None = None,
                scheduler: str | None = None, workers: int | None = None,
                min_events: int = MIN_EVENTS, retries: int = 1, source: str | None = None,
                progress: Callable | None = None, log: Callable[[str], None] | None = None,

@@ -396,24 +396,6 @@ def make_dataset(n_maps: int, seed: int, n_pixels: int = GRID_PIXELS,
             np.concatenate(ks)[:n_maps])
 
 
-def figure_s1_maps(rng: np.random.Generator, n: int, n_pixels: int = GRID_PIXELS,
-                   events: tuple[int, int] = (30, 300)) -> tuple[np.ndarray, np.ndarray]:
-    """The paper's Figure S1 case alone: scattered maps (no pixel with more than five
-    events) vs. concentrated maps (some pixel with more than five), empty background."""
-    maps = np.zeros((n, 2, n_pixels, n_pixels), np.float32)
-    labels = rng.integers(0, 2, n)
-    for i in range(n):
-        k = int(rng.integers(*events))
-        flat = maps[i, 0].reshape(-1)
-        np.add.at(flat, rng.integers(0, flat.size, k), 1)
-        np.minimum(flat, 5, out=flat)
-        if labels[i]:
-            for _ in range(int(rng.integers(1, 4))):
-                y, x = rng.integers(0, n_pixels, 2)
-                maps[i, 0, y, x] += rng.integers(6, 40)
-    return maps, labels.astype(np.int64)
-
-
 # ---------------------------------------------------------------- more building blocks
 
 def fault_trace_background(rng: np.random.Generator, start: tuple[float, float],

@@ -12,12 +12,10 @@ import plotly.io as pio
 import pytest
 
 from seisviz.errors import SeisvizError
+from seisviz.plots.map_files import animation_gif_bytes, export_animation_gif, export_animation_html
 from seisviz.plots.maps import (
     LOG_UNITS,
     animated_map,
-    animation_gif_bytes,
-    export_animation_gif,
-    export_animation_html,
     frame_indices,
     single_map,
 )
