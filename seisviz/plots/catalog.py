@@ -119,7 +119,7 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=N
                      range=[np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat])
     box = (np.nanmin(lon) - pad_lon, np.nanmax(lon) + pad_lon,
            np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat)
-    add_basemap(fig, box, tiles=tiles, overlays=overlays)
+    add_basemap(fig, box, tiles=tiles, overlays=overlays, events=(lon, lat))
     stars = large_event_trace(catalog, star_magnitude)
     if stars is not None:
         fig.add_trace(stars)
