@@ -8,6 +8,10 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# No test reaches the internet, nor waits on a tile server's probe: web tiles are off unless
+# a test points SEISVIZ_TILE_URL at the local `tile_server` below.
+os.environ["SEISVIZ_TILE_URL"] = "off"
+
 
 @pytest.fixture(scope="session")
 def quick_model_dir(tmp_path_factory):

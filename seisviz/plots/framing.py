@@ -1,0 +1,155 @@
+"""Choices a map makes from its catalog: the frame, the dates on a time colour bar, and the
+magnitude above which events are drawn as stars.
+
+- `robust_box` frames the bulk of the events, so that one mislocated event 5° away does
+  not stretch a local map into a sliver; `full_box` frames every event (a "show all"
+  switch).
+- `date_colorbar` gives a colour bar over time ticks at round calendar dates (days, weeks,
+  months, years) labelled as ISO dates, instead of "2019.51 … 2019.53".
+- `default_star_magnitude` follows the catalog: about its ten largest events get stars, and
+  never an event below Mc + 2.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
+MIN_BOX_DEG = 0.05
+TRIM_SHARE = 0.005  # robust_box leaves out up to 0.5 % of the events on each side
+
+
+def _padded(lo: float, hi: float, pad: float, min_size: float) -> tuple[float, float]:
+    span = hi - lo
+    lo, hi = lo - pad * span, hi + pad * span
+    if hi - lo < min_size:
+        mid = (lo + hi) / 2
+        lo, hi = mid - min_size / 2, mid + min_size / 2
+    return float(lo), float(hi)
+
+
+def full_box(lon: Any, lat: Any, pad: float = 0.05, min_size: float = MIN_BOX_DEG) -> Box:
+    """The frame holding every event: the extent padded by `pad` of its span on each side,
+    at least `min_size` degrees wide and high."""
+    lon = np.asarray(lon, float)
+    lat = np.asarray(lat, float)
+    lon, lat = lon[np.isfinite(lon) & np.isfinite(lat)], lat[np.isfinite(lon) & np.isfinite(lat)]
+    if len(lon) == 0:
+        raise ValueError("no finite coordinates to frame")
+    x0, x1 = _padded(lon.min(), lon.max(), pad, min_size)
+    y0, y1 = _padded(lat.min(), lat.max(), pad, min_size)
+    return (x0, x1, max(y0, -90.0), min(y1, 90.0))
+
+
+def _trimmed(values: np.ndarray, share: float) -> tuple[float, float]:
+    """min and max of `values` once the `share` most extreme on each side are left out (at
+    least one each side from 20 values on; none below)."""
+    v = np.sort(values)
+    n = len(v)
+    k = max(1, int(math.ceil(share * n))) if n >= 20 else 0
+    return float(v[k]), float(v[n - 1 - k])
+
+
+def robust_box(lon: Any, lat: Any, pad: float = 0.05, min_size: float = MIN_BOX_DEG,
+               share: float = TRIM_SHARE) -> Box:
+    """A frame that follows the bulk of the events: in longitude and in latitude, the range
+    left once the `share` (0.5 %) most extreme events on each side — at least one from 20
+    events on — are set aside, padded by `pad` of its span and at least `min_size` degrees.
+    One outlying event therefore never stretches the frame; the events set aside lie
+    outside it (use `full_box` to show them all)."""
+    lon = np.asarray(lon, float)
+    lat = np.asarray(lat, float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    if len(lon) == 0:
+        raise ValueError("no finite coordinates to frame")
+    x0, x1 = _padded(*_trimmed(lon, share), pad, min_size)
+    y0, y1 = _padded(*_trimmed(lat, share), pad, min_size)
+    return (x0, x1, max(y0, -90.0), min(y1, 90.0))
+
+
+# ------------------------------------------------------------------ dates on a colour bar
+
+_STEPS = [  # (approximate length in days, pandas frequency, strftime of the tick text)
+    (1 / 24, "1h", "%Y-%m-%d %H:%M"), (3 / 24, "3h", "%Y-%m-%d %H:%M"),
+    (6 / 24, "6h", "%Y-%m-%d %H:%M"), (12 / 24, "12h", "%Y-%m-%d %H:%M"),
+    (1, "1D", "%Y-%m-%d"), (2, "2D", "%Y-%m-%d"), (7, "W-MON", "%Y-%m-%d"),
+    (14, "2W-MON", "%Y-%m-%d"), (30.4, "MS", "%Y-%m"), (61, "2MS", "%Y-%m"),
+    (91, "3MS", "%Y-%m"), (182, "6MS", "%Y-%m"), (365.25, "YS", "%Y"),
+    (730.5, "2YS", "%Y"), (1826, "5YS", "%Y"), (3652, "10YS", "%Y"), (9131, "25YS", "%Y"),
+    (36524, "100YS", "%Y"),
+]
+EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def _utc(times: Any) -> pd.DatetimeIndex:
+    t = pd.DatetimeIndex(pd.to_datetime(np.asarray(times).ravel()
+                                        if not isinstance(times, (pd.Series, pd.Index))
+                                        else times))
+    return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
+
+
+def time_colour_values(times: Any, unit: str = "days",
+                       origin: Any = None) -> np.ndarray:
+    """Colour values of `times` for `date_colorbar`: "days" since `origin` (default
+    1970-01-01 UTC), or "decimal_year" (2019.5 is the middle of 2019)."""
+    t = _utc(times)
+    if unit == "decimal_year":
+        start = pd.to_datetime(pd.DataFrame({"year": t.year, "month": 1, "day": 1})).dt.tz_localize("UTC")
+        end = pd.to_datetime(pd.DataFrame({"year": t.year + 1, "month": 1, "day": 1})).dt.tz_localize("UTC")
+        frac = (pd.Series(t) - start).dt.total_seconds() / (end - start).dt.total_seconds()
+        return np.asarray(t.year, float) + frac.to_numpy(float)
+    if unit != "days":
+        raise ValueError(f"unit must be 'days' or 'decimal_year', not {unit!r}")
+    origin = EPOCH if origin is None else _utc([origin])[0]
+    return (t - origin).total_seconds().to_numpy(float) / 86400.0
+
+
+def date_colorbar(times: Any, n: int = 6, unit: str = "days",
+                  origin: Any = None) -> tuple[list[float], list[str]]:
+    """(tickvals, ticktext) for a colour axis over time: at most about `n` ticks at round
+    calendar dates (hours, days, weeks from Monday, months, years) inside the times' span,
+    labelled as ISO dates ("2019-07-08", "2019-07", "2019", or "2019-07-08 06:00" within a
+    day or two). The tick values are in the colour values' unit, as `time_colour_values`
+    makes them ("days" since `origin`, or "decimal_year"). Empty times: ([], [])."""
+    t = _utc(times)
+    t = t[~t.isna()]
+    if len(t) == 0:
+        return [], []
+    lo, hi = t.min(), t.max()
+    span = max((hi - lo).total_seconds() / 86400.0, 1e-6)
+    for length, freq, fmt in _STEPS:
+        if span / length <= n:
+            break
+    start = lo.floor("h") if length < 1 else lo.floor("D")
+    ticks = pd.date_range(start, hi, freq=freq)
+    ticks = ticks[(ticks >= lo) & (ticks <= hi)]
+    if len(ticks) == 0:  # a span shorter than a step: the first time itself
+        ticks, fmt = pd.DatetimeIndex([lo]), "%Y-%m-%d %H:%M"
+    values = time_colour_values(ticks, unit=unit, origin=origin)
+    return [float(v) for v in values], [d.strftime(fmt) for d in ticks]
+
+
+# ------------------------------------------------------------------ large events
+
+def default_star_magnitude(magnitudes: Any, n_largest: int = 10,
+                           mc: float | None = None, above_mc: float = 2.0) -> float | None:
+    """The magnitude from which a map draws stars, following the catalog: the magnitude of
+    its `n_largest`-th largest event, but at least the magnitude of completeness plus
+    `above_mc` (Mc by maximum curvature unless given), rounded down to 0.1. A catalog of
+    only small events may then get no star at all, which is the point: a star says "large
+    for this catalog and well above its noise". None without any magnitude."""
+    m = np.asarray(magnitudes, float)
+    m = m[np.isfinite(m)]
+    if len(m) == 0:
+        return None
+    if mc is None:
+        from seisviz.catalog.filters import mc_max_curvature
+
+        mc = float(mc_max_curvature(m))
+    nth = float(np.sort(m)[::-1][min(n_largest, len(m)) - 1])
+    return math.floor(round(max(nth, mc + above_mc) * 10, 6)) / 10
