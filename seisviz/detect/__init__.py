@@ -14,9 +14,10 @@ from seisviz.detect.models import (ARCHITECTURES, ENSEMBLE, MODEL_NAMES, PAPER_H
                                    available_models, pick_device, read_card, resolve_model_path)
 from seisviz.detect.periods import (best_threshold, compare_periods, flagged_periods,
                                     overlaps, read_picks, window_scores)
-from seisviz.detect.result import ScanResult, run_record
+from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import (baseline_periods, count_events, reflag, scan_catalog,
                                  scanned_events)
+from seisviz.runinfo import run_record
 
 __all__ = ["ARCHITECTURES", "ENSEMBLE", "MODEL_NAMES", "PAPER_HYPERPARAMETERS", "ModelCard", "ScanCache", "ScanResult",
            "catalog_fingerprint",
