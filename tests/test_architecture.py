@@ -22,12 +22,10 @@ def modules():
         yield ".".join(parts), path
 
 
-def imports_of(path, top_level_only=False):
-    """seisviz modules imported by a file (all, or only those run at import time)."""
-    tree = ast.parse(path.read_text())
-    nodes = tree.body if top_level_only else ast.walk(tree)
+def imports_of(path):
+    """seisviz modules (and names in them) imported by a file, inside functions too."""
     out = set()
-    for node in nodes:
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.startswith("seisviz"):
                 out.add(node.module)
