@@ -132,7 +132,7 @@ def main(argv=None):
 
     loaded = None
     if args.flags == "model":
-        from seisviz.detect.models import load_model
+        from seisviz.detect.loading import load_model
 
         loaded = load_model(args.model, "cpu")
     options = {k: getattr(args, k) for k in ("min_events", "ratio", "alpha", "dilation")

@@ -53,7 +53,7 @@ def model_card(card_path, mtime):
 @st.cache_resource(show_spinner="Loading model weights…", max_entries=4)
 def loaded_model(model, device, sha256):
     """(net, card), checked against its sha256; one per (model, device, weights)."""
-    from seisviz.detect.models import load_model
+    from seisviz.detect.loading import load_model
 
     return load_model(model, device)
 

@@ -14,17 +14,18 @@ The library never imports streamlit, and imports torch only where a model runs;
 `seisviz.training` (artificial catalogs, training, evaluation) is imported by nothing here.
 """
 
-__version__ = "0.2.0"
-
-from seisviz.catalog import LoadReport, load_catalog, write_catalog_csv  # noqa: E402
-from seisviz.catalog.schema import CANONICAL_COLUMNS, OPTIONAL_COLUMNS  # noqa: E402
-from seisviz.detect import (ModelCard, ScanResult, baseline_periods, load_model,  # noqa: E402
-                            reflag, scan_catalog)
-from seisviz.errors import CatalogError, ModelError, SeisvizError  # noqa: E402
-from seisviz.export import export_files, write_exports  # noqa: E402
-from seisviz.maps import DistributionMaps, Grid, make_grid, rasterize  # noqa: E402
-from seisviz.settings import ScanSettings  # noqa: E402
-from seisviz.subregions import condensed_catalog, find_subregions  # noqa: E402
+# the version first: a module that reads seisviz.__version__ while the package is still
+# importing finds it (seisviz's own modules import it from seisviz.version)
+from seisviz.version import __version__
+from seisviz.catalog import LoadReport, load_catalog, write_catalog_csv
+from seisviz.catalog.schema import CANONICAL_COLUMNS, OPTIONAL_COLUMNS
+from seisviz.detect import (ModelCard, ScanResult, baseline_periods, load_model, reflag,
+                            scan_catalog)
+from seisviz.errors import CatalogError, ModelError, SeisvizError
+from seisviz.export import export_files, write_exports
+from seisviz.maps import DistributionMaps, Grid, make_grid, rasterize
+from seisviz.settings import ScanSettings
+from seisviz.subregions import condensed_catalog, find_subregions
 
 __all__ = [
     "CANONICAL_COLUMNS", "OPTIONAL_COLUMNS", "CatalogError", "DistributionMaps", "Grid",

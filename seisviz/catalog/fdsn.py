@@ -17,13 +17,13 @@ import urllib.request
 import numpy as np
 import pandas as pd
 
-from seisviz import __version__
 from seisviz.catalog.csv import read_delimited
 from seisviz.catalog.report import LoadReport
 from seisviz.catalog.source import Payload
 from seisviz.catalog.validate import catalog_from_table
 from seisviz.errors import SeisvizError
 from seisviz.timeutil import utc
+from seisviz.version import __version__
 
 SERVICES = {
     "usgs": "https://earthquake.usgs.gov/fdsnws/event/1/query",

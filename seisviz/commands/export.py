@@ -34,15 +34,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `seisviz export` with the parsed `args`; returns the exit status."""
     from seisviz.catalog import load_catalog
-    from seisviz.detect import ScanResult
     from seisviz.export import parse_formats, write_exports
+    from seisviz.scanfolder import load_scan_folder
 
     formats = parse_formats(args.formats)
     if args.max_figures < 0:
         raise SeisvizError(f"--max-figures must be 0 or more, got {args.max_figures}")
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     print(report.summary(), file=sys.stderr)
-    catalog, result = ScanResult.load(args.scan_dir, catalog)
+    catalog, result = load_scan_folder(args.scan_dir, catalog)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     out = args.out or os.path.join(args.scan_dir, "export")

@@ -1,5 +1,5 @@
 """`seisviz scan`: one pass from a catalog file to a scan folder (see
-seisviz.detect.result for what it holds)."""
+seisviz.scanfolder for what it holds)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from seisviz.detect import pick_device, scan_catalog
     from seisviz.detect.runtime import check_runtime
     from seisviz.progress import terminal_progress
+    from seisviz.scanfolder import save_scan_folder
 
     # an absent GPU fails before a large catalog is read, and so does a missing onnxruntime
     if pick_device(args.device) == "cpu":
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
                           runtime=args.runtime)
     if bar:
         bar(None, None)
-    result.save(args.out, catalog, source=os.path.abspath(args.catalog), load_report=report)
+    save_scan_folder(result, args.out, catalog, source=os.path.abspath(args.catalog),
+                     load_report=report)
     info = result.device_info
     runtime = " with ONNX Runtime" if info.get("runtime") == "onnx" else ""
     print(f"{len(result.windows):,} windows scanned on {info['device']}{runtime} "

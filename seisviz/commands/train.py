@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     init = None
     if args.init:
-        from seisviz.detect.models import load_model
+        from seisviz.detect.loading import load_model
 
         init = load_model(args.init, "cpu")
         if init[1].architecture != args.arch:

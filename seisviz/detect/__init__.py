@@ -8,14 +8,16 @@ from seisviz.detect.baseline import beta_scores
 from seisviz.detect.cache import ScanCache, catalog_fingerprint
 from seisviz.detect.card import ModelCard
 from seisviz.detect.inference import window_probabilities
-from seisviz.detect.ensemble import ENSEMBLE, ensemble_card, members_digest
-from seisviz.detect.models import (ARCHITECTURES, MODEL_NAMES, PAPER_HYPERPARAMETERS,
-                                   available_models, load_model, pick_device, read_card, resolve_model_path)
+from seisviz.detect.ensemble import ensemble_card, members_digest
+from seisviz.detect.loading import load_model
+from seisviz.detect.models import (ARCHITECTURES, ENSEMBLE, MODEL_NAMES, PAPER_HYPERPARAMETERS,
+                                   available_models, pick_device, read_card, resolve_model_path)
 from seisviz.detect.periods import (best_threshold, compare_periods, flagged_periods,
                                     overlaps, read_picks, window_scores)
-from seisviz.detect.result import ScanResult, run_record
+from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import (baseline_periods, count_events, reflag, scan_catalog,
                                  scanned_events)
+from seisviz.runinfo import run_record
 
 __all__ = ["ARCHITECTURES", "ENSEMBLE", "MODEL_NAMES", "PAPER_HYPERPARAMETERS", "ModelCard", "ScanCache", "ScanResult",
            "catalog_fingerprint",

@@ -8,7 +8,9 @@ check) and refuses a member that changed since the ensemble was calibrated.
 `load_ensemble` gives a (net, card) pair that `window_probabilities` runs like any single
 model: the card's normalisation is log1p alone (mean 0, std 1), and the net applies each
 member's own normalisation before the member, so members trained on different data
-statistics combine correctly.
+statistics combine correctly. Each member is loaded with `seisviz.detect.models.load_network`
+(one network, never an ensemble); `seisviz.detect.loading.load_model` is what chooses
+between a single network and an ensemble.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from seisviz.detect.card import ModelCard
+from seisviz.detect.models import ENSEMBLE, load_network
 from seisviz.errors import ModelError
 
-ENSEMBLE = "ensemble"
 # the card fields every member must share: the ensemble reads one set of maps
 SHARED = ("in_channels", "grid", "window_days", "background_days")
 
@@ -58,9 +60,8 @@ def ensemble_card(members: Sequence[ModelCard], threshold: float,
 
 
 def load_ensemble(card: ModelCard, device: str = "cpu") -> tuple[Any, ModelCard]:
-    """(net, card) for an ensemble card: each member loaded and checked."""
-    from seisviz.detect.models import load_model
-
+    """(net, card) for an ensemble card: each member loaded and checked. A member must be
+    one network: an ensemble among the members is refused, not opened in turn."""
     where = card.path or "ensemble card"
     members = card.get("members") or []
     if len(members) < 2:
@@ -71,7 +72,7 @@ def load_ensemble(card: ModelCard, device: str = "cpu") -> tuple[Any, ModelCard]
         path = os.path.join(folder, m["card"])
         if not os.path.exists(path):
             raise ModelError(f"{where}: member {m['card']} is missing")
-        net, member = load_model(path, device)
+        net, member = load_network(path, device)
         if member.sha256 != m["sha256"]:
             raise ModelError(f"{where}: member {m['card']} changed since the ensemble was "
                              f"calibrated (sha256 {member.sha256[:12]}…, recorded "

@@ -5,6 +5,9 @@ A weights file `weights/<arch>.pt` holds an fp16 state dict; its model card
 `weights/<arch>.json` (seisviz.detect.card.ModelCard) records how it was made and the
 sha256 of the weights file. The shipped weights are found through the package
 (seisviz.resources), not the working directory.
+
+`load_network` loads one network and nothing else; the ensemble builds on it
+(seisviz.detect.ensemble), and `seisviz.detect.loading.load_model` chooses between the two.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from seisviz.detect.card import ModelCard
-from seisviz.detect.ensemble import ENSEMBLE, load_ensemble
 from seisviz.errors import ModelError
 from seisviz.resources import weights_dir
 from seisviz.settings import DEFAULT_MODEL
 
 ARCHITECTURES = ("resnet18", "resnet34", "resnet101")
+ENSEMBLE = "ensemble"  # the architecture of an ensemble's card (seisviz.detect.ensemble)
 MODEL_NAMES = ARCHITECTURES + (ENSEMBLE,)  # what `--model` and the Detect page accept by name
 # The paper's choices (Tables S1-S6): learning rate and weight decay per network.
 PAPER_HYPERPARAMETERS = {
@@ -116,14 +119,16 @@ def available_models() -> list[str]:
     return [a for a in MODEL_NAMES if (weights_dir() / (a + ".json")).exists()]
 
 
-def load_model(model: str = DEFAULT_MODEL, device: str = "cpu") -> tuple[Any, ModelCard]:
-    """Load weights + card, checking the sha256 and the channel count. -> (model, card)."""
+def load_network(model: str = DEFAULT_MODEL, device: str = "cpu") -> tuple[Any, ModelCard]:
+    """Load one network's weights + card, checking the sha256 and the channel count.
+    -> (net, card). An ensemble's card is refused (seisviz.detect.loading.load_model
+    loads either)."""
     import torch
 
     card_path = resolve_model_path(model)
     card = read_card(card_path)
     if card.architecture == ENSEMBLE:
-        return load_ensemble(card, device)
+        raise ModelError(f"{card_path}: an ensemble's card, not a single network's")
     weights_path = os.path.join(os.path.dirname(card_path), card.weights_file)
     if not os.path.exists(weights_path):
         raise ModelError(f"{weights_path}: weights file named by {card_path} is missing")

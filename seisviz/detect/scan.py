@@ -44,7 +44,8 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
         settings: the scan's settings; else built from `options` (ScanSettings fields,
             None meaning "the model card's default").
     """
-    from seisviz.detect.models import load_model, pick_device
+    from seisviz.detect.loading import load_model
+    from seisviz.detect.models import pick_device
 
     timings = {}
     t0 = time.perf_counter()

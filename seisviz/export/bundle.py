@@ -26,12 +26,12 @@ import zipfile
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from seisviz.detect.result import _json_default, run_record
 from seisviz.errors import SeisvizError
 from seisviz.export.figures import (MAX_FIGURES, figure_html, figures_png, png_available,
                                     subregion_figures)
 from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, episodes_csv,
                                   periods_csv, subregions_geojson, subregions_gpkg)
+from seisviz.runinfo import json_default, run_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,10 +102,10 @@ def export_files(catalog: pd.DataFrame, result: Any,
 
 
 def run_json(result: Any, path: str | None = None, **kwargs: Any) -> bytes | str:
-    """run.json (`seisviz.detect.run_record`, the same record a scan folder holds) as
+    """run.json (`seisviz.runinfo.run_record`, the same record a scan folder holds) as
     bytes, or written to `path`."""
     record = run_record(result, **kwargs)
-    return _out((json.dumps(record, indent=2, default=_json_default) + "\n").encode(), path)
+    return _out((json.dumps(record, indent=2, default=json_default) + "\n").encode(), path)
 
 
 def write_exports(catalog: pd.DataFrame, result: Any, out: str,

@@ -21,9 +21,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from seisviz.detect.result import run_header
 from seisviz.errors import SeisvizError
 from seisviz.export.files import episodes_csv, periods_csv, with_iso_times
+from seisviz.runinfo import run_header
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS
 from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km, events_digest,
                                 make_tiles, split_events, tile_events)

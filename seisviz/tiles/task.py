@@ -90,10 +90,11 @@ def scan_tile(tile: dict, events: pd.DataFrame, options: dict) -> dict:
         settings = ScanSettings.from_card(card, model=options["model"], bbox=tile["box"],
                                           device=device, **options.get("scan", {}))
         from seisviz.detect import scan_catalog
+        from seisviz.scanfolder import save_scan_folder
 
         result = scan_catalog(events, loaded=(net, card), settings=settings)
         with tempfile.TemporaryDirectory(prefix=f"seisviz-{tile['tile_id']}-") as tmp:
-            names = result.save(tmp, events, source=f"tile {tile['tile_id']}")
+            names = save_scan_folder(result, tmp, events, source=f"tile {tile['tile_id']}")
             episodes = tile_episodes(result, tmp, events, tile)
             episodes_text = episodes_geojson(episodes)
             for name in names:

@@ -239,7 +239,7 @@ WEIGHT_CASES = {
 def test_bad_weights_refused_in_process(bad_models):
     import re
 
-    from seisviz.detect.models import load_model
+    from seisviz.detect.loading import load_model
 
     made, flag = bad_models
     net, card = load_model(made["good"])  # the control: the same recipe, untouched, loads

@@ -339,7 +339,7 @@ def test_scan_then_export_with_a_model(quick_model_dir, tmp_path):
 ])
 def test_a_damaged_scan_folder_is_a_seisviz_error(tmp_path, files, says):
     """Damaged scan output is bad input: one `error:` line and exit 2, not 'unexpected'."""
-    from seisviz.detect import ScanResult
+    from seisviz.scanfolder import load_scan_folder
 
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -347,4 +347,4 @@ def test_a_damaged_scan_folder_is_a_seisviz_error(tmp_path, files, says):
                             "longitude": [104.1], "latitude": [30.1], "depth": [5.0],
                             "magnitude": [1.0]})
     with pytest.raises(SeisvizError, match=says):
-        ScanResult.load(str(tmp_path), catalog)
+        load_scan_folder(str(tmp_path), catalog)

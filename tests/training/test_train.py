@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from seisviz.errors import ModelError
-from seisviz.detect.models import load_model, read_card, sha256_of
+from seisviz.detect.loading import load_model
+from seisviz.detect.models import read_card, sha256_of
 from seisviz.training.synthetic import make_dataset, window_labels
 from seisviz.training.train import sweep_markdown
 

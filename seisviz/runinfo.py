@@ -1,0 +1,68 @@
+"""run.json: the record of how a scan folder, an export or a tiled scan was made.
+
+`run_header` gives the fields every run.json starts with, `run_record` the whole record of
+a scan (or an export of it), and `json_default` writes what json cannot (numpy scalars,
+timestamps). This module sits low, beside settings and timeutil, so that both the scan
+folder (seisviz.scanfolder) and the exports (seisviz.export) write the same record without
+importing each other.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seisviz.timeutil import iso_now
+from seisviz.version import __version__
+
+SCAN_FORMAT = 2  # 2: periods to the day, episodes.csv (1: periods were window spans)
+
+
+def run_record(result: Any, catalog_name: str | None = None, load_report: Any = None,
+               outputs: list[str] | tuple = (), subregions: Any = None,
+               condensed: pd.DataFrame | None = None,
+               catalog: pd.DataFrame | None = None) -> dict:
+    """run.json of a `seisviz.detect.ScanResult`: everything needed to reproduce a scan or
+    an export of it."""
+    windows = result.windows
+    info = {
+        **run_header("scan_format", SCAN_FORMAT, catalog_name),
+        "load_report": load_report.summary() if load_report is not None else None,
+        "settings": result.settings.to_dict(),
+        "model": dict(result.model),
+        "device": result.device_info or None,
+        "timings_s": result.timings or None,
+        "rasterization": result.dmaps.report() if result.dmaps is not None else None,
+        "n_windows": int(len(windows)),
+        "n_flagged_windows": int(windows["flagged"].sum()) if "flagged" in windows else None,
+        "n_periods": int(len(result.periods)),
+        "outputs": list(outputs),
+    }
+    if subregions is not None:
+        info["subregions"] = {"n": int(len(subregions)),
+                              "settings": dict(subregions.attrs.get("settings", {}))}
+    if condensed is not None:
+        n_all = len(catalog) if catalog is not None else None
+        info["condensed_catalog"] = {
+            "n_events": int(len(condensed)), "n_catalog": n_all,
+            "percent_kept": round(100.0 * len(condensed) / n_all, 3) if n_all else None}
+    return info
+
+
+def run_header(format_key: str, format_version: int, catalog_name: str | None) -> dict:
+    """The first fields of every run.json (a scan's, an export's, scan-tiles'): seisviz
+    version, the folder's format, when, the command line and the catalog."""
+    return {"seisviz_version": __version__, format_key: format_version,
+            "written_at": iso_now(), "command": " ".join(sys.argv) if sys.argv else None,
+            "catalog": catalog_name}
+
+
+def json_default(o: Any) -> Any:
+    """For json.dump(default=…): numpy scalars as Python numbers, anything else as its
+    string (timestamps, paths)."""
+    if isinstance(o, np.generic):
+        return o.item()
+    return str(o)
