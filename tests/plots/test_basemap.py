@@ -112,7 +112,7 @@ def test_bad_overlay_files_are_one_line_errors(tmp_path):
         assert "\n" not in str(e.value) and name in str(e.value)
 
 
-# ------------------------------------------------------------------ offline basemap (1:50m)
+# ------------------------------------------------------------------ offline basemap
 
 def test_offline_basemap_has_every_layer_and_only_what_is_in_view():
     # California: coasts, the US-Mexico border, state lines, rivers, lakes and towns
@@ -132,6 +132,17 @@ def test_offline_basemap_has_every_layer_and_only_what_is_in_view():
     assert 0 < len(xs) < 300
     xs, _ = basemap.outline_xy((-160.0, -150.0, -50.0, -40.0))  # open Pacific
     assert xs == []
+
+
+def test_offline_basemap_has_provinces_world_wide():
+    # first-level lines come from Natural Earth 1:10m, so not only the USA, Canada, Brazil
+    # and Australia (1:50m) have them: Sichuan/Chongqing/Guizhou, Japan's prefectures,
+    # Italy's regions
+    for box in [(102.0, 107.0, 27.0, 31.0), (135.0, 140.0, 34.0, 37.0),
+                (10.0, 14.0, 42.0, 45.0)]:
+        admin1 = [t for t in basemap.basemap_traces(box, places=False)
+                  if t.name == basemap.ADMIN1_TRACE]
+        assert sum(x is not None for t in admin1 for x in t.x) > 20, box
 
 
 def test_town_markers_grow_with_population():
