@@ -50,14 +50,14 @@ OFFSET = 5151  # seeds HELDOUT_SEED + OFFSET: used by no other bench, training o
 
 def method_outputs(result, scanned, method):
     """(raw periods, refined periods, episodes with geometry) of `method` ('network' or
-    'baseline'): the network's are the scan's own (`result.periods`, `result.subregions`),
+    'baseline'): the network's are the scan's own (`result.periods`, `result.episodes`),
     the baseline's are refined the same way (`refine_periods`)."""
     w, s = result.windows, result.settings
     flag, score = ("flagged", "probability") if method == "network" else \
         ("baseline_flagged", "baseline_beta")
     raw = flagged_periods(w, w[flag], s.max_gap_days, w[score].to_numpy(), s.min_period_days)
     if method == "network":
-        return raw, result.periods, result.subregions
+        return raw, result.periods, result.episodes
     periods, eps = refine_periods(scanned, result.dmaps, raw, w[flag].to_numpy(bool))
     return raw, periods, eps
 

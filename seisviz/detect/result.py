@@ -17,21 +17,18 @@ from seisviz.errors import SeisvizError
 from seisviz.settings import ScanSettings
 from seisviz.subregions.condensed import scanned_catalog
 
-WINDOW_COLUMNS = ["window_start", "window_end", "n_events", "probability", "flagged",
-                  "baseline_beta", "baseline_flagged", "has_history"]
-
 
 @dataclass(frozen=True)
 class ScanResult:
     """The windows a scan scored, its flagged periods and what made them.
 
     Attributes:
-        windows: one row per window (WINDOW_COLUMNS).
+        windows: one row per window (`seisviz.tables.WINDOWS`).
         periods: the flagged periods to the day (seisviz.subregions.refine): period_id,
             start, end (union of their episodes' onset and end), window_start,
             window_end (the flagged windows' span), peak_probability, n_windows,
             n_episodes, episode_ids, n_events.
-        subregions: one row per episode, i.e. per place and time (GeoDataFrame,
+        episodes: one row per episode, i.e. per place and time (GeoDataFrame,
             EPSG:4326): period_id, subregion_id, episode_id, start (= onset), end, ….
         dmaps: the distribution maps (seisviz.maps.DistributionMaps).
         settings: the scan's ScanSettings.
@@ -43,12 +40,19 @@ class ScanResult:
     periods: pd.DataFrame
     dmaps: Any
     settings: ScanSettings
-    subregions: Any = None
+    episodes: Any = None
     model: dict = field(default_factory=dict)
     card: Any = None
     timings: dict = field(default_factory=dict)
     device_info: dict = field(default_factory=dict)
     notes: tuple = ()  # lines for the user, e.g. that a scan folder was upgraded
+
+    def __setstate__(self, state: dict) -> None:
+        # results pickled into a stored session before the field was named `episodes`
+        if "subregions" in state:
+            state = {**state, "episodes": state["subregions"]}
+            del state["subregions"]
+        self.__dict__.update(state)
 
     def with_maps(self, catalog: pd.DataFrame) -> "ScanResult":
         """This result with its distribution maps rasterized again from the catalog it

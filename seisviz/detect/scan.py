@@ -17,13 +17,13 @@ from seisviz.catalog.resolution import check_resolution
 from seisviz.detect.baseline import beta_scores
 from seisviz.detect.inference import window_probabilities
 from seisviz.detect.periods import flagged_periods
-from seisviz.detect.result import WINDOW_COLUMNS, ScanResult
+from seisviz.detect.result import ScanResult
 from seisviz.detect.runtime import for_runtime
 from seisviz.errors import SeisvizError
 from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, ScanSettings
 from seisviz.subregions.refine import refine_periods
-from seisviz.tables import BASELINE_SCORE
+from seisviz.tables import BASELINE_SCORE, WINDOWS
 from seisviz.timeutil import to_ns
 
 Progress = Callable[[int, int], None]
@@ -107,7 +107,7 @@ def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = 
     windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings.threshold
     windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
                                                  nan=-np.inf) >= settings.baseline_threshold)
-    return derive_periods(replace(result, windows=windows[WINDOW_COLUMNS], settings=settings),
+    return derive_periods(replace(result, windows=WINDOWS.select(windows), settings=settings),
                           catalog)
 
 
@@ -118,9 +118,9 @@ def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
     w, settings = result.windows, result.settings
     raw = flagged_periods(w, w["flagged"], settings.max_gap_days,
                           w["probability"].to_numpy(), settings.min_period_days)
-    periods, subregions = refine_periods(scanned_events(catalog, settings, result.dmaps.grid),
+    periods, episodes = refine_periods(scanned_events(catalog, settings, result.dmaps.grid),
                                          result.dmaps, raw, w["flagged"].to_numpy(bool))
-    return replace(result, periods=periods, subregions=subregions)
+    return replace(result, periods=periods, episodes=episodes)
 
 
 def baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None) -> pd.DataFrame:

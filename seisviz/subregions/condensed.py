@@ -23,7 +23,7 @@ def condensed_catalog(catalog: pd.DataFrame, periods: pd.DataFrame | None,
                       subregions: pd.DataFrame | None) -> pd.DataFrame:
     """Events inside a flagged period *and* one of its subregions.
 
-    With episodes (a scan's `result.subregions`: one row per place and time, with an
+    With episodes (a scan's `result.episodes`: one row per place and time, with an
     `onset` column) each row's own [start, end] is used, closed at both ends (onset and
     end are the episode's first and last events), and the rows carry episode_id too.
     Otherwise (subregions of raw periods) the period's [start, end) from `periods` (by
@@ -120,12 +120,12 @@ def scanned_catalog(catalog: pd.DataFrame, result: Any) -> pd.DataFrame:
 
 
 def scan_subregions(result: Any, catalog: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A scan's subregions: its episodes (`result.subregions`, one row per place and time)
+    """A scan's subregions: its episodes (`result.episodes`, one row per place and time)
     when it has them, else `find_subregions` of its periods (a result made by hand).
 
     `catalog` is the scanned catalog."""
-    if getattr(result, "subregions", None) is not None:
-        return result.subregions
+    if getattr(result, "episodes", None) is not None:
+        return result.episodes
     return find_subregions(result, catalog=catalog)
 
 

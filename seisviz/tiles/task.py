@@ -124,16 +124,11 @@ def tile_episodes(result: Any, folder: str, events: pd.DataFrame,
     """The tile's episodes as a GeoDataFrame with the columns of
     `seisviz.tables.TILE_EPISODES` + geometry.
 
-    Taken from the scan's episodes (`result.episodes`, or per-episode `result.subregions`
-    with an onset) when the scan has them, else from the subregions it saved (a
-    subregion's period as its span)."""
+    Taken from the scan's episodes (`result.episodes`) when the scan has them, else from
+    the subregions it saved (a subregion's period as its span)."""
     import geopandas as gpd
 
     table = getattr(result, "episodes", None)
-    if table is None:
-        subs = getattr(result, "subregions", None)
-        if subs is not None and len(subs) and "onset" in subs:
-            table = subs
     if table is None:
         path = os.path.join(folder, "subregions.geojson")
         table = gpd.read_file(path) if os.path.exists(path) else None

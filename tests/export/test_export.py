@@ -281,15 +281,15 @@ def test_export_command_rederives_the_subregions(scan, tmp_path):
 
     refined = derive_periods(result, catalog)
     back = gpd.read_file(tmp_path / "out" / "subregions.geojson")
-    assert list(back["n_events"]) == list(refined.subregions["n_events"])
-    assert list(iso_utc(back["start"])) == list(iso_utc(refined.subregions["start"]))
+    assert list(back["n_events"]) == list(refined.episodes["n_events"])
+    assert list(iso_utc(back["start"])) == list(iso_utc(refined.episodes["start"]))
     periods = pd.read_csv(tmp_path / "out" / "periods.csv")
     assert list(periods["start"]) == list(iso_utc_exact(refined.periods["start"]))
     # each refined period lies inside the span of its flagged windows
     assert (periods["window_start"] <= periods["start"]).all()
     assert (periods["end"] <= periods["window_end"]).all()
     cond_back = pd.read_csv(tmp_path / "out" / "condensed_catalog.csv")
-    assert len(cond_back) == int(refined.subregions["n_events"].sum())
+    assert len(cond_back) == int(refined.episodes["n_events"].sum())
     # another catalog does not fit the scan's windows: one line, exit status 2
     write_catalog_csv(catalog.iloc[len(catalog) // 2:].drop(columns="episode"),
                       str(tmp_path / "half.csv"))

@@ -46,8 +46,8 @@ def scanned(quick_model_dir):
     w["flagged"] = labels & result.dmaps.has_history
     periods = flagged_periods(w, w["flagged"], 0.0, w["probability"].to_numpy())
     periods["n_events"] = count_events(catalog, periods)
-    # subregions=None: the labelled periods' own subregions, not the quick model's episodes
-    labelled = replace(result, windows=w, periods=periods, subregions=None)
+    # episodes=None: the labelled periods' own subregions, not the quick model's episodes
+    labelled = replace(result, windows=w, periods=periods, episodes=None)
     assert len(periods) == 2
     return catalog.drop(columns="episode"), result, labelled
 
