@@ -111,8 +111,18 @@ class Keys:
     subregions_pick: Slot[int] = Slot("subregions_pick")  # a widget: the subregion shown
 
     # the Overview page
-    tiles_folder: Slot[str] = Slot("tiles_folder")
+    tiles_folder: Slot[str] = Slot("tiles_folder")  # the scan folder shown: a name in the work folder
     tiles_selected: Slot[Any] = Slot("tiles_selected")
+    tiles_found: Slot[str] = Slot("tiles_found")  # a widget: a scan-tiles folder found there
+    tiles_typed: Slot[str] = Slot("tiles_typed")  # a widget: a folder name typed
+    tiles_out: Slot[str] = Slot("tiles_out")  # a widget: the new scan's output folder name
+    tiles_km: Slot[float] = Slot("tiles_km")  # a widget: tile size (None: the model's)
+    tiles_overlap: Slot[float] = Slot("tiles_overlap")  # a widget: overlap (None: a quarter)
+    tiles_model: Slot[str] = Slot("tiles_model")  # a widget: a shipped model or a work-folder .pt
+    tiles_device: Slot[str] = Slot("tiles_device")  # a widget
+    tiles_step: Slot[float] = Slot("tiles_step")  # a widget: window step in days
+    tiles_min_events: Slot[int] = Slot("tiles_min_events")  # a widget
+    tiles_run: Slot[bool] = Slot("tiles_run")  # the Run button
 
 
 KEYS = Keys()

@@ -155,6 +155,22 @@ class ScanSettings:
         return {k: getattr(self, k) for k in FLAG_SETTINGS}
 
 
+CACHE_DIR_ENV = "SEISVIZ_CACHE_DIR"  # this machine's cache (sessions, ONNX exports, column maps)
+WORK_DIR_ENV = "SEISVIZ_WORK_DIR"    # the dashboard's server-side scan folders (seisviz.workdir)
+WORK_SUBDIR = "scans"                # the work folder's default: this folder of the cache
+
+
+def cache_dir() -> str:
+    """The cache folder (not created here): $SEISVIZ_CACHE_DIR, else
+    $XDG_CACHE_HOME/seisviz, else ~/.cache/seisviz."""
+    import os
+
+    if os.environ.get(CACHE_DIR_ENV):
+        return os.environ[CACHE_DIR_ENV]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "seisviz")
+
+
 def tile_url() -> str | None:
     """The web-tile URL template in force (SEISVIZ_TILE_URL, else TILE_URL), None if off."""
     import os

@@ -42,11 +42,10 @@ class Preview:
 
 
 def cache_dir() -> str:
-    """Where remembered choices are kept (not created here)."""
-    if os.environ.get("SEISVIZ_CACHE_DIR"):
-        return os.environ["SEISVIZ_CACHE_DIR"]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "seisviz")
+    """Where remembered choices are kept (not created here): seisviz.settings.cache_dir."""
+    from seisviz.settings import cache_dir as _cache_dir
+
+    return _cache_dir()
 
 
 def header_key(line: str) -> str:

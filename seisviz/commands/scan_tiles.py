@@ -19,7 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True,
                    help="output folder (a rerun into it skips the tiles already done)")
     add_catalog_arguments(p)
-    p.add_argument("--tile-km", type=float, required=True, help="tile size in km (e.g. 40)")
+    p.add_argument("--tile-km", type=float,
+                   help="tile size in km (default: the model card's grid of its trained "
+                        "pixel size across a tile's scan box, ~43 km for the shipped models)")
     p.add_argument("--overlap-km", type=float,
                    help="overlap on each side of a tile in km (default: a quarter of the tile)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -52,8 +54,11 @@ def run(args: argparse.Namespace) -> int:
     from seisviz.progress import terminal_progress
     from seisviz.tiles import scan_tiles
     from seisviz.tiles.grid import check_sizes, default_overlap_km
+    from seisviz.tiles.run import model_tile_km, tile_scan
 
     # every bad option is refused before a large catalog is read
+    if args.tile_km is None:
+        args.tile_km = model_tile_km(args.model)
     overlap = args.overlap_km
     check_sizes(args.tile_km, overlap if overlap is not None else
                 default_overlap_km(args.tile_km) if args.tile_km > 0 else 0.0)
@@ -74,10 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if len(catalog) == 0:
         raise SeisvizError(f"{args.catalog}: no events to scan")
     bar = terminal_progress("tiles", unit="tile")
-    scan = {"window_days": args.window, "step_days": args.step, "threshold": args.threshold,
-            "min_magnitude": args.min_magnitude, "min_period_days": args.min_period,
-            # None (torch) stays out of the tiles' settings digest: earlier tiles resume
-            "runtime": args.runtime if args.runtime == "onnx" else None}
+    scan = tile_scan(args.step, args.window, args.threshold, args.min_magnitude,
+                     args.min_period, args.runtime)
     record = scan_tiles(catalog, args.out, args.tile_km, overlap, model=args.model,
                         device=args.device, scan=scan, scheduler=args.scheduler,
                         workers=args.workers, min_events=args.min_events,

@@ -74,9 +74,19 @@ def check_sizes(tile_km: Any, overlap_km: Any) -> tuple[float, float]:
     return tile_km, overlap_km
 
 
+OVERLAP_SHARE = 0.25  # the default overlap on each side, a share of the tile size
+
+
 def default_overlap_km(tile_km: float) -> float:
     """A quarter of the tile: an episode up to that size on a border is seen whole."""
-    return 0.25 * float(tile_km)
+    return OVERLAP_SHARE * float(tile_km)
+
+
+def default_tile_km(grid_pixels: int, pixel_km: float) -> float:
+    """The tile size (whole km, at least 1) whose scan box, the tile grown by the default
+    overlap on each side, is `grid_pixels` pixels of `pixel_km` across: the model sees its
+    tiles at the pixel size it was trained on."""
+    return float(max(1, round(float(grid_pixels) * float(pixel_km) / (1 + 2 * OVERLAP_SHARE))))
 
 
 def make_tiles(bbox: Sequence[float], tile_km: float, overlap_km: float | None = None) -> list[Tile]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,6 +16,7 @@ from seisviz.tables import MERGED_EPISODES
 if TYPE_CHECKING:
     import geopandas as gpd
 
+TILE_ID = re.compile(r"r\d+c\d+")
 SORT_KEYS = {"onset": ("onset", True), "rate ratio": ("rate_ratio", False),
              "magnitude": ("max_magnitude", False), "events": ("n_events", False)}
 
@@ -58,6 +60,8 @@ def tile_catalog(folder: str, tile_id: str) -> pd.DataFrame:
     """The events of one tile (its scan box, overlap included), time-sorted, UTC."""
     from seisviz.tiles.run import EVENTS_FILE
 
+    if not TILE_ID.fullmatch(str(tile_id)):  # a name from a file: never a path of its own
+        raise SeisvizError(f"tile {tile_id!r}: not a tile id (r<row>c<col>)")
     path = os.path.join(folder, "tiles", str(tile_id), EVENTS_FILE)
     if not os.path.isfile(path):
         raise SeisvizError(f"tile {tile_id}: no events saved in {path} (a tile with no "

@@ -24,9 +24,11 @@ import pandas as pd
 from seisviz.errors import SeisvizError
 from seisviz.export.files import episodes_csv, periods_csv, with_iso_times
 from seisviz.runinfo import run_header
-from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS
-from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km, events_digest,
-                                make_tiles, split_events, tile_events)
+from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, MIN_PERIOD_DAYS,
+                              PIXEL_KM, STEP_DAYS)
+from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km,
+                                default_tile_km, events_digest, make_tiles, split_events,
+                                tile_events)
 from seisviz.tiles.merge import merge_episodes, periods_of, tile_table
 from seisviz.tiles.task import read_episodes, scan_tile
 from seisviz.timeutil import iso_now
@@ -49,6 +51,29 @@ def _model_sha(model: str) -> str | None:
     from seisviz.detect import read_card, resolve_model_path
 
     return read_card(resolve_model_path(model)).sha256
+
+
+def tile_scan(step_days: float = STEP_DAYS, window_days: float | None = None,
+              threshold: float | None = None, min_magnitude: float | None = None,
+              min_period_days: float = MIN_PERIOD_DAYS, runtime: str | None = None) -> dict:
+    """The scan settings every tile runs with, as `scan_tiles(scan=...)` takes them: the
+    same dict from the command line and the Overview page, so that either continues a
+    run the other began (None: the card's or the default; the torch runtime stays out of
+    the settings digest)."""
+    return {"window_days": window_days, "step_days": step_days, "threshold": threshold,
+            "min_magnitude": min_magnitude, "min_period_days": min_period_days,
+            "runtime": runtime if runtime == "onnx" else None}
+
+
+def model_tile_km(model: str) -> float:
+    """The default tile size for `model`: its card's grid times its trained pixel size
+    (the card's ``pixel_km``, else `PIXEL_KM`) across a tile's scan box
+    (`seisviz.tiles.grid.default_tile_km`)."""
+    from seisviz.detect import read_card, resolve_model_path
+
+    card = read_card(resolve_model_path(model))
+    pixel_km = card.get("pixel_km") or PIXEL_KM
+    return default_tile_km(card.grid, pixel_km)
 
 
 def _done_record(folder: str) -> dict | None:

@@ -137,7 +137,9 @@ def test_bad_input_is_one_line_and_exit_2(national, tmp_path):
                         (["--tile-km", "40", "--overlap-km", "40"], "less than the tile size"),
                         (["--tile-km", "40", "--scheduler", "tcp://127.0.0.1:9"],
                          "cannot connect"),
-                        (["--tile-km", "40", "--workers", "-1"], "--workers -1")):
+                        (["--tile-km", "40", "--workers", "-1"], "--workers -1"),
+                        # no --tile-km: the model's default, then the next check
+                        (["--workers", "-1"], "--workers -1")):
         r = seisviz("scan-tiles", path, "--out", tmp_path / "out", *extra)
         assert r.returncode == 2, (extra, r.stderr)
         lines = r.stderr.strip().splitlines()

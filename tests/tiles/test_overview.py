@@ -1,7 +1,7 @@
-"""The Overview page (streamlit AppTest) and its figure, on a scan-tiles folder written by
-`seisviz.tiles.run.write_overview` from tiles' episodes made here (no model, no cluster)."""
-
-import os
+"""Reading a scan-tiles folder back (what the Overview page shows) and its figure, on a
+folder written by `seisviz.tiles.run.write_overview` from tiles' episodes made here (no
+model, no cluster); the default tile size and the tiles' scan settings. The page itself:
+tests/pages/test_page_overview.py."""
 
 import geopandas as gpd
 import numpy as np
@@ -13,12 +13,10 @@ import shapely
 from seisviz.errors import SeisvizError
 from seisviz.plots.tiles import tile_overview_figure
 from seisviz.tiles import make_tiles, split_events
-from seisviz.tiles.grid import tile_events
+from seisviz.tiles.grid import default_tile_km, tile_events
 from seisviz.tiles.overview import load_overview, sort_episodes, tile_catalog
-from seisviz.tiles.run import EVENTS_FILE, write_overview
+from seisviz.tiles.run import EVENTS_FILE, model_tile_km, tile_scan, write_overview
 from seisviz.tiles.task import episodes_geojson
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +65,9 @@ def test_overview_readers_and_figure(folder):
     assert events["time"].is_monotonic_increasing and str(events["time"].dt.tz) == "UTC"
     with pytest.raises(SeisvizError, match="no events saved"):
         tile_catalog(str(out), "r099c099")
+    for bad in ("../../tiles/r000c000", "/etc", "r000c000\n"):  # ids come from a file
+        with pytest.raises(SeisvizError, match="not a tile id"):
+            tile_catalog(str(out), bad)
     with pytest.raises(SeisvizError, match="scan-tiles"):
         load_overview(str(out / "tiles"))
     fig = tile_overview_figure(tile_table, episodes, selected=tiles[0].tile_id)
@@ -76,24 +77,17 @@ def test_overview_readers_and_figure(folder):
     assert isinstance(fig, go.Figure)
 
 
-def test_overview_page_opens_a_tile_as_the_current_catalog(folder):
-    from streamlit.testing.v1 import AppTest
+def test_default_tile_size_is_the_models_grid_of_its_pixels_across_a_scan_box():
+    assert default_tile_km(64, 1.0) == 43.0  # 43 + 2 x 10.75 km: 64 pixels of ~1 km
+    assert default_tile_km(64, 0.9375) == 40.0  # 40 + 2 x 10 km: 64 pixels of 0.94 km
+    assert default_tile_km(4, 0.1) == 1.0
+    assert model_tile_km("resnet18") == 43.0
+    with pytest.raises(SeisvizError):
+        model_tile_km("no-such-model.pt")
 
-    out, catalog, tiles = folder
-    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    at.session_state["tiles_folder"] = str(out)
-    at.switch_page("pages/7_overview.py")
-    at.run()
-    assert not at.exception, at.exception
-    assert any("episodes" == m.label for m in at.metric)
-    tile = [s for s in at.selectbox if s.label == "Tile"][0]
-    tile.set_value(tiles[1].tile_id).run()
-    [b for b in at.button if b.label.startswith("Open tile")][0].click().run()
-    assert not at.exception, at.exception
-    assert at.session_state["catalog_name"].endswith(f"tile {tiles[1].tile_id}")
-    assert len(at.session_state["catalog"]) == len(tile_catalog(str(out), tiles[1].tile_id))
-    # a folder that is not a scan-tiles output is one line on the page
-    at.text_input[0].set_value(str(out / "tiles")).run()
-    assert not at.exception and at.error and "scan-tiles" in at.error[0].value
+
+def test_the_command_and_the_page_give_tiles_the_same_scan_settings():
+    assert tile_scan(1.0) == {"window_days": None, "step_days": 1.0, "threshold": None,
+                              "min_magnitude": None, "min_period_days": 5.0, "runtime": None}
+    assert tile_scan(5, runtime="torch")["runtime"] is None  # torch stays out of the digest
+    assert tile_scan(5, runtime="onnx")["runtime"] == "onnx"
