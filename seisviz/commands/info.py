@@ -8,6 +8,7 @@ import pandas as pd
 
 from seisviz.catalog import load_catalog, summarize
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
+from seisviz.stats import MIN_EVENTS_CLASSIC, b_value, magnitude_types
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +27,21 @@ def _fmt(value):
     return str(value)
 
 
+def _print_statistics(catalog: pd.DataFrame) -> None:
+    """The b-value line and the magnitude types (with the warning when scales mix)."""
+    est = b_value(catalog["magnitude"].to_numpy())
+    if est is None:
+        print(f"  b-value    - (needs {MIN_EVENTS_CLASSIC} events above Mc)")
+    else:
+        print(f"  b-value    {est.b:.2f} ± {est.b_err:.2f} ({est.method} above Mc "
+              f"{est.mc:g}, {est.n_used:,} events)")
+    mix = magnitude_types(catalog)
+    if len(mix.counts):
+        print("  mag types  " + ", ".join(f"{t} {n:,}" for t, n in mix.counts.items()))
+    if mix.warning:
+        print(f"  warning    {mix.warning}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `seisviz info` with the parsed `args`; returns the exit status."""
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
@@ -38,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  depth km   {_fmt(s['min_depth'])} .. {_fmt(s['max_depth'])}")
     print(f"  magnitude  {_fmt(s['min_magnitude'])} .. {_fmt(s['max_magnitude'])}")
     print(f"  Mc         {_fmt(s['mc'])} (maximum curvature + 0.2)")
+    _print_statistics(catalog)
     if report.time_resolution != "second":
         print(f"  resolution {report.time_resolution} (times are known to the {report.time_resolution})")
     columns = ", ".join(f"{k} <- {v}" for k, v in report.columns.items())

@@ -77,3 +77,45 @@ def test_info_says_a_file_cut_off_in_its_last_line_is_truncated(tmp_path):
     out = info(path).stdout
     assert "line 7 ends after 2 of 5 fields; 5 rows kept" in out
     assert "kept 5 of 6 rows" in out
+
+
+def _gr_catalog(path, n=2000, b=1.0, types=None, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    m = np.round(1.45 + rng.exponential(1 / (b * np.log(10)), n), 1)
+    t = [f"2020-01-01T{h % 24:02d}:{(h // 24) % 60:02d}:00Z" for h in range(n)]
+    head = "time,lat,lon,depth,mag" + (",magtype" if types else "")
+    rows = [f"{t[i]},28.1,104.9,3.0,{m[i]:.1f}" + (f",{types[i % len(types)]}" if types else "")
+            for i in range(n)]
+    path.write_text("\n".join([head, *rows]) + "\n")
+
+
+def test_info_prints_the_b_value(tmp_path):
+    path = tmp_path / "gr.csv"
+    _gr_catalog(path)
+    proc = info(path)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if "b-value" in x)
+    b = float(line.split()[1])
+    assert abs(b - 1.0) < 0.1
+    assert " ± 0.0" in line and "(Aki-Utsu above Mc 1.7, " in line  # max. curvature 1.5 + 0.2 and " events)" in line
+    assert "mag types" not in proc.stdout and proc.stderr == ""
+
+
+def test_info_says_too_few_events_for_a_b_value(tmp_path):
+    path = tmp_path / "few.csv"
+    path.write_text("time,lat,lon,depth,mag\n2020-01-01T00:00:00Z,28.1,104.9,3.0,1.5\n")
+    assert "b-value    - (needs 50 events above Mc)" in info(path).stdout
+
+
+def test_info_warns_when_magnitude_types_mix(tmp_path):
+    path = tmp_path / "mixed.csv"
+    _gr_catalog(path, n=40, types=["ML", "ML", "ML", "Mw"])  # under 50: no SeismoStats
+    out = info(path).stdout
+    assert "mag types  ML 30, Mw 10" in out
+    assert "warning    magnitudes mix 2 scales (ML 75%, Mw 25%)" in out
+    path2 = tmp_path / "one.csv"
+    _gr_catalog(path2, n=40, types=["ML"])
+    out = info(path2).stdout
+    assert "mag types  ML 40" in out and "magnitudes mix" not in out
