@@ -6,12 +6,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import MODEL_NAMES
 from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, DEFAULT_RUNTIME, MAX_GAP_DAYS,
                               MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS, check_batch_size)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def filtered(catalog, args: argparse.Namespace):
+def filtered(catalog: "pd.DataFrame", args: argparse.Namespace) -> "pd.DataFrame":
     """The catalog less what the filter options drop (as the Catalog page's filters)."""
     from seisviz.catalog import clip_to_region, filter_catalog, read_region
 
