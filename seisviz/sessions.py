@@ -221,7 +221,9 @@ def restore(token: str) -> dict:
 
 def _scan_words(result: Any) -> str:
     s = result.settings
-    return (f"({len(result.windows):,} windows of {s.window_days:g} d, "
+    model = (getattr(result, "model", None) or {}).get("architecture")
+    return (f"({model + ', ' if model else ''}{len(result.windows):,} windows of "
+            f"{s.window_days:g} d, "
             f"{len(result.periods)} periods)")
 
 
