@@ -317,28 +317,29 @@ def map_layers():
             # forgotten on a page that does not draw it; the record is not)
             return lambda: (setattr(maps, name, convert(widget(key).get())), store_work())
 
-        seed("map_stars", bool(maps.stars))
+        # The sidebar is drawn by several pages, and a widget of one page is a new widget
+        # on the next (Streamlit gives it its default): each is set from the record before
+        # it is drawn, and on_change writes the user's change to the record first.
+        widget("map_stars").set(bool(maps.stars))
         stars = st.checkbox("Stars at large events", key="map_stars",
                             on_change=write_back("stars", "map_stars", bool))
-        star_value = maps.star_magnitude if maps.star_magnitude is not None else default_star
-        if maps.star_magnitude is None:  # follows the catalog until the user sets one
-            widget("map_star_magnitude").set(float(star_value))
-        else:
-            seed("map_star_magnitude", float(star_value))
+        # follows the catalog until the user sets one
+        widget("map_star_magnitude").set(float(
+            maps.star_magnitude if maps.star_magnitude is not None else default_star))
         star_m = st.number_input("… of magnitude at least", -2.0, 10.0, step=0.5,
                                  key="map_star_magnitude", disabled=not stars,
                                  on_change=write_back("star_magnitude", "map_star_magnitude",
                                                       float),
                                  help="Default: from the catalog (its 10th largest event, "
                                       "at least Mc + 2).")
-        seed("map_tiles", tile_url() is not None and maps.tiles is not False)
+        widget("map_tiles").set(tile_url() is not None and maps.tiles is not False)
         tiles = st.checkbox("Web map tiles (needs internet)", key="map_tiles",
                             disabled=tile_url() is None,
                             on_change=write_back("tiles", "map_tiles", bool),
                             help="Tiles from " + (tile_url() or "nowhere: SEISVIZ_TILE_URL "
                                                   "is off") + ". Without them (or offline) "
                             "the maps show country outlines, towns, a graticule and a scale.")
-        seed("map_extent", bool(maps.extent_all))
+        widget("map_extent").set(bool(maps.extent_all))
         extent_all = st.checkbox("Show all events (extent)", key="map_extent",
                                  on_change=write_back("extent_all", "map_extent", bool),
                                  help="Frame the maps on every event, outliers included; "
