@@ -1,7 +1,9 @@
 """Catalog page: choose a catalog → see what was dropped → filter it → look at it.
 
 The filtered catalog becomes the session's catalog (pages/_common.set_catalog) for every
-other page.
+other page. The widgets are drawn from the session's work record (pages/_state.work():
+the source, the upload's bytes, the filters), so that coming back from another page or
+refreshing the browser shows the user's catalog and filters, not the defaults.
 """
 
 import datetime as dt
@@ -14,18 +16,20 @@ import pandas as pd
 import streamlit as st
 
 from pages._column_chooser import choice_args, column_chooser
-from pages._state import KEYS
+from pages._state import KEYS, widget, work
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
-                           map_layers,
-                           load_demo, load_failed, set_catalog)
+                           demo_source, fit, forget_upload, keep_upload, map_layers,
+                           load_demo, load_failed, seed, set_catalog, store_work)
 from seisviz.catalog import (FORMAT_NAMES, clip_to_region, fetch_fdsn, filter_catalog,
                              format_choices, load_catalog, read_region, summarize)
 from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
+from seisviz.workstate import Filters, Source
 
 SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service"]
+KINDS = dict(zip(["demo", "upload", "fdsn"], SOURCES))
 
 
 @st.cache_data(show_spinner="Reading the catalog…", max_entries=4)
@@ -60,11 +64,14 @@ def fail(message, loading=None):
 
 
 st.title("Catalog")
+record = work()
 
 # 1. source -----------------------------------------------------------------------------------
 st.subheader("1. Choose a catalog")
+seed("catalog_source", KEYS.catalog_tab.get() or KINDS.get(record.source.kind, SOURCES[0]))
 source = st.radio("Source", SOURCES, horizontal=True, key="catalog_source",
                   label_visibility="collapsed")
+KEYS.catalog_tab.set(source)
 is_demo, periods = False, None
 
 if source == SOURCES[0]:
@@ -75,24 +82,40 @@ if source == SOURCES[0]:
                 "data/weiyuan_demo.csv). Create them with `python -m seisviz make-demo`, or "
                 "upload a catalog or fetch one from an FDSN service above.")
         st.stop()
-    default = available.index(DEFAULT_DEMO) if DEFAULT_DEMO in available else 0
-    name = st.selectbox("Demo catalog", available, index=default)
+    chosen = record.source.demo if record.source.kind == "demo" else None
+    seed("catalog_demo", chosen if chosen in available
+         else DEFAULT_DEMO if DEFAULT_DEMO in available else available[0])
+    name = st.selectbox("Demo catalog", available, key="catalog_demo")
     try:
         catalog_full, report, periods = load_demo(DEMO_CATALOGS[name])
     except SeisvizError as exc:
         fail(str(exc), loading=name)
     is_demo = True
+    new_source = demo_source(name)
 
 elif source == SOURCES[1]:
     c1, c2 = st.columns([3, 1])
-    upload = c1.file_uploader("Catalog file: CSV, ZMAP, hypoDD .reloc, QuakeML, CENC (CSV, .xls or .xlsx)")
-    fmt = c2.selectbox("Format", format_choices(),
+    upload = c1.file_uploader("Catalog file: CSV, ZMAP, hypoDD .reloc, QuakeML, CENC (CSV, .xls or .xlsx)",
+                              key="catalog_upload")
+    seed("catalog_format", record.source.format if record.source.kind == "upload"
+         and record.source.format in format_choices() else "auto")
+    fmt = c2.selectbox("Format", format_choices(), key="catalog_format",
                        format_func=lambda f: "detect" if f == "auto" else FORMAT_NAMES[f])
-    if upload is None:
+    if upload is not None:
+        # kept beyond the uploader, which Streamlit empties when this page is not shown
+        keep_upload(KEYS.upload_file, "upload", upload.name, upload.getvalue())
+    kept = KEYS.upload_file.get()
+    if kept is None:
         st.info("Upload a catalog file to go on.")
         st.stop()
-    name = upload.name
-    data = upload.getvalue()
+    name, digest, data = kept
+    if upload is None:
+        k1, k2 = c1.columns([4, 1], vertical_alignment="center")
+        k1.caption(f"Using **{name}** ({len(data):,} bytes, sha256 {digest[:12]}…), uploaded "
+                   "earlier in this session. Upload another file to replace it.")
+        if k2.button("Forget it", key="catalog_forget_upload"):
+            forget_upload(KEYS.upload_file, "upload")
+            st.rerun()
     known = remembered(data, name, st.session_state)  # columns chosen before for this header
     choice = known[1] if known else None
     try:
@@ -106,9 +129,18 @@ elif source == SOURCES[1]:
     if choice:
         st.caption("Read with the columns you chose for files with this header.")
     column_chooser(data, name, choice, expanded=False)
+    columns, delimiter, timezone = choice_args(choice)
+    new_source = Source(kind="upload", name=name, sha256=digest, format=fmt,
+                        columns=dict(columns), delimiter=delimiter, timezone=timezone)
 
 else:
     today = dt.date.today()
+    if KEYS.fdsn_request.get() is None and record.source.kind == "fdsn" and record.source.fdsn:
+        f = record.source.fdsn  # a refresh: the request of the record
+        KEYS.fdsn_request.set((f["service"], f["start"], f["end"],
+                               None if f.get("bbox") is None else tuple(f["bbox"]),
+                               f.get("min_magnitude")))
+        KEYS.fdsn_label.set(record.source.name)
     with st.form("fdsn"):
         service = st.text_input("Service", value="usgs",
                                 help="usgs, iris, earthscope, isc, or a URL ending in /fdsnws/event/1/query")
@@ -139,6 +171,10 @@ else:
     except SeisvizError as exc:
         fail(str(exc), loading=KEYS.fdsn_label.get(request[0]))
     name = KEYS.fdsn_label.get(request[0])
+    new_source = Source(kind="fdsn", name=name, fdsn={
+        "service": request[0], "start": request[1], "end": request[2],
+        "bbox": None if request[3] is None else list(request[3]),
+        "min_magnitude": request[4]})
 
 clear_load_failed()  # this load worked
 
@@ -164,22 +200,42 @@ full = summarize(catalog_full)
 key = hashlib.sha1(f"{source}|{name}|{report.n_rows}|{report.n_kept}".encode()).hexdigest()[:10]
 first_day, last_day = full["start"].date(), full["end"].date()
 
+flt = record.filters
+if flt.for_catalog != key:  # another catalog: its filters start from none
+    flt = record.filters = Filters(for_catalog=key)
+
+
+def day_or(text, default):
+    try:
+        day = dt.date.fromisoformat(str(text))
+    except ValueError:
+        return default
+    return min(max(day, first_day), last_day)
+
+
 c1, c2, c3 = st.columns(3)
-days = c1.date_input("Time range (UTC)", value=(first_day, last_day), min_value=first_day,
+seed(f"days_{key}", (day_or(flt.start_day, first_day), day_or(flt.end_day, last_day)))
+days = c1.date_input("Time range (UTC)", min_value=first_day,
                      max_value=last_day, key=f"days_{key}")
 if not isinstance(days, (tuple, list)) or len(days) != 2:
     days = (first_day, last_day)
 mc = full["mc"]
 # Mc is offered, not imposed: the detector was trained on catalogs that include
 # incomplete small events, and cutting at Mc can hide small swarms.
-use_mc = c2.checkbox(f"Cut at Mc = {mc:.1f}", value=False, key=f"use_mc_{key}",
+seed(f"use_mc_{key}", bool(flt.use_mc))
+use_mc = c2.checkbox(f"Cut at Mc = {mc:.1f}", key=f"use_mc_{key}",
                      help="Completeness magnitude by maximum curvature + 0.2.")
-min_magnitude = c2.number_input(
-    "Minimum magnitude", value=float(np.round(mc, 1) if use_mc else np.floor(full["min_magnitude"] * 10) / 10),
-    step=0.1, format="%.1f", key=f"mag_{key}_{use_mc}")
+default_magnitude = float(np.round(mc, 1) if use_mc
+                          else np.floor(full["min_magnitude"] * 10) / 10)
+seed(f"mag_{key}_{use_mc}", float(flt.min_magnitude) if flt.min_magnitude is not None
+     and flt.use_mc == use_mc else default_magnitude)
+min_magnitude = c2.number_input("Minimum magnitude", step=0.1, format="%.1f",
+                                key=f"mag_{key}_{use_mc}")
 lo_depth, hi_depth = float(np.floor(full["min_depth"])), float(np.ceil(full["max_depth"]))
 if hi_depth > lo_depth:
-    depth = c3.slider("Depth (km)", lo_depth, hi_depth, (lo_depth, hi_depth), key=f"depth_{key}")
+    inside = lambda v, d: d if v is None else min(max(float(v), lo_depth), hi_depth)  # noqa: E731
+    seed(f"depth_{key}", (inside(flt.min_depth, lo_depth), inside(flt.max_depth, hi_depth)))
+    depth = c3.slider("Depth (km)", lo_depth, hi_depth, key=f"depth_{key}")
 else:
     depth = (lo_depth, hi_depth)
     c3.caption(f"All events at depth {lo_depth:g} km.")
@@ -189,10 +245,28 @@ with st.expander("Longitude/latitude box and polygon region"):
     extent = [np.floor(full["min_longitude"] * 100) / 100, np.ceil(full["max_longitude"] * 100) / 100,
               np.floor(full["min_latitude"] * 100) / 100, np.ceil(full["max_latitude"] * 100) / 100]
     labels = ["Min longitude", "Max longitude", "Min latitude", "Max latitude"]
-    bbox = tuple(b[i].number_input(labels[i], value=float(extent[i]), step=0.1, format="%.2f",
+    for i in range(4):
+        seed(f"bbox{i}_{key}", float(flt.bbox[i]) if flt.bbox else float(extent[i]))
+    bbox = tuple(b[i].number_input(labels[i], step=0.1, format="%.2f",
                                    key=f"bbox{i}_{key}") for i in range(4))
-    region_file = st.file_uploader("Polygon region (optional): GeoJSON, GeoPackage or zipped Shapefile",
-                                   type=["geojson", "json", "gpkg", "zip"], key=f"region_{key}")
+    uploaded_region = st.file_uploader(
+        "Polygon region (optional): GeoJSON, GeoPackage or zipped Shapefile",
+        type=["geojson", "json", "gpkg", "zip"], key=f"region_{key}")
+    if uploaded_region is not None:
+        flt.region_name = uploaded_region.name
+        flt.region_sha256 = keep_upload(KEYS.region_file, "region", uploaded_region.name,
+                                        uploaded_region.getvalue())
+    region = KEYS.region_file.get()
+    if region is not None and region[1] != flt.region_sha256:
+        region = None  # another catalog's region
+    if region is not None and uploaded_region is None:
+        r1, r2 = st.columns([4, 1], vertical_alignment="center")
+        r1.caption(f"Clipped to the polygons of **{region[0]}** (uploaded earlier).")
+        if r2.button("Remove the region", key=f"region_forget_{key}"):
+            flt.region_name = flt.region_sha256 = None
+            forget_upload(KEYS.region_file, "region")
+            store_work()
+            st.rerun()
 
 try:
     catalog = filter_catalog(catalog_full, start=pd.Timestamp(days[0]),
@@ -200,17 +274,24 @@ try:
                              min_magnitude=min_magnitude, min_depth=depth[0], max_depth=depth[1],
                              bbox=bbox)
     region_id = None
-    if region_file is not None:
-        region_bytes = region_file.getvalue()
-        catalog = clip_to_region(catalog, load_region(region_bytes, region_file.name))
-        region_id = hashlib.sha1(region_bytes).hexdigest()
+    if region is not None:
+        catalog = clip_to_region(catalog, load_region(region[2], region[0]))
+        region_id = region[1]
 except SeisvizError as exc:
     fail(str(exc))
 
+# the filters as chosen, into the work record (what a refresh restores, run.json records)
+flt.start_day, flt.end_day = str(days[0]), str(days[1])
+flt.use_mc, flt.min_magnitude = bool(use_mc), float(min_magnitude)
+flt.min_depth, flt.max_depth = float(depth[0]), float(depth[1])
+flt.bbox = [float(v) for v in bbox]
+store_work()
+
 signature = (source, str(name), report.n_rows, report.n_kept, str(days), min_magnitude, depth,
-             bbox, region_id)
+             bbox, region_id, new_source.sha256)
 if KEYS.catalog_signature.get() != signature:
-    set_catalog(catalog, name, report, is_demo=is_demo, true_periods=periods)
+    set_catalog(catalog, name, report, is_demo=is_demo, true_periods=periods,
+                source=new_source)
     KEYS.catalog_signature.set(signature)
 
 # 4. summary ----------------------------------------------------------------------------------
@@ -235,7 +316,8 @@ layers = map_layers()[0]  # the sidebar's overlays, large events and tiles
 tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magnitude"])
 with tabs[0]:
     color_by = st.radio("Colour by", ["time", "depth"], horizontal=True, key="map_color")
-    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **layers), key="map")
+    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **fit(epicentre_map, layers)),
+                    key="map")
 with tabs[1]:
     st.plotly_chart(magnitude_time(catalog, star_magnitude=layers["star_magnitude"]),
                     key="mag_time")

@@ -10,7 +10,9 @@ Session state written here (slots of pages._state.KEYS):
 - detect_cache:    a seisviz.detect.ScanCache: the last few network runs, so that coming
                    back to earlier settings is instant, re-flagged per threshold, gap and
                    minimum period without running the network
-- detect_form:     the last values of this page's widgets (they survive page switches)
+- work().detect:   the last values of this page's widgets and the model whose threshold
+                   they hold (they survive page switches and, kept on disk with the
+                   session's work record, a browser refresh)
 """
 
 import os
@@ -20,8 +22,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
-                           keep_on_disk)
-from pages._state import KEYS
+                           keep_on_disk, store_work)
+from pages._state import KEYS, work
 from seisviz.detect import (available_models, baseline_periods, compare_periods, read_card,
                             read_picks, resolve_model_path, scan_catalog)
 from seisviz.catalog import check_resolution
@@ -58,16 +60,21 @@ def loaded_model(model, device, sha256):
     return load_model(model, device)
 
 
+THRESHOLD_FOR = "threshold_for"  # work().detect: the sha256 of the card the threshold is for
+
+
 def remember(slot, default):
     """Give the widget of `slot` its last value (or `default`) before it is drawn."""
     if not slot.present():
-        slot.set(KEYS.detect_form.setdefault({}).get(slot.key, default))
+        slot.set(work().detect.get(slot.key, default))
 
 
 def keep(*slots):
-    form = KEYS.detect_form.setdefault({})
+    """The widgets' values into the work record (kept on disk when they changed)."""
+    form = work().detect
     for slot in slots:
         form[slot.key] = slot.get()
+    store_work()
 
 
 def fmt_time(series):
@@ -85,6 +92,11 @@ def period_table(periods, score, prefix="P"):
         "events": periods["n_events"], score: periods[column].astype(float).round(3),
         "flagged windows": day(periods["window_start"]) + " → " + day(periods["window_end"])
         + " (" + periods["n_windows"].astype(str) + ")"})
+
+
+def model_label(result):
+    """The model that made `result` (its ScanResult.model record), not the one chosen now."""
+    return (result.model or {}).get("architecture") or result.settings.model
 
 
 def baseline_for(result, catalog):
@@ -175,9 +187,9 @@ st.caption(f"{card.architecture} · weights sha256 {card.sha256[:12]}… · trai
 
 # --- settings (defaults from the model card; the threshold resets when the model changes)
 card_threshold = card.threshold
-if KEYS.detect_threshold_for.get() != card.sha256:
+if work().detect.get(THRESHOLD_FOR) != card.sha256:
     KEYS.detect_threshold.set(card_threshold)
-    KEYS.detect_threshold_for.set(card.sha256)
+    work().detect[THRESHOLD_FOR] = card.sha256
 else:
     remember(KEYS.detect_threshold, card_threshold)
 for slot, default in ((KEYS.detect_window, card.window_days),
@@ -291,7 +303,8 @@ if current is None:
 # --- results
 info, t, rs = result.device_info, result.timings, result.settings
 runtime_ran = RUNTIME_LABELS.get(info.get("runtime", "torch"), "torch")
-st.caption(f"Ran on **{info['device']}** with {runtime_ran} · batch {info['batch_size']} · "
+st.caption(f"Ran on **{info['device']}** with {runtime_ran} · model **{model_label(result)}** · "
+           f"batch {info['batch_size']} · "
            f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows · "
            f"rasterize {t['rasterize_s']:.1f} s, detect {t['detect_s']:.1f} s, "
            f"total {t['total_s']:.1f} s · {result.dmaps.report()}")
@@ -347,7 +360,7 @@ with plot_box:
                   "threshold": rs.baseline_threshold, "periods": baseline},
         true_periods=picks,
         title=f"{KEYS.catalog_name.get('catalog')}: probability per window "
-              f"({card.architecture}, threshold {rs.threshold:.2f})"),
+              f"({model_label(result)}, threshold {rs.threshold:.2f})"),
         key="detect_timeseries")
     st.caption("x: window centre. Red shading: the network's flagged periods; orange band on "
                "top: the baseline's; green band at the bottom: "

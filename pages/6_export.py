@@ -8,9 +8,10 @@ without one the page says so and offers HTML.
 
 import streamlit as st
 
-from pages._common import demo_banner, detection_and_subregions, map_layers
-from pages._state import KEYS
+from pages._common import demo_banner, detection_and_subregions, fit, map_layers
+from pages._state import KEYS, work
 from seisviz import export
+from seisviz.workstate import scan_command
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import shrinkage
 
@@ -23,7 +24,15 @@ kept, total, pct = shrinkage(catalog, condensed)
 st.caption(f"**{name}**: {len(result.periods)} flagged periods, {len(subs)} subregions, "
            f"condensed catalog {kept:,} of {total:,} events ({pct:.1f}%).")
 png_ok, png_why = export.png_available()
-common = {"subregions": subs, "condensed": condensed, "catalog_name": name}
+record = work()
+run_info = {  # run.json: how to redo this run (seisviz.workstate, seisviz.runinfo)
+    "load_report": record.source.load_report or KEYS.load_report.get(),
+    "command": scan_command(record, result.settings),
+    "catalog_source": {k: v for k, v in vars(record.source).items()
+                       if k != "load_report" and v not in (None, {}, "")},
+    "filters": record.filters.applied()}
+common = {"subregions": subs, "condensed": condensed, "catalog_name": name,
+          "run_info": run_info}
 
 
 def deferred(fn, *args, **kwargs):
@@ -33,7 +42,8 @@ def deferred(fn, *args, **kwargs):
 
 def run_json():
     return export.run_json(result, subregions=subs, catalog_name=name,
-                           outputs=["run.json"], condensed=condensed, catalog=catalog)
+                           outputs=["run.json"], condensed=condensed, catalog=catalog,
+                           **run_info)
 
 
 st.subheader("One file at a time")
@@ -63,7 +73,7 @@ with middle:
                        "application/xml", key="export_condensed_quakeml", on_click="ignore")
     st.download_button("Settings (run.json)", run_json, "run.json", "application/json",
                        key="export_run_json", on_click="ignore")
-layers = map_layers()[0]  # the user's overlays and stars go into the exported figures
+layers = fit(subregion_figure, map_layers()[0])  # the user's overlays and stars go into the exported figures
 with right:
     st.markdown("**Figures S4/S5**")
     if len(subs) == 0:

@@ -12,9 +12,10 @@ import os
 import pandas as pd
 import streamlit as st
 
-from pages._state import KEYS
+from pages._state import KEYS, widget, work
 from seisviz import sessions
 from seisviz.resources import data_dir
+from seisviz.workstate import Source, Work
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout (runs/, docs/)
 DATA = str(data_dir())  # found through the installed package
@@ -41,24 +42,74 @@ def load_demo(stem):
     return catalog, report, periods
 
 
-def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None):
+def set_catalog(catalog, name, report=None, is_demo=False, true_periods=None, source=None):
     """Make `catalog` the one every page works on; forget results of the previous one.
 
-    Right after a refresh restored the session (see `ensure_catalog`), the Catalog page's
-    widgets come back at their defaults and would put the default catalog back: that first
-    call keeps the restored catalog and its scan instead."""
-    if KEYS.restored.pop():
-        return
+    `source`: where it came from (a seisviz.workstate.Source; its load report is filled
+    in from `report`), kept in the session's work record. The same catalog again (same
+    fingerprint: e.g. the Catalog page rebuilding a restored session's catalog from its
+    record) keeps the detection and what is selected."""
+    if source is not None:
+        if report is not None:
+            source.load_report = report.summary()
+        work().source = source
+        store_work()
+    previous = KEYS.catalog.get()
+    same = previous is not None and catalog_key(previous) == catalog_key(catalog)
     KEYS.catalog.set(catalog)
     KEYS.catalog_name.set(name)
     KEYS.is_demo.set(is_demo)
     KEYS.true_periods.set(true_periods)
-    KEYS.load_report.set(report)
-    for slot in (KEYS.detection, KEYS.selected_period, KEYS.selected_subregion,
-                 KEYS.load_failed):
+    if report is not None or not same:
+        KEYS.load_report.set(report)
+    KEYS.load_failed.pop()
+    if same:
+        return
+    for slot in (KEYS.detection, KEYS.selected_period, KEYS.selected_subregion):
         slot.pop()
     keep_on_disk(lambda token: sessions.save_catalog(
         token, catalog, catalog_key(catalog), str(name), is_demo, true_periods))
+
+
+def store_work():
+    """Keep the session's work record on disk when it changed since it was last kept."""
+    import json
+
+    from seisviz.runinfo import json_default
+
+    data = work().to_dict()
+    text = json.dumps(data, sort_keys=True, default=json_default)
+    if KEYS.work_stored.get() != text:
+        KEYS.work_stored.set(text)
+        keep_on_disk(lambda token: sessions.save_work(token, json.loads(text)))
+
+
+def keep_upload(slot, kind, name, data):
+    """Keep an uploaded file's bytes (slot: KEYS.upload_file or KEYS.region_file) in the
+    session and on disk, so that they outlive the uploader (Streamlit empties it when its
+    page is not shown) and a refresh. -> its sha256."""
+    from seisviz.workstate import sha256_of
+
+    digest = sha256_of(data)
+    kept = slot.get()
+    if kept is None or kept[1] != digest or kept[0] != name:
+        slot.set((name, digest, data))
+        keep_on_disk(lambda token: sessions.save_blob(token, kind, data))
+    return digest
+
+
+def forget_upload(slot, kind):
+    if slot.pop() is not None:
+        keep_on_disk(lambda token: sessions.save_blob(token, kind, None))
+
+
+def seed(key, value):
+    """Draw the widget `key` from the record: give it `value` when Streamlit has none for
+    it (first draw, or it was not drawn on the last run: another page)."""
+    slot = widget(key)
+    if not slot.present():
+        slot.set(value)
+    return slot
 
 
 def session_token():
@@ -92,9 +143,9 @@ def detect_cache():
 
 
 def restore_session():
-    """After a refresh: the catalog and last scan stored under the URL's session token,
-    back in session state; what came back (or was lost) is said by `demo_banner`.
-    -> True when a catalog was restored."""
+    """After a refresh: the catalog, the user's work record, the uploaded files and the
+    last scan stored under the URL's session token, back in session state; what came back
+    (or was lost) is said by `demo_banner`. -> True when a catalog was restored."""
     from seisviz.errors import SeisvizError
 
     if KEYS.restore_tried.get():
@@ -109,9 +160,21 @@ def restore_session():
     KEYS.restored_said.set(stored.get("said", []))
     if stored.get("catalog") is None:
         return False
+    if stored.get("work") is not None:
+        record = Work.from_dict(stored["work"])
+        KEYS.work.set(record)
+        blobs = stored.get("blobs") or {}
+        from seisviz.workstate import sha256_of
+
+        for kind, slot, name, digest in (
+                ("upload", KEYS.upload_file, record.source.name, record.source.sha256),
+                ("region", KEYS.region_file, record.filters.region_name,
+                 record.filters.region_sha256)):
+            data = blobs.get(kind)
+            if data is not None and sha256_of(data) == digest:
+                slot.set((name, digest, data))
     set_catalog(stored["catalog"], stored["name"], None, is_demo=stored["is_demo"],
                 true_periods=stored["true_periods"])
-    KEYS.restored.set(True)
     KEYS.overlays.set(stored.get("overlays") or {})
     if stored.get("result") is not None:
         detect_cache().put_scan(tuple(stored["scan_key"]), stored["result"])
@@ -139,7 +202,18 @@ def ensure_catalog():
     if not os.path.exists(os.path.join(DATA, stem + ".csv")):
         return
     catalog, report, periods = load_demo(stem)
-    set_catalog(catalog, DEFAULT_DEMO, report, is_demo=True, true_periods=periods)
+    set_catalog(catalog, DEFAULT_DEMO, report, is_demo=True, true_periods=periods,
+                source=demo_source(DEFAULT_DEMO))
+
+
+def demo_source(label):
+    """The work record's source for the bundled demo `label`: its path and sha256."""
+    from seisviz.workstate import sha256_of
+
+    path = os.path.join(DATA, DEMO_CATALOGS[label] + ".csv")
+    with open(path, "rb") as f:
+        digest = sha256_of(f.read())
+    return Source(kind="demo", name=label, demo=label, path=path, sha256=digest)
 
 
 def current_catalog():
@@ -235,32 +309,82 @@ def map_layers():
                 st.rerun()
             kinds = ", ".join(f"{n} {k}" for k, n in layer.kinds().items() if n)
             st.caption(f"{layer.source}: {kinds}")
-        stars = st.checkbox("Stars at large events", True, key="map_stars")
-        star_m = st.number_input("… of magnitude at least", -2.0, 10.0, 4.0, step=0.5,
-                                 key="map_star_magnitude", disabled=not stars)
-        tiles = st.checkbox("Web map tiles (needs internet)", tile_url() is not None,
-                            key="map_tiles", disabled=tile_url() is None,
+        maps = work().maps
+        default_star = star_default()
+
+        def write_back(name, key, convert=lambda v: v):
+            # on_change: the user's value goes into the work record (the widget may be
+            # forgotten on a page that does not draw it; the record is not)
+            return lambda: (setattr(maps, name, convert(widget(key).get())), store_work())
+
+        # The sidebar is drawn by several pages, and a widget of one page is a new widget
+        # on the next (Streamlit gives it its default): each is set from the record before
+        # it is drawn, and on_change writes the user's change to the record first.
+        widget("map_stars").set(bool(maps.stars))
+        stars = st.checkbox("Stars at large events", key="map_stars",
+                            on_change=write_back("stars", "map_stars", bool))
+        # follows the catalog until the user sets one
+        widget("map_star_magnitude").set(float(
+            maps.star_magnitude if maps.star_magnitude is not None else default_star))
+        star_m = st.number_input("… of magnitude at least", -2.0, 10.0, step=0.5,
+                                 key="map_star_magnitude", disabled=not stars,
+                                 on_change=write_back("star_magnitude", "map_star_magnitude",
+                                                      float),
+                                 help="Default: from the catalog (its 10th largest event, "
+                                      "at least Mc + 2).")
+        widget("map_tiles").set(tile_url() is not None and maps.tiles is not False)
+        tiles = st.checkbox("Web map tiles (needs internet)", key="map_tiles",
+                            disabled=tile_url() is None,
+                            on_change=write_back("tiles", "map_tiles", bool),
                             help="Tiles from " + (tile_url() or "nowhere: SEISVIZ_TILE_URL "
                                                   "is off") + ". Without them (or offline) "
                             "the maps show country outlines, towns, a graticule and a scale.")
+        widget("map_extent").set(bool(maps.extent_all))
+        extent_all = st.checkbox("Show all events (extent)", key="map_extent",
+                                 on_change=write_back("extent_all", "map_extent", bool),
+                                 help="Frame the maps on every event, outliers included; "
+                                      "off: on the bulk of the events.")
     overlays = list(layers.values())
     stored = tuple((fid, o.name, o.colour) for fid, o in layers.items())
     if KEYS.overlays_stored.get(()) != stored:
         KEYS.overlays_stored.set(stored)
         keep_on_disk(lambda token: sessions.save_overlays(token, layers))
     options = {"overlays": overlays, "star_magnitude": float(star_m) if stars else None,
-               "tiles": bool(tiles)}
+               "tiles": bool(tiles), "extent": "all" if extent_all else "bulk"}
     token = (tuple((o.name, o.colour, o.source, len(o)) for o in overlays),
-             options["star_magnitude"], options["tiles"])
+             options["star_magnitude"], options["tiles"], options["extent"])
     return options, token
+
+
+def star_default():
+    """The star magnitude when the user has set none: from the session's catalog
+    (seisviz.plots.framing.default_star_magnitude), 4.0 without one."""
+    from seisviz.plots.framing import default_star_magnitude
+
+    catalog = KEYS.catalog.get()
+    value = None
+    if catalog is not None and len(catalog):
+        value = default_star_magnitude(catalog["magnitude"])
+    return 4.0 if value is None else float(value)
+
+
+def fit(fn, options):
+    """The figure options `fn` takes: map_layers' options less those (e.g. `extent`) a
+    figure function does not take (yet)."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return dict(options)
+    return {k: v for k, v in options.items() if k in params}
 
 
 def use_model_on_detect(path):
     """Choose the weights file `path` on the Detect page and go there (the Train page's
     "use this model" action)."""
-    form = KEYS.detect_form.setdefault({})
-    form.update({KEYS.detect_model_choice.key: CUSTOM_MODEL,
-                 KEYS.detect_model_path.key: str(path)})
+    work().detect.update({KEYS.detect_model_choice.key: CUSTOM_MODEL,
+                          KEYS.detect_model_path.key: str(path)})
+    store_work()
     for slot in (KEYS.detect_model_choice, KEYS.detect_model_path):
         slot.pop()
     st.switch_page("pages/4_detect.py")

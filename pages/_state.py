@@ -7,11 +7,13 @@ and never spell a key as a raw string, so that a key is named once and a type ch
 what each entry holds.
 
 The slots come in groups. *The work* is what the user has built and every page reads: the
-catalog and where it came from, the detection, what is selected, the map layers; the
-Catalog page replaces it and seisviz.sessions keeps it on disk for a browser refresh. The
-other groups are one page's memory across reruns and bookkeeping. The work's slots are the
-fields a single typed record of the session (stored and restored as one) would hold, so
-that such a record can take their place without the pages changing how they ask.
+catalog, the detection, what is selected, the map layers, and `work`: one typed record
+(seisviz.workstate.Work) of everything the user chose — the catalog's source and filters,
+the Detect page's settings, the map settings. No page resets it: the pages draw their
+widgets from it and write the user's changes back (Streamlit forgets a widget's value when
+a run does not draw it, e.g. on another page; the record does not). seisviz.sessions
+keeps the work on disk for a browser refresh. The other groups are one page's memory
+across reruns and bookkeeping.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any, Generic, TypeVar
 
 import pandas as pd
 import streamlit as st
+
+from seisviz.workstate import Work
 
 T = TypeVar("T")
 
@@ -64,11 +68,14 @@ class Keys:
     selected_subregion: Slot[dict] = Slot("selected_subregion")  # {"period_id", "subregion_id"}
     overlays: Slot[dict] = Slot("overlays")  # {file id: seisviz.overlays.Overlay}
     session_token: Slot[str] = Slot("session_token")  # the URL's ?session=… (seisviz.sessions)
+    work: Slot[Work] = Slot("work")  # the user's choices, one record (seisviz.workstate)
+    upload_file: Slot[tuple] = Slot("upload_file")  # (name, sha256, bytes) of the catalog file
+    region_file: Slot[tuple] = Slot("region_file")  # (name, sha256, bytes) of the region
 
     # bookkeeping of the session (pages/_common.py)
     detect_cache: Slot[Any] = Slot("detect_cache")  # seisviz.detect.ScanCache
     restore_tried: Slot[bool] = Slot("_restore_tried")
-    restored: Slot[bool] = Slot("_restored")  # the next set_catalog keeps the restored one
+    work_stored: Slot[str] = Slot("_work_stored")  # the work as last written to disk (JSON)
     restored_said: Slot[list] = Slot("restored_said")  # what a refresh brought back or lost
     overlays_stored: Slot[tuple] = Slot("_overlays_stored")
     overlay_failed: Slot[set] = Slot("_overlay_failed")  # overlay files that did not read
@@ -77,6 +84,7 @@ class Keys:
     fdsn_request: Slot[tuple] = Slot("fdsn_request")
     fdsn_label: Slot[str] = Slot("fdsn_label")
     catalog_signature: Slot[Any] = Slot("catalog_signature")
+    catalog_tab: Slot[str] = Slot("catalog_tab")  # the source switch's last choice
 
     # the Maps page
     maps_jump: Slot[Any] = Slot("maps_jump")  # a widget: the single window's day
@@ -86,9 +94,8 @@ class Keys:
     train_result: Slot[tuple] = Slot("train_result")
     train_sweep: Slot[tuple] = Slot("train_sweep")
 
-    # the Detect page: its widgets (their last values survive page switches in
-    # detect_form), the threshold's model, the baseline of the shown result, speeds
-    detect_form: Slot[dict] = Slot("detect_form")
+    # the Detect page: its widgets (their last values survive page switches and refreshes
+    # in work().detect), the baseline of the shown result, speeds
     detect_model_choice: Slot[str] = Slot("detect_model_choice")
     detect_model_path: Slot[str] = Slot("detect_model_path")
     detect_device: Slot[str] = Slot("detect_device")
@@ -103,7 +110,6 @@ class Keys:
     detect_background: Slot[float] = Slot("detect_background")
     detect_baseline_threshold: Slot[float] = Slot("detect_baseline_threshold")
     detect_batch: Slot[int] = Slot("detect_batch")
-    detect_threshold_for: Slot[str] = Slot("_detect_threshold_for")  # the card's sha256
     detect_baseline: Slot[tuple] = Slot("_detect_baseline")  # (result, catalog, periods)
     detect_runtime_speed: Slot[dict] = Slot("detect_runtime_speed")  # runtime -> maps/s
 
@@ -126,3 +132,13 @@ class Keys:
 
 
 KEYS = Keys()
+
+
+def work() -> Work:
+    """The session's record of the user's work (created empty on first use)."""
+    return KEYS.work.setdefault(Work())
+
+
+def widget(key: str) -> Slot:
+    """The slot of a widget whose key is made at run time (e.g. per catalog)."""
+    return Slot(key)

@@ -24,13 +24,21 @@ SCAN_FORMAT = 2  # 2: periods to the day, episodes.csv (1: periods were window s
 def run_record(result: Any, catalog_name: str | None = None, load_report: Any = None,
                outputs: list[str] | tuple = (), subregions: Any = None,
                condensed: pd.DataFrame | None = None,
-               catalog: pd.DataFrame | None = None) -> dict:
+               catalog: pd.DataFrame | None = None, command: str | None = None,
+               catalog_source: dict | None = None, filters: dict | None = None) -> dict:
     """run.json of a `seisviz.detect.ScanResult`: everything needed to reproduce a scan or
-    an export of it."""
+    an export of it.
+
+    `load_report`: a LoadReport or its summary line. The dashboard gives `command` (the
+    equivalent `seisviz scan` command line, seisviz.workstate.scan_command, instead of the
+    program's own), `catalog_source` (the demo's path or the upload's name, and the
+    sha256 of the file's bytes) and `filters` (the Catalog page's filters)."""
     windows = result.windows
+    if load_report is not None and not isinstance(load_report, str):
+        load_report = load_report.summary()
     info = {
-        **run_header("scan_format", SCAN_FORMAT, catalog_name),
-        "load_report": load_report.summary() if load_report is not None else None,
+        **run_header("scan_format", SCAN_FORMAT, catalog_name, command),
+        "load_report": load_report,
         "settings": result.settings.to_dict(),
         "model": dict(result.model),
         "device": result.device_info or None,
@@ -41,6 +49,10 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         "n_periods": int(len(result.periods)),
         "outputs": list(outputs),
     }
+    if catalog_source is not None:
+        info["catalog_source"] = dict(catalog_source)
+    if filters is not None:
+        info["filters"] = dict(filters)
     if subregions is not None:
         info["subregions"] = {"n": int(len(subregions)),
                               "settings": dict(subregions.attrs.get("settings", {}))}
@@ -52,11 +64,16 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
     return info
 
 
-def run_header(format_key: str, format_version: int, catalog_name: str | None) -> dict:
+def run_header(format_key: str, format_version: int, catalog_name: str | None,
+               command: str | None = None) -> dict:
     """The first fields of every run.json (a scan's, an export's, scan-tiles'): seisviz
-    version, the folder's format, when, the command line and the catalog."""
+    version, the folder's format, when, the command line and the catalog. `command`: the
+    command line that redoes the run, when it is not this program's own (the dashboard's
+    equivalent `seisviz scan ...`); by default sys.argv."""
+    if command is None and sys.argv:
+        command = " ".join(sys.argv)
     return {"seisviz_version": __version__, format_key: format_version,
-            "written_at": iso_now(), "command": " ".join(sys.argv) if sys.argv else None,
+            "written_at": iso_now(), "command": command,
             "catalog": catalog_name}
 
 

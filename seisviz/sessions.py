@@ -5,6 +5,10 @@ The dashboard keeps a session token in the page's URL (``?session=…``). Under
 
 - ``catalog.parquet`` and ``catalog.json`` (its name, whether it is the demo, its
   fingerprint, the demo's true periods);
+- ``work.json``: the user's work (seisviz.workstate.Work as JSON: the catalog's source
+  and filters, the Detect page's settings, the map settings);
+- ``upload.bin`` and ``region.bin``: the bytes of the uploaded catalog file and polygon
+  region file, read again (parsed, never unpickled) on restore;
 - ``overlays.pkl``: the user's map layers;
 - ``scan.pkl``: the last scan — its `ScanResult` without the distribution maps (they are
   rasterized again from the catalog on restore, in a second) and the scan key it was
@@ -118,9 +122,44 @@ def save_overlays(token: str, overlays: dict) -> None:
                            f"{exc.strerror or exc}") from None
 
 
+BLOBS = ("upload", "region")  # the uploaded files a session keeps
+
+
+def save_work(token: str, work: dict) -> None:
+    """Store the user's work (seisviz.workstate.Work.to_dict(), JSON)."""
+    folder = _folder(token)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(folder / "work.json", lambda p: p.write_text(json.dumps(work)))
+    except (OSError, TypeError, ValueError) as exc:
+        raise SeisvizError(f"cannot keep the session's settings in {folder}: "
+                           f"{getattr(exc, 'strerror', None) or exc}") from None
+
+
+def save_blob(token: str, kind: str, data: bytes | None) -> None:
+    """Store (or with None, forget) an uploaded file's bytes: kind "upload" (the catalog
+    file) or "region" (the polygon region)."""
+    if kind not in BLOBS:
+        raise SeisvizError(f"unknown kind of upload {kind!r}")
+    folder = _folder(token)
+    path = folder / f"{kind}.bin"
+    try:
+        if data is None:
+            if path.exists():
+                path.unlink()
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, lambda p: p.write_bytes(bytes(data)))
+    except OSError as exc:
+        raise SeisvizError(f"cannot keep the uploaded file in {folder}: "
+                           f"{exc.strerror or exc}") from None
+
+
 def restore(token: str) -> dict:
     """What a stored session holds: {"catalog", "name", "is_demo", "true_periods",
-    "fingerprint", "scan_key", "result", "said": [lines for the user]}; empty without one.
+    "fingerprint", "scan_key", "result", "work" (a dict, see seisviz.workstate), "blobs"
+    ({"upload"/"region": bytes}), "overlays", "said": [lines for the user]}; empty
+    without one.
     The scan's maps are rasterized again from the catalog."""
     folder = _folder(token)
     out: dict = {"said": []}
@@ -154,6 +193,20 @@ def restore(token: str) -> dict:
             said += f"; the last scan could not be restored ({first}): run it again"
     else:
         said += "; there was no scan to restore"
+    work = folder / "work.json"
+    if work.exists():
+        try:
+            out["work"] = json.loads(work.read_text())
+        except (OSError, ValueError):
+            said += "; the settings could not be restored"
+    out["blobs"] = {}
+    for kind in BLOBS:
+        path = folder / f"{kind}.bin"
+        if path.exists():
+            try:
+                out["blobs"][kind] = path.read_bytes()
+            except OSError:
+                pass
     layers = folder / "overlays.pkl"
     if layers.exists():
         try:
@@ -168,7 +221,9 @@ def restore(token: str) -> dict:
 
 def _scan_words(result: Any) -> str:
     s = result.settings
-    return (f"({len(result.windows):,} windows of {s.window_days:g} d, "
+    model = (getattr(result, "model", None) or {}).get("architecture")
+    return (f"({model + ', ' if model else ''}{len(result.windows):,} windows of "
+            f"{s.window_days:g} d, "
             f"{len(result.periods)} periods)")
 
 

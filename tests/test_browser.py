@@ -436,3 +436,106 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         shutil.move(os.path.join(shots, name), os.path.join(SHOTS, name))
     assert {"catalog.png", "maps.png", "detect.png", "subregions.png", "export.png",
             "train.png"} <= set(os.listdir(SHOTS))
+
+
+def test_the_users_work_survives_page_switches_and_a_refresh(browser, server, request):
+    """Upload a catalog, filter it, choose a model and threshold and detect; another page,
+    back to Catalog, a browser refresh: the upload (name and event count), the filter,
+    the model, the threshold and the results are all still there."""
+    url, log_path = server
+    custom_model = model_to_use(request)
+    model = None if custom_model else "resnet34"
+    folder = tempfile.mkdtemp()
+    mine = os.path.join(folder, "my_catalog.csv")
+    shutil.copy(os.path.join(ROOT, "data", "weiyuan_demo.csv"), mine)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    step = "Catalog"
+
+    def magnitude_box():
+        return page.get_by_test_id("stNumberInput").filter(
+            has_text="Minimum magnitude").first.locator("input")
+
+    def events():
+        return page.get_by_test_id("stMetric").filter(has_text="Events").first \
+            .get_by_test_id("stMetricValue").inner_text()
+
+    def threshold():
+        return page.get_by_test_id("stSlider").filter(has_text="Probability threshold") \
+            .first.get_by_role("slider").get_attribute("aria-valuenow")
+
+    def catalog_is_mine(n_events):
+        page.get_by_text("my_catalog.csv (CSV)").first.wait_for()
+        assert page.get_by_role("radio", name="Upload a file").first.is_checked()
+        page.get_by_text("Using my_catalog.csv", exact=False).first.wait_for()
+        assert magnitude_box().input_value() == "0.6"
+        assert events() == n_events
+
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Catalog").first.wait_for(timeout=90_000)
+        wait_idle(page)
+        page.get_by_test_id("stRadio").first.get_by_text("Upload a file").click()
+        wait_idle(page)
+        page.get_by_test_id("stFileUploader").filter(has_text="Catalog file").first \
+            .locator("input[type=file]").set_input_files(mine)
+        wait_idle(page)
+        page.get_by_text("my_catalog.csv (CSV)").first.wait_for()
+        before = events()
+        magnitude_box().fill("0.6")
+        magnitude_box().press("Enter")
+        wait_idle(page)
+        n_events = events()
+        assert n_events != before, (before, n_events)
+        no_exception(page, step)
+
+        step = "Detect"
+        go_to(page, "Detect", "Detect anomalous seismicity")
+        if model is not None:
+            pick(page, "Model", model)
+            wait_idle(page)
+        choose_model_on_cpu(page, custom_model)
+        thumb = page.get_by_test_id("stSlider").filter(
+            has_text="Probability threshold").first.get_by_role("slider")
+        thumb.focus()
+        for _ in range(3):
+            thumb.press("ArrowLeft")
+        wait_idle(page)
+        chosen_threshold = threshold()
+        page.get_by_role("button", name="Run detection").click()
+        page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=150_000)
+        wait_idle(page, 150)
+        heading = page.get_by_role("heading", name="Network:").first.inner_text()
+        no_exception(page, step)
+
+        step = "Train and back to Catalog"
+        go_to(page, "Train", "Train a detector")
+        go_to(page, "Catalog", "Catalog")
+        catalog_is_mine(n_events)
+        no_exception(page, step)
+
+        step = "Refresh"
+        assert "session=" in page.url, page.url
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Catalog").first.wait_for(timeout=120_000)
+        wait_idle(page, 150)
+        catalog_is_mine(n_events)
+        no_exception(page, step)
+        go_to(page, "Detect", "Detect anomalous seismicity")
+        page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=60_000)
+        chooser = page.get_by_test_id("stSelectbox").filter(has_text="Model").first
+        assert chosen(chooser) == (model or "custom weights file (.pt)…")
+        assert threshold() == chosen_threshold
+        assert page.get_by_role("heading", name="Network:").first.inner_text() == heading
+        assert not page.get_by_text("from an earlier run", exact=False).count()
+        if model is not None:
+            assert page.get_by_text(f"model {model}", exact=False).count()
+        no_exception(page, step)
+    except Exception as exc:
+        log = open(log_path, errors="replace").read()[-3000:]
+        page.screenshot(path=os.path.join(tempfile.gettempdir(), "seisviz_work_failure.png"))
+        raise AssertionError(f"{step}: {type(exc).__name__}: {exc}\n--- streamlit log (end) "
+                             f"---\n{log}") from exc
+    finally:
+        context.close()

@@ -86,3 +86,76 @@ def test_unknown_or_broken_sessions(store):
     said = sessions.restore(token)["said"][0]
     assert "could not be restored" in said and "\n" not in said
     assert not sessions.valid_token("../etc") and not sessions.valid_token(None)
+
+
+def test_the_work_record_and_uploads_come_back(store):
+    from seisviz.workstate import Work, sha256_of
+
+    token = sessions.new_token()
+    cat = _catalog(50)
+    sessions.save_catalog(token, cat, catalog_fingerprint(cat), "mine.csv")
+    work = Work()
+    work.source.kind, work.source.name = "upload", "mine.csv"
+    work.source.sha256 = sha256_of(b"time,lat\n")
+    work.filters.min_magnitude, work.filters.bbox = 1.5, [104.5, 105.0, 28.0, 28.5]
+    work.detect.update(detect_model_choice="ensemble", detect_threshold=0.37)
+    work.maps.star_magnitude, work.maps.extent_all = 2.5, True
+    sessions.save_work(token, work.to_dict())
+    sessions.save_blob(token, "upload", b"time,lat\n")
+    back = sessions.restore(token)
+    assert Work.from_dict(back["work"]) == work
+    assert back["blobs"] == {"upload": b"time,lat\n"}
+    sessions.save_blob(token, "upload", None)
+    assert sessions.restore(token)["blobs"] == {}
+    # a damaged or foreign record gives the defaults, never an exception
+    assert Work.from_dict({"source": "x", "filters": {"bbox": 1, "nope": 2}}) .source.kind == "demo"
+    assert Work.from_dict(None) == Work()
+
+
+def test_a_dashboard_run_json_command_redoes_the_scan(store, tmp_path):
+    """The command run.json records for a dashboard scan (seisviz.workstate.scan_command),
+    run through `python -m seisviz scan`, gives the same windows and periods."""
+    import json
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    from seisviz.catalog import filter_catalog, load_catalog
+    from seisviz.detect import scan_catalog
+    from seisviz.runinfo import run_record
+    from seisviz.workstate import Work, scan_command
+
+    path = tmp_path / "mine.csv"
+    _catalog(1500).to_csv(path, index=False)
+    full, report = load_catalog(str(path))
+    work = Work()
+    work.source.kind, work.source.name, work.source.path = "upload", "mine.csv", str(path)
+    f = work.filters
+    f.start_day, f.end_day, f.min_magnitude = "2020-01-10", "2020-07-31", 0.5
+    f.min_depth, f.max_depth, f.bbox = 2.0, 9.0, [104.5, 104.95, 28.0, 28.5]
+    # what the Catalog page hands on (end day inclusive), then what the Detect page runs
+    catalog = filter_catalog(full, start="2020-01-10", end="2020-08-01", min_magnitude=0.5,
+                             min_depth=2.0, max_depth=9.0, bbox=f.bbox)
+    model = _model(tmp_path)
+    first = scan_catalog(catalog, model=model, step_days=5.0, device="cpu")
+    threshold = float(first.windows["probability"].quantile(0.5))  # some windows flagged
+    result = scan_catalog(catalog, model=model, step_days=5.0, device="cpu",
+                          threshold=threshold, min_period_days=0.0, background_days=90.0)
+    record = run_record(result, "mine.csv", report.summary(),
+                        command=scan_command(work, result.settings), filters=f.applied())
+    assert record["load_report"] and record["filters"]["min_magnitude"] == 0.5
+    args = shlex.split(record["command"])
+    assert args[:2] == ["seisviz", "scan"]
+    args[args.index("--out") + 1] = str(tmp_path / "again")
+    done = subprocess.run([sys.executable, "-m", "seisviz", *args[1:]], capture_output=True,
+                          text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = json.loads((tmp_path / "again" / "run.json").read_text())
+    # the same settings; the Catalog page's magnitude filter becomes the scan's
+    assert again["settings"] == {**result.settings.to_dict(), "min_magnitude": 0.5}
+    periods = pd.read_csv(tmp_path / "again" / "periods.csv")
+    assert len(result.periods) > 0
+    assert list(pd.to_datetime(periods["start"], utc=True)) == list(result.periods["start"])
+    assert list(pd.to_datetime(periods["end"], utc=True)) == list(result.periods["end"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
@@ -13,13 +14,27 @@ from seisviz.detect.models import MODEL_NAMES
 from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, DEFAULT_RUNTIME, MAX_GAP_DAYS,
                               MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS, check_batch_size)
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of `seisviz scan` to `p`."""
     p.add_argument("catalog", help="catalog file (CSV, ZMAP, hypoDD .reloc, QuakeML, CENC)")
     p.add_argument("--out", required=True, help="output folder")
     add_catalog_arguments(p)
-    p.add_argument("--bbox", nargs=4, type=float, metavar=("MINLON", "MAXLON", "MINLAT", "MAXLAT"))
+    p.add_argument("--bbox", nargs=4, type=float, metavar=("MINLON", "MAXLON", "MINLAT", "MAXLAT"),
+                   help="the maps' extent (default: the scanned events' extent, padded 2%%)")
+    f = p.add_argument_group("catalog filters (the dashboard's Catalog page)")
+    f.add_argument("--start", help="keep events from this time on (UTC), e.g. 2019-01-01")
+    f.add_argument("--end", help="keep events before this time (UTC, exclusive)")
+    f.add_argument("--min-depth", type=float, help="keep events at least this deep (km)")
+    f.add_argument("--max-depth", type=float, help="keep events at most this deep (km)")
+    f.add_argument("--clip-box", nargs=4, type=float,
+                   metavar=("MINLON", "MAXLON", "MINLAT", "MAXLAT"),
+                   help="keep events inside this longitude/latitude box")
+    f.add_argument("--region", help="keep events inside the polygons of this file (GeoJSON, "
+                                    "GeoPackage or zipped Shapefile)")
     p.add_argument("--grid", type=int, help="pixels per side (default: the model card's)")
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
@@ -27,6 +42,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"{'|'.join(MODEL_NAMES)} or a path to a .pt/.json")
     p.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or mps")
     p.add_argument("--threshold", type=float, help="probability threshold (default: the card's)")
+    p.add_argument("--background", type=float,
+                   help="background period in days (default: the card's)")
+    p.add_argument("--baseline-threshold", type=float,
+                   help="the baseline's beta threshold (default: the card's)")
     p.add_argument("--min-magnitude", type=float, help="drop events below this magnitude")
     p.add_argument("--max-gap", type=float, default=MAX_GAP_DAYS,
                    help="days of unflagged windows that may lie inside one period (default 0: "
@@ -57,10 +76,12 @@ def run(args: argparse.Namespace) -> int:
         raise SeisvizError(f"--out {args.out}: is a file, not a folder")
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     print(report.summary(), file=sys.stderr)
+    catalog = filtered(catalog, args)
     bar = terminal_progress("detect", unit="map")
     result = scan_catalog(catalog, model=args.model, progress=bar, bbox=args.bbox,
                           grid=args.grid, window_days=args.window, step_days=args.step,
-                          threshold=args.threshold, min_magnitude=args.min_magnitude,
+                          threshold=args.threshold, background_days=args.background,
+                          baseline_threshold=args.baseline_threshold, min_magnitude=args.min_magnitude,
                           max_gap_days=args.max_gap, min_period_days=args.min_period,
                           device=args.device, batch_size=args.batch_size,
                           runtime=args.runtime)
@@ -75,3 +96,17 @@ def run(args: argparse.Namespace) -> int:
           f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods; "
           f"wrote {args.out}")
     return 0
+
+
+def filtered(catalog: "pd.DataFrame", args: argparse.Namespace) -> "pd.DataFrame":
+    """The catalog less what the filter options drop (as the Catalog page's filters)."""
+    from seisviz.catalog import clip_to_region, filter_catalog, read_region
+
+    if any(v is not None for v in (args.start, args.end, args.min_depth, args.max_depth,
+                                   args.clip_box)):
+        catalog = filter_catalog(catalog, start=args.start, end=args.end,
+                                 min_depth=args.min_depth, max_depth=args.max_depth,
+                                 bbox=args.clip_box)
+    if args.region:
+        catalog = clip_to_region(catalog, read_region(args.region))
+    return catalog

@@ -61,9 +61,11 @@ def export_files(catalog: pd.DataFrame, result: Any,
                  subregions: pd.DataFrame | None = None,
                  condensed: pd.DataFrame | None = None, catalog_name: str | None = None,
                  max_figures: int = MAX_FIGURES, margin_days: float = 30.0,
-                 figure_options: dict | None = None) -> dict[str, bytes]:
+                 figure_options: dict | None = None,
+                 run_info: dict | None = None) -> dict[str, bytes]:
     """{file name: bytes} of every requested format, run.json last; `figure_options`
-    (overlays, star_magnitude, tiles) go to the Figures S4/S5.
+    (overlays, star_magnitude, tiles) go to the Figures S4/S5; `run_info` (load_report,
+    command, catalog_source, filters: see `seisviz.runinfo.run_record`) to run.json.
 
     Subregions and the condensed catalog are derived from `result` and `catalog` when
     not given. PNG export raises SeisvizError (one line) when no browser can run."""
@@ -97,7 +99,7 @@ def export_files(catalog: pd.DataFrame, result: Any,
                 files[f"figures/{stem}.png"] = data
     files["run.json"] = run_json(result, catalog_name=catalog_name, subregions=subregions,
                                  outputs=list(files) + ["run.json"], condensed=condensed,
-                                 catalog=catalog)
+                                 catalog=catalog, **(run_info or {}))
     return files
 
 

@@ -303,3 +303,26 @@ def test_year_only_catalog_warns_and_maps_and_detect_refuse_finer_windows(app, c
     app.switch_page("pages/4_detect.py").run()
     assert not app.exception
     assert refusal in [e.value for e in app.error]
+
+
+def test_upload_and_filter_outlive_a_page_switch(app):
+    """Streamlit forgets a widget's value (and an uploader its file) when a run does not
+    draw it: the Catalog page draws them from the session's work record instead."""
+    upload(app, "messy.csv", MESSY)
+    mag = [w for w in app.number_input if w.label == "Minimum magnitude"][-1]
+    mag.set_value(1.2).run()
+    assert len(app.session_state["catalog"]) == 1
+    app.switch_page("pages/5_subregions.py").run()  # draws no catalog widget
+    assert not app.exception
+    assert app.session_state["catalog_name"] == "messy.csv"
+    app.switch_page("pages/1_catalog.py").run()
+    assert not app.exception
+    assert app.radio(key="catalog_source").value == "Upload a file"
+    assert any("Using **messy.csv**" in c.value for c in app.caption)
+    mag = [w for w in app.number_input if w.label == "Minimum magnitude"][-1]
+    assert mag.value == pytest.approx(1.2)
+    assert app.session_state["catalog_name"] == "messy.csv"
+    assert len(app.session_state["catalog"]) == 1
+    work = app.session_state["work"]
+    assert work.source.kind == "upload" and work.source.name == "messy.csv"
+    assert len(work.source.sha256) == 64 and work.filters.min_magnitude == pytest.approx(1.2)

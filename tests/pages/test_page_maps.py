@@ -293,6 +293,11 @@ def test_page_with_a_synthetic_catalog(catalog):
     at.radio(key="maps_grid_kind").set_value("Pixel size (km)").run()
     at.selectbox(key="maps_channel").set_value("background").run()
     at.checkbox(key="maps_overlay").check().run()
+    # the star magnitude follows the catalog until the user sets one
+    from seisviz.plots.framing import default_star_magnitude
+
+    assert at.number_input(key="map_star_magnitude").value == pytest.approx(
+        default_star_magnitude(catalog["magnitude"]))
     assert not at.exception, at.exception
     assert len(charts(at)) == 2
     spec = json.loads(charts(at)[0].proto.spec)
