@@ -20,16 +20,19 @@ from pages._state import KEYS, widget, work
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
                            demo_source, fit, forget_upload, keep_upload, map_layers,
                            load_demo, load_failed, seed, set_catalog, store_work)
-from seisviz.catalog import (FORMAT_NAMES, clip_to_region, fetch_fdsn, filter_catalog,
+from seisviz.catalog import (FORMAT_NAMES, catalog_from_table, clip_to_region, fetch_fdsn, filter_catalog,
                              format_choices, load_catalog, read_region, summarize)
 from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
+from seisviz.tiles.overview import tile_catalog
+from seisviz.workdir import work_path
 from seisviz.workstate import Filters, Source
 
-SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service"]
-KINDS = dict(zip(["demo", "upload", "fdsn"], SOURCES))
+SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service",
+           "A tile of a tiled scan"]
+KINDS = dict(zip(["demo", "upload", "fdsn", "tile"], SOURCES))
 
 
 @st.cache_data(show_spinner="Reading the catalog…", max_entries=4)
@@ -132,6 +135,23 @@ elif source == SOURCES[1]:
     columns, delimiter, timezone = choice_args(choice)
     new_source = Source(kind="upload", name=name, sha256=digest, format=fmt,
                         columns=dict(columns), delimiter=delimiter, timezone=timezone)
+
+elif source == SOURCES[3]:
+    tile = record.source
+    if tile.kind != "tile" or not tile.tile:
+        st.info("Open a tile of a tiled scan on the Overview page: its events become the "
+                "catalog here.")
+        st.page_link("pages/7_overview.py", label="Overview", icon="🧭")
+        st.stop()
+    name = tile.name
+    try:
+        events = tile_catalog(str(work_path(tile.path)), tile.tile)
+        catalog_full, report = catalog_from_table(events, name, "table")
+    except SeisvizError as exc:
+        fail(str(exc), loading=name)
+    st.caption(f"Tile {tile.tile} of the tiled scan **{tile.path}** (opened on the Overview "
+               "page).")
+    new_source = tile
 
 else:
     today = dt.date.today()

@@ -22,6 +22,7 @@ from seisviz.errors import SeisvizError
 from seisviz.plots.tiles import OFFLINE_STYLE, ONLINE_STYLES, tile_overview_figure
 from seisviz.settings import DEFAULT_MODEL, MIN_EVENTS, STEP_DAYS, WORK_DIR_ENV
 from seisviz.tiles.overview import SORT_KEYS, load_overview, sort_episodes, tile_catalog
+from seisviz.workstate import Source
 from seisviz.workdir import (TILES, model_files, output_folder, scan_folders, work_dir,
                              work_name, work_path)
 
@@ -189,6 +190,11 @@ if st.button(f"Open tile {pick} as the current catalog", type="primary"):
         st.error(str(exc))
         st.stop()
     name = f"{os.path.basename(str(run.get('catalog') or folder))} · tile {pick}"
-    set_catalog(events, name)
+    row = tiles[tiles["tile_id"] == pick].iloc[0]
+    box = [float(row[f"box_{k}"]) for k in ("min_lon", "max_lon", "min_lat", "max_lat")]
+    set_catalog(events, name, source=Source(
+        kind="tile", name=name, path=work_name(folder), tile=str(pick), tile_box=box,
+        tile_catalog=run.get("catalog")))
+    KEYS.catalog_tab.pop()  # the Catalog page shows the tile as its source
     st.success(f"{name}: {len(events):,} events are now the current catalog.")
     st.page_link("pages/4_detect.py", label="Detect on this tile", icon="🔎")

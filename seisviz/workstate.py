@@ -26,7 +26,10 @@ class Source:
 
     kind: "demo" (one of the bundled demos: `demo` its label, `path` its file), "upload"
     (`name` the file's name, `sha256` of its bytes, `format` and the column choice it was
-    read with) or "fdsn" (`fdsn`: service, start, end, bbox, min_magnitude)."""
+    read with), "fdsn" (`fdsn`: service, start, end, bbox, min_magnitude) or "tile" (a
+    tile of a tiled scan opened on the Overview page: `path` the scan-tiles folder's name
+    in the work folder, `tile` its id, `tile_box` its scan box and `tile_catalog` the
+    catalog the tiled scan read)."""
 
     kind: str = "demo"
     name: str | None = None  # what titles call it: demo label, file name, FDSN label
@@ -38,6 +41,9 @@ class Source:
     delimiter: str | None = None
     timezone: str | None = None
     fdsn: dict | None = None
+    tile: str | None = None
+    tile_box: list | None = None  # [min_lon, max_lon, min_lat, max_lat], overlap included
+    tile_catalog: str | None = None
     load_report: str | None = None  # LoadReport.summary() of the load
 
 
@@ -118,6 +124,13 @@ def _num(value: float) -> str:
     return f"{float(value):g}" if abs(float(value)) < 1e6 else repr(float(value))
 
 
+def _intersection(a: list | None, b: list | None) -> list | None:
+    """The box both boxes cover ([min_lon, max_lon, min_lat, max_lat]; None: no box)."""
+    if not a or not b:
+        return list(a or b) if (a or b) else None
+    return [max(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3])]
+
+
 def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> str:
     """The `seisviz scan` command line that redoes the scan of `settings` (a ScanSettings)
     on the catalog of `work.source` with `work.filters`.
@@ -139,6 +152,8 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> 
             if f.get("min_magnitude") is not None:
                 fetch += ["--min-magnitude", _num(f["min_magnitude"])]
             prefix = shlex.join(fetch) + " && "
+        elif src.kind == "tile":
+            catalog_file = src.tile_catalog or "catalog.csv"
         else:
             catalog_file = src.path or src.name or "catalog.csv"
     cmd = ["seisviz", "scan", str(catalog_file), "--out", "scan"]
@@ -163,8 +178,9 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> 
         cmd += ["--min-depth", _num(flt.min_depth)]
     if flt.max_depth is not None:
         cmd += ["--max-depth", _num(flt.max_depth)]
-    if flt.bbox:
-        cmd += ["--clip-box", *(_num(v) for v in flt.bbox)]
+    clip = _intersection(flt.bbox, src.tile_box if src.kind == "tile" else None)
+    if clip:
+        cmd += ["--clip-box", *(_num(v) for v in clip)]
     if flt.region_name:
         cmd += ["--region", flt.region_name]
     # the scan's settings; a catalog filter's magnitude and the scan's act as one
