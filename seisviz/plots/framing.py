@@ -8,6 +8,9 @@ magnitude above which events are drawn as stars.
   months, years) labelled as ISO dates, instead of "2019.51 … 2019.53".
 - `default_star_magnitude` follows the catalog: about its ten largest events get stars, and
   never an event below Mc + 2.
+
+`map_box(lon, lat, extent)` is what every map figure calls: extent "bulk" (the default of
+every map figure's `extent` keyword) is `robust_box`, "all" is `full_box`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import pandas as pd
 
 Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
 MIN_BOX_DEG = 0.05
-TRIM_SHARE = 0.005  # robust_box leaves out up to 0.5 % of the events on each side
+TRIM_SHARE = 0.005  # robust_box sets aside up to 0.5 % of the events on each side ...
+FENCE = 0.5  # ... and takes back those within half the remaining span beyond it
 
 
 def _padded(lo: float, hi: float, pad: float, min_size: float) -> tuple[float, float]:
@@ -55,21 +59,64 @@ def _trimmed(values: np.ndarray, share: float) -> tuple[float, float]:
 
 
 def robust_box(lon: Any, lat: Any, pad: float = 0.05, min_size: float = MIN_BOX_DEG,
-               share: float = TRIM_SHARE) -> Box:
+               share: float = TRIM_SHARE, fence: float = FENCE) -> Box:
     """A frame that follows the bulk of the events: in longitude and in latitude, the range
     left once the `share` (0.5 %) most extreme events on each side — at least one from 20
-    events on — are set aside, padded by `pad` of its span and at least `min_size` degrees.
-    One outlying event therefore never stretches the frame; the events set aside lie
-    outside it (use `full_box` to show them all)."""
+    events on — are set aside, grown again to the farthest events within `fence` (half)
+    of that range beyond it, padded by `pad` of its span and at least `min_size` degrees.
+    A catalog's own tails stay in the frame; an event far out (a mislocation 5° away from
+    a 0.3° cluster) never stretches it and lies outside (use `full_box` to show it)."""
     lon = np.asarray(lon, float)
     lat = np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = lon[ok], lat[ok]
     if len(lon) == 0:
         raise ValueError("no finite coordinates to frame")
-    x0, x1 = _padded(*_trimmed(lon, share), pad, min_size)
-    y0, y1 = _padded(*_trimmed(lat, share), pad, min_size)
+    x0, x1 = _padded(*_fenced(lon, share, fence), pad, min_size)
+    y0, y1 = _padded(*_fenced(lat, share, fence), pad, min_size)
     return (x0, x1, max(y0, -90.0), min(y1, 90.0))
+
+
+def _fenced(values: np.ndarray, share: float, fence: float) -> tuple[float, float]:
+    """The trimmed range of `values` (`_trimmed`) grown to the farthest values within
+    `fence` times its span beyond either end."""
+    lo, hi = _trimmed(values, share)
+    reach = fence * (hi - lo)
+    near = values[(values >= lo - reach) & (values <= hi + reach)]
+    return float(near.min()), float(near.max())
+
+
+EXTENTS = ("bulk", "all")  # the `extent` keyword of every map figure
+
+
+def check_extent(extent: str) -> str:
+    """`extent` if it is "bulk" or "all", else ValueError."""
+    if extent not in EXTENTS:
+        raise ValueError(f"extent must be 'bulk' or 'all', not {extent!r}")
+    return extent
+
+
+def map_box(lon: Any, lat: Any, extent: str = "bulk", **kwargs: Any) -> Box:
+    """The frame of a map of these events: "bulk" → `robust_box` (one outlying event does
+    not stretch it), "all" → `full_box` (every event inside). `kwargs` go to either."""
+    return (robust_box if check_extent(extent) == "bulk" else full_box)(lon, lat, **kwargs)
+
+
+def outside_box(lon: Any, lat: Any, box: Box) -> int:
+    """How many events (finite coordinates) lie outside `box`."""
+    lon = np.asarray(lon, float)
+    lat = np.asarray(lat, float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    inside = (lon >= box[0]) & (lon <= box[1]) & (lat >= box[2]) & (lat <= box[3])
+    return int(np.count_nonzero(ok & ~inside))
+
+
+def outside_note(n_outside: int) -> str:
+    """'3 events outside the frame (show all events to see them)', or ''."""
+    if n_outside <= 0:
+        return ""
+    return (f"{n_outside:,} event{'' if n_outside == 1 else 's'} outside the frame "
+            "(show all events to see them)")
 
 
 # ------------------------------------------------------------------ dates on a colour bar
