@@ -18,6 +18,7 @@ from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import add_basemap, large_events_by_time, stars_between, transparent_zero
+from seisviz.plots.framing import frame_box, maps_bbox  # noqa: F401 (maps_bbox: the Maps page)
 from seisviz.settings import FRAME_MS, MAX_FRAMES
 from seisviz.timeutil import to_ns
 
@@ -132,60 +133,6 @@ def window_label(dmaps, i):
     if dmaps.window_days >= 1 and start.normalize() == start and end.normalize() == end:
         return f"{start:%Y-%m-%d} – {last:%Y-%m-%d}"
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
-
-
-def _pixel_events(dmaps, limit=200_000):
-    """(lon, lat) standing in for the events when a map is given none: each pixel's centre,
-    repeated in proportion to its events over all windows (at most about `limit`)."""
-    g = dmaps.grid
-    total = np.asarray(dmaps.channel("count").sum(axis=0), np.float64)  # [ny, nx]
-    if total.sum() <= 0:
-        return None
-    k = max(1.0, total.sum() / limit)
-    reps = np.ceil(total / k).astype(np.int64).ravel()
-    lon, lat = np.meshgrid(g.lon_centers, g.lat_centers)
-    return np.repeat(lon.ravel(), reps), np.repeat(lat.ravel(), reps)
-
-
-def frame_box(dmaps, events=None, extent="bulk"):
-    """The map's frame: the grid's box for extent "all" (it holds every event the maps
-    count); for "bulk", `seisviz.plots.framing.robust_box` of `events` ((lon, lat), or
-    the maps' own pixels when None) within the grid's box, so that one outlying event
-    does not stretch the map into a sliver."""
-    from seisviz.plots.framing import check_extent, robust_box
-
-    g = dmaps.grid
-    grid_box = (g.min_lon, g.max_lon, g.min_lat, g.max_lat)
-    if check_extent(extent) == "all":
-        return grid_box
-    if events is None:
-        events = _pixel_events(dmaps)
-    if events is None or len(events[0]) == 0:
-        return grid_box
-    lon, lat = np.asarray(events[0], float), np.asarray(events[1], float)
-    inside = (lon >= grid_box[0]) & (lon <= grid_box[1]) & (lat >= grid_box[2]) \
-        & (lat <= grid_box[3])
-    if not inside.any():
-        return grid_box
-    box = robust_box(lon[inside], lat[inside])
-    box = (max(box[0], grid_box[0]), min(box[1], grid_box[1]),
-           max(box[2], grid_box[2]), min(box[3], grid_box[3]))
-    return box if box[1] > box[0] and box[3] > box[2] else grid_box
-
-
-def maps_bbox(catalog, extent="bulk"):
-    """The box to bin a catalog's maps over for viewing them: with extent "all" the
-    detector's (`seisviz.maps.catalog_bbox`, every event); with "bulk" the bulk of the
-    events (`seisviz.plots.framing.robust_box`), so that one outlying event neither
-    stretches the map into a sliver nor makes its pixels long and thin. The events left
-    outside are counted by `DistributionMaps.report()`."""
-    from seisviz.maps import catalog_bbox
-    from seisviz.plots.framing import check_extent, robust_box
-
-    if check_extent(extent) == "all" or len(catalog) == 0:
-        return catalog_bbox(catalog)
-    return robust_box(catalog["longitude"].to_numpy(np.float64),
-                      catalog["latitude"].to_numpy(np.float64))
 
 
 def _frame_events(events, catalog, star_events):
