@@ -20,11 +20,12 @@ from seisviz.plots.maps import (
     ordinal,
     animated_map,
     frame_indices,
+    maps_bbox,
     single_map,
     window_label,
 )
 from seisviz.plots.map_files import animation_gif_bytes, animation_html
-from seisviz.maps import (capped_grid, catalog_bbox, first_window_from, rasterize, save_npz,
+from seisviz.maps import (capped_grid, first_window_from, rasterize, save_npz,
                           window_on_or_before, windows_between)
 from seisviz.settings import (BACKGROUND_DAYS, FRAME_MS, GRID_PIXELS, MAX_FRAMES, PIXEL_KM,
                               STEP_DAYS, WINDOW_DAYS)
@@ -39,8 +40,8 @@ CHANNELS = {"count": "Events in the window (count)",
 @st.cache_resource(show_spinner="Binning the catalog into maps…", max_entries=3)
 def build_maps(_catalog, key, settings):
     """`key` stands for `_catalog` (which is not hashed); settings is a plain tuple."""
-    grid_mode, grid_value, window, step, background = settings
-    bbox = catalog_bbox(_catalog)
+    grid_mode, grid_value, window, step, background, extent = settings
+    bbox = maps_bbox(_catalog, extent)  # the bulk of the events, or all of them
     grid = (capped_grid(bbox, pixel_km=grid_value) if grid_mode == "km"
             else capped_grid(bbox, int(grid_value)))
     return rasterize(_catalog, grid, window_days=window, step_days=step,
@@ -118,7 +119,8 @@ with c3:
 with c4:
     background = st.number_input("Background period (days)", 1.0, 3650.0, BACKGROUND_DAYS, step=10.0,
                                  key="maps_background")
-settings = (grid_mode, float(grid_value), float(window), float(step), float(background))
+settings = (grid_mode, float(grid_value), float(window), float(step), float(background),
+            layers.get("extent", "bulk"))
 
 try:
     check_resolution(catalog, window, step)  # e.g. 30-day windows over whole years

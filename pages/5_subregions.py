@@ -89,7 +89,9 @@ if sel_pid != pid or not isinstance(sel, dict):
     KEYS.selected_period.set({"period_id": pid, "start": row["start"], "end": row["end"]})
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Events in the episode", f"{row['n_events']:,}")
+c1.metric("Events in the episode", f"{row['n_events']:,}",
+          help="Inside the subregion, from onset to end, both included (the figure's title "
+               "counts the same events).")
 c2.metric("Area", f"{row['area_km2']:,.1f} km²")
 c3.metric("Centre", format_lat(row["center_lat"]), delta=format_lon(row["center_lon"]),
           delta_color="off", delta_arrow="off")
@@ -97,8 +99,11 @@ c4.metric("Peak probability", "–" if pd.isna(row["peak_probability"])
           else f"{row['peak_probability']:.3f}")
 if "rate_ratio" in row:
     d1, d2, d3, d4 = st.columns(4)
-    d1.metric("Onset (UTC)", f"{row['start']:%Y-%m-%d %H:%M}")
-    d2.metric("End (UTC)", f"{row['end']:%Y-%m-%d %H:%M}")
+    # the date as the value, the time beneath it: a date and time on one line is cut off
+    d1.metric("Onset (UTC)", f"{row['start']:%Y-%m-%d}", delta=f"{row['start']:%H:%M:%S}",
+              delta_color="off", delta_arrow="off", help="The time of the episode's first event.")
+    d2.metric("End (UTC)", f"{row['end']:%Y-%m-%d}", delta=f"{row['end']:%H:%M:%S}",
+              delta_color="off", delta_arrow="off", help="The time of the episode's last event.")
     d3.metric("Rate over background", f"×{row['rate_ratio']:,.1f}",
               help=f"{row['background_rate_per_day']:.3g} events/day before; peak day "
                    f"{int(row['peak_daily_count']):,} events")

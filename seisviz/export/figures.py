@@ -129,7 +129,9 @@ def subregion_figures(catalog: pd.DataFrame, subregions: pd.DataFrame,
                       max_figures: int = MAX_FIGURES,
                       margin_days: float = 30.0, **options: Any) -> list[tuple[str, go.Figure]]:
     """[(file stem, figure)] of the first `max_figures` subregions' Figures S4/S5;
-    `options` (overlays, star_magnitude, tiles) go to `subregion_figure`."""
+    `options` (the map options of the dashboard's sidebar: overlays, star_magnitude, tiles,
+    extent) go to `subregion_figure`, so an exported figure is framed, starred and dated
+    as the one on screen."""
     from seisviz.plots.subregions import subregion_figure
 
     out = []

@@ -66,7 +66,7 @@ ADMIN1_TRACE = "basemap: states and provinces"
 # nothing of the layer is in view); the first two are the names seisviz always used
 BASEMAP_TRACES = ("basemap: coasts and borders", "basemap: places", ADMIN1_TRACE,
                   RIVERS_TRACE, LAKES_TRACE)
-PLOT_HEIGHT_PX = 450  # the plot area assumed for label placement when a figure sets none
+PLOT_HEIGHT_PX, MAX_FRAME_WIDTH_PX = 450, 680.0  # for labels when a figure sets no size
 TILE_PROBE_TIMEOUT_S = 1.5
 TILE_PROBE_TTL_S = 300.0
 STAR_TRACE = "large events"
@@ -443,7 +443,7 @@ def geo_axes(fig: go.Figure, box: Box, row: int | None = None, col: int | None =
 def _frame_px(fig: go.Figure, box: Box, yref: str) -> tuple[float, float]:
     """About how many pixels wide and high the frame `box` is drawn: the figure's height
     (or PLOT_HEIGHT_PX) less margins, times the y axis' share of it, and a width from the
-    equal-distance aspect (at most 900 pixels)."""
+    equal-distance aspect, at most the figure's width less 240 px or MAX_FRAME_WIDTH_PX."""
     height = fig.layout.height
     plot_h = (height - 120) if height else PLOT_HEIGHT_PX
     axis = fig.layout["yaxis" + yref[1:]] if yref.startswith("y") else None
@@ -453,8 +453,9 @@ def _frame_px(fig: go.Figure, box: Box, yref: str) -> tuple[float, float]:
     aspect = ((box[1] - box[0]) * max(math.cos(math.radians(lat0)), 0.05)
               / max(box[3] - box[2], 1e-9))
     width = plot_h * aspect
-    if width > 900:
-        width, plot_h = 900.0, 900.0 / aspect
+    top = max((fig.layout.width - 240.0) if fig.layout.width else MAX_FRAME_WIDTH_PX, 100.0)
+    if width > top:
+        width, plot_h = top, top / aspect
     return max(width, 100.0), plot_h
 
 

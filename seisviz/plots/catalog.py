@@ -16,21 +16,28 @@ from seisviz.catalog.filters import mc_max_curvature
 MAX_LINE_POINTS = 4000
 
 
-def thin_events(catalog, max_points, seed=0, keep_largest=0.1):
+def thin_events(catalog, max_points, seed=0, keep_largest=0.1, keep=None):
     """(subset, note): at most max_points events; the largest keep_largest share of them are
-    the biggest magnitudes, the rest a seeded random sample. note is "" when nothing was cut."""
+    the biggest magnitudes, the rest a seeded random sample. `keep` (a boolean mask, at most
+    a tenth of max_points of it True): events always drawn, e.g. those outside the bulk of
+    a map, which a random sample would likely miss. note is "" when nothing was cut."""
     n = len(catalog)
     if n <= max_points:
         return catalog, ""
     n_big = int(max_points * keep_largest)
     mags = catalog["magnitude"].to_numpy()
-    big = np.argsort(-mags, kind="stable")[:n_big]
-    rest = np.setdiff1d(np.arange(n), big, assume_unique=True)
+    kept = np.flatnonzero(keep)[:max_points // 10] if keep is not None else \
+        np.array([], np.int64)
+    order = np.argsort(-mags, kind="stable")
+    big = order[~np.isin(order, kept)][:n_big]
+    fixed = np.union1d(kept, big)
+    rest = np.setdiff1d(np.arange(n), fixed, assume_unique=True)
     rng = np.random.default_rng(seed)
-    sample = rng.choice(rest, size=max_points - n_big, replace=False)
-    idx = np.sort(np.concatenate([big, sample]))
-    note = (f"showing {max_points:,} of {n:,} events: the {n_big:,} largest and a random sample "
-            f"of the rest")
+    sample = rng.choice(rest, size=max_points - len(fixed), replace=False)
+    idx = np.sort(np.concatenate([fixed, sample]))
+    also = f", the {len(kept):,} outside the bulk" if len(kept) else ""
+    note = (f"showing {max_points:,} of {n:,} events: the {n_big:,} largest{also} and a "
+            f"random sample of the rest")
     return catalog.iloc[idx], note
 
 
@@ -59,6 +66,10 @@ def _decimal_year(times):
     return year + np.asarray(frac, dtype=float)
 
 
+def _in_box(lon, lat, box):
+    return (lon >= box[0]) & (lon <= box[1]) & (lat >= box[2]) & (lat <= box[3])
+
+
 def _empty(title):
     fig = go.Figure()
     fig.update_layout(title=title, annotations=[dict(text="no events", showarrow=False,
@@ -67,18 +78,28 @@ def _empty(title):
 
 
 def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=None,
-                  star_magnitude=None, tiles=True):
+                  star_magnitude=None, tiles=True, extent="bulk"):
     """Epicentres in a longitude/latitude frame (1° of latitude drawn 1/cos(lat) times as
-    long as 1° of longitude), marker size by magnitude, colour by "time" or "depth"; on a
-    basemap with the user's `overlays`, stars at events of M ≥ `star_magnitude`
-    (seisviz.plots.basemap)."""
+    long as 1° of longitude), marker size by magnitude, colour by "time" (a colour bar of
+    dates) or "depth"; on a basemap with the user's `overlays`, stars at events of M ≥
+    `star_magnitude` (None: no stars) (seisviz.plots.basemap). `extent`: "bulk" frames the
+    bulk of the events (one outlying event does not stretch the map; the subtitle says how
+    many lie outside), "all" frames every event (seisviz.plots.framing.map_box)."""
     from seisviz.plots.basemap import add_basemap, large_event_trace, lonlat_text
+    from seisviz.plots.framing import (check_extent, map_box, outside_box, outside_note,
+                                       robust_box)
 
     if color_by not in ("time", "depth"):
         raise ValueError(f"color_by must be 'time' or 'depth', not {color_by!r}")
+    check_extent(extent)
     if len(catalog) == 0:
         return _empty("Epicentres")
-    sub, note = thin_events(catalog, max_points, seed=seed)
+    lon = catalog["longitude"].to_numpy(dtype=float)
+    lat = catalog["latitude"].to_numpy(dtype=float)
+    box = map_box(lon, lat, extent)
+    # with every event framed, the few outside the bulk are always drawn
+    outliers = None if extent == "bulk" else ~_in_box(lon, lat, robust_box(lon, lat))
+    sub, note = thin_events(catalog, max_points, seed=seed, keep=outliers)
     sub = sub.sort_values("magnitude", kind="stable")  # big ones drawn last, on top
     if color_by == "time":
         from seisviz.plots.framing import date_colorbar
@@ -100,30 +121,25 @@ def epicentre_map(catalog, color_by="time", max_points=20000, seed=0, overlays=N
                     colorbar=colorbar, opacity=0.7, line=dict(width=0.3, color="rgba(0,0,0,0.4)")),
         text=hover.to_numpy(), hovertemplate="%{text}<extra></extra>", name="events",
         showlegend=False))
-    lon = catalog["longitude"].to_numpy(dtype=float)
-    lat = catalog["latitude"].to_numpy(dtype=float)
-    lat0 = float(np.nanmean(lat))
+    lat0 = (box[2] + box[3]) / 2
     ratio = 1.0 / max(np.cos(np.radians(lat0)), 0.05)
-    pad_lon = max(0.05 * (np.nanmax(lon) - np.nanmin(lon)), 0.01)
-    pad_lat = max(0.05 * (np.nanmax(lat) - np.nanmin(lat)), 0.01)
     # constrain="domain": the frame shrinks to fit the equal-distance aspect, not the ranges
     fig.update_xaxes(title="longitude (°)", showgrid=True, zeroline=False, ticks="outside",
                      mirror=True, showline=True, linecolor="black", constrain="domain",
-                     range=[np.nanmin(lon) - pad_lon, np.nanmax(lon) + pad_lon])
+                     range=[box[0], box[1]])
     fig.update_yaxes(title="latitude (°)", showgrid=True, zeroline=False, ticks="outside",
                      mirror=True, showline=True, linecolor="black", scaleanchor="x",
-                     scaleratio=ratio, constrain="domain",
-                     range=[np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat])
-    box = (np.nanmin(lon) - pad_lon, np.nanmax(lon) + pad_lon,
-           np.nanmin(lat) - pad_lat, np.nanmax(lat) + pad_lat)
+                     scaleratio=ratio, constrain="domain", range=[box[2], box[3]])
     add_basemap(fig, box, tiles=tiles, overlays=overlays, events=(lon, lat))
     stars = large_event_trace(catalog, star_magnitude)
     if stars is not None:
         fig.add_trace(stars)
+    notes = "; ".join(n for n in (note, outside_note(outside_box(lon, lat, box))) if n)
     fig.update_layout(title=_title(f"Epicentres ({_events(len(catalog))}), coloured by {color_by}",
-                                   note), plot_bgcolor="white", height=650,
+                                   notes), plot_bgcolor="white", height=650,
                       margin=dict(l=70, r=20, t=70, b=50),
-                      legend=dict(orientation="h", x=0, y=-0.08, yanchor="top"))
+                      legend=dict(orientation="h", x=0, y=-0.08, yanchor="top"),
+                      meta={"extent": extent, "box": list(box)})
     return fig
 
 

@@ -8,6 +8,11 @@ magnitude above which events are drawn as stars.
   months, years) labelled as ISO dates, instead of "2019.51 … 2019.53".
 - `default_star_magnitude` follows the catalog: about its ten largest events get stars, and
   never an event below Mc + 2.
+
+`map_box(lon, lat, extent)` is what every map figure calls: extent "bulk" (the default of
+every map figure's `extent` keyword) is `robust_box`, "all" is `full_box`. For the
+distribution maps, `maps_bbox` is the box the Maps page bins over and `frame_box` the frame
+of their animation and single window.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import pandas as pd
 
 Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
 MIN_BOX_DEG = 0.05
-TRIM_SHARE = 0.005  # robust_box leaves out up to 0.5 % of the events on each side
+TRIM_SHARE = 0.005  # robust_box sets aside up to 0.5 % of the events on each side ...
+FENCE = 0.5  # ... and takes back those within half the remaining span beyond it
 
 
 def _padded(lo: float, hi: float, pad: float, min_size: float) -> tuple[float, float]:
@@ -55,21 +61,117 @@ def _trimmed(values: np.ndarray, share: float) -> tuple[float, float]:
 
 
 def robust_box(lon: Any, lat: Any, pad: float = 0.05, min_size: float = MIN_BOX_DEG,
-               share: float = TRIM_SHARE) -> Box:
+               share: float = TRIM_SHARE, fence: float = FENCE) -> Box:
     """A frame that follows the bulk of the events: in longitude and in latitude, the range
     left once the `share` (0.5 %) most extreme events on each side — at least one from 20
-    events on — are set aside, padded by `pad` of its span and at least `min_size` degrees.
-    One outlying event therefore never stretches the frame; the events set aside lie
-    outside it (use `full_box` to show them all)."""
+    events on — are set aside, grown again to the farthest events within `fence` (half)
+    of that range beyond it, padded by `pad` of its span and at least `min_size` degrees.
+    A catalog's own tails stay in the frame; an event far out (a mislocation 5° away from
+    a 0.3° cluster) never stretches it and lies outside (use `full_box` to show it)."""
     lon = np.asarray(lon, float)
     lat = np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = lon[ok], lat[ok]
     if len(lon) == 0:
         raise ValueError("no finite coordinates to frame")
-    x0, x1 = _padded(*_trimmed(lon, share), pad, min_size)
-    y0, y1 = _padded(*_trimmed(lat, share), pad, min_size)
+    x0, x1 = _padded(*_fenced(lon, share, fence), pad, min_size)
+    y0, y1 = _padded(*_fenced(lat, share, fence), pad, min_size)
     return (x0, x1, max(y0, -90.0), min(y1, 90.0))
+
+
+def _fenced(values: np.ndarray, share: float, fence: float) -> tuple[float, float]:
+    """The trimmed range of `values` (`_trimmed`) grown to the farthest values within
+    `fence` times its span beyond either end."""
+    lo, hi = _trimmed(values, share)
+    reach = fence * (hi - lo)
+    near = values[(values >= lo - reach) & (values <= hi + reach)]
+    return float(near.min()), float(near.max())
+
+
+EXTENTS = ("bulk", "all")  # the `extent` keyword of every map figure
+
+
+def check_extent(extent: str) -> str:
+    """`extent` if it is "bulk" or "all", else ValueError."""
+    if extent not in EXTENTS:
+        raise ValueError(f"extent must be 'bulk' or 'all', not {extent!r}")
+    return extent
+
+
+def map_box(lon: Any, lat: Any, extent: str = "bulk", **kwargs: Any) -> Box:
+    """The frame of a map of these events: "bulk" → `robust_box` (one outlying event does
+    not stretch it), "all" → `full_box` (every event inside). `kwargs` go to either."""
+    return (robust_box if check_extent(extent) == "bulk" else full_box)(lon, lat, **kwargs)
+
+
+def outside_box(lon: Any, lat: Any, box: Box) -> int:
+    """How many events (finite coordinates) lie outside `box`."""
+    lon = np.asarray(lon, float)
+    lat = np.asarray(lat, float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    inside = (lon >= box[0]) & (lon <= box[1]) & (lat >= box[2]) & (lat <= box[3])
+    return int(np.count_nonzero(ok & ~inside))
+
+
+def outside_note(n_outside: int) -> str:
+    """'3 events outside the frame (show all events to see them)', or ''."""
+    if n_outside <= 0:
+        return ""
+    return (f"{n_outside:,} event{'' if n_outside == 1 else 's'} outside the frame "
+            "(show all events to see them)")
+
+
+# ------------------------------------------------------------------ the maps of the Maps page
+
+def _pixel_events(dmaps, limit=200_000):
+    """(lon, lat) standing in for the events when a map is given none: each pixel's centre,
+    repeated in proportion to its events over all windows (at most about `limit`)."""
+    g = dmaps.grid
+    total = np.asarray(dmaps.channel("count").sum(axis=0), np.float64)  # [ny, nx]
+    if total.sum() <= 0:
+        return None
+    k = max(1.0, total.sum() / limit)
+    reps = np.ceil(total / k).astype(np.int64).ravel()
+    lon, lat = np.meshgrid(g.lon_centers, g.lat_centers)
+    return np.repeat(lon.ravel(), reps), np.repeat(lat.ravel(), reps)
+
+
+def frame_box(dmaps, events=None, extent="bulk"):
+    """The map's frame: the grid's box for extent "all" (it holds every event the maps
+    count); for "bulk", `seisviz.plots.framing.robust_box` of `events` ((lon, lat), or
+    the maps' own pixels when None) within the grid's box, so that one outlying event
+    does not stretch the map into a sliver."""
+    g = dmaps.grid
+    grid_box = (g.min_lon, g.max_lon, g.min_lat, g.max_lat)
+    if check_extent(extent) == "all":
+        return grid_box
+    if events is None:
+        events = _pixel_events(dmaps)
+    if events is None or len(events[0]) == 0:
+        return grid_box
+    lon, lat = np.asarray(events[0], float), np.asarray(events[1], float)
+    inside = (lon >= grid_box[0]) & (lon <= grid_box[1]) & (lat >= grid_box[2]) \
+        & (lat <= grid_box[3])
+    if not inside.any():
+        return grid_box
+    box = robust_box(lon[inside], lat[inside])
+    box = (max(box[0], grid_box[0]), min(box[1], grid_box[1]),
+           max(box[2], grid_box[2]), min(box[3], grid_box[3]))
+    return box if box[1] > box[0] and box[3] > box[2] else grid_box
+
+
+def maps_bbox(catalog, extent="bulk"):
+    """The box to bin a catalog's maps over for viewing them: with extent "all" the
+    detector's (`seisviz.maps.catalog_bbox`, every event); with "bulk" the bulk of the
+    events (`seisviz.plots.framing.robust_box`), so that one outlying event neither
+    stretches the map into a sliver nor makes its pixels long and thin. The events left
+    outside are counted by `DistributionMaps.report()`."""
+    from seisviz.maps import catalog_bbox
+
+    if check_extent(extent) == "all" or len(catalog) == 0:
+        return catalog_bbox(catalog)
+    return robust_box(catalog["longitude"].to_numpy(np.float64),
+                      catalog["latitude"].to_numpy(np.float64))
 
 
 # ------------------------------------------------------------------ dates on a colour bar

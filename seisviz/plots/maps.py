@@ -18,6 +18,7 @@ from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import add_basemap, large_events_by_time, stars_between, transparent_zero
+from seisviz.plots.framing import frame_box, maps_bbox  # noqa: F401 (maps_bbox: the Maps page)
 from seisviz.settings import FRAME_MS, MAX_FRAMES
 from seisviz.timeutil import to_ns
 
@@ -134,15 +135,28 @@ def window_label(dmaps, i):
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
 
 
-def _layout(dmaps, title, height=None):
+def _frame_events(events, catalog, star_events):
+    """(lon, lat) of the events a map is framed on (and its town labels keep clear of):
+    the overlay's events, else the stars' catalog; None without either."""
+    for source in (events, catalog, star_events):
+        if isinstance(source, list):
+            source = source[0] if source else None
+        if source is not None and {"longitude", "latitude"} <= set(source.columns):
+            return (source["longitude"].to_numpy(np.float64),
+                    source["latitude"].to_numpy(np.float64))
+    return None
+
+
+def _layout(dmaps, title, height=None, box=None):
     g = dmaps.grid
-    mid = math.radians((g.min_lat + g.max_lat) / 2)
+    box = box or (g.min_lon, g.max_lon, g.min_lat, g.max_lat)
+    mid = math.radians((box[2] + box[3]) / 2)
     layout = {
         "title": {"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
-        "xaxis": {"title": {"text": "longitude"}, "range": [g.min_lon, g.max_lon],
+        "xaxis": {"title": {"text": "longitude"}, "range": [box[0], box[1]],
                   "constrain": "domain", "showgrid": False, "zeroline": False},
         # degrees of latitude are longer than degrees of longitude away from the equator
-        "yaxis": {"title": {"text": "latitude"}, "range": [g.min_lat, g.max_lat],
+        "yaxis": {"title": {"text": "latitude"}, "range": [box[2], box[3]],
                   "scaleanchor": "x", "scaleratio": 1 / max(math.cos(mid), 0.05),
                   "constrain": "domain", "showgrid": False, "zeroline": False},
         # empty pixels are transparent: the basemap (tiles or outlines) shows through
@@ -157,11 +171,11 @@ def _layout(dmaps, title, height=None):
     return layout
 
 
-def _dress(fig, dmaps, overlays, tiles):
-    """Basemap, coordinates, scale bar and overlays (seisviz.plots.basemap) on a map."""
-    g = dmaps.grid
-    return add_basemap(fig, (g.min_lon, g.max_lon, g.min_lat, g.max_lat), tiles=tiles,
-                       overlays=overlays)
+def _dress(fig, box, overlays, tiles, events=None):
+    """Basemap, coordinates, scale bar and overlays (seisviz.plots.basemap) on the map's
+    frame `box`; town labels keep clear of the densest part of `events` ((lon, lat))."""
+    fig.update_layout(meta={**(fig.layout.meta or {}), "box": list(box)})
+    return add_basemap(fig, box, tiles=tiles, overlays=overlays, events=events)
 
 
 def _event_source(events, catalog):
@@ -205,7 +219,7 @@ def _overlay_trace(lon, lat):
 def animated_map(dmaps, channel="count", log=True, max_frames=MAX_FRAMES, events=None,
                  catalog=None, frame_ms=FRAME_MS, title=None, max_markers=MAX_MARKERS,
                  height=None, overlays=None, star_magnitude=None, tiles=True, windows=None,
-                 star_events=None):
+                 star_events=None, extent="bulk"):
     """All windows of `dmaps` as an animated heatmap.
 
     channel: "count" or "background". log: colour by log10(1 + value), colorbar labelled
@@ -213,10 +227,14 @@ def animated_map(dmaps, channel="count", log=True, max_frames=MAX_FRAMES, events
     in the title). events / catalog: a DataFrame whose events in the current window are
     drawn over each frame (`events` if given, else `catalog`; sampled to `max_markers`
     per frame). frame_ms: ms per frame. overlays (seisviz.overlays), star_magnitude
-    (stars in the windows holding them, from `star_events`, else events/catalog), tiles:
-    see seisviz.plots.basemap. windows: (first, stop) indices of the span to play.
+    (stars in the windows holding them, from `star_events`, else events/catalog; None: no
+    stars), tiles: see seisviz.plots.basemap. windows: (first, stop) indices of the span to
+    play. extent: "bulk" frames the bulk of the events (events/catalog/star_events, else
+    the maps' pixels), "all" the whole grid (`frame_box`).
     """
     _check(dmaps, channel)
+    framed = _frame_events(events, catalog, star_events)
+    box = frame_box(dmaps, framed, extent)
     if frame_ms <= 0:
         raise SeisvizError(f"frame duration must be positive, got {frame_ms} ms")
     lo, hi = windows if windows is not None else (0, len(dmaps))
@@ -247,10 +265,10 @@ def animated_map(dmaps, channel="count", log=True, max_frames=MAX_FRAMES, events
         star_trace.update(x=first[-1]["x"], y=first[-1]["y"], text=first[-1]["text"])
         data.append(star_trace)
 
-    layout = _layout(dmaps, frame_title(shown[0], n_first), height)
+    layout = _layout(dmaps, frame_title(shown[0], n_first), height, box)
     _add_controls(layout, dmaps, shown, frame_ms)
     fig = go.Figure(data=data, layout=layout, frames=frames)
-    return _dress(fig, dmaps, overlays, tiles)
+    return _dress(fig, box, overlays, tiles, framed)
 
 
 def _animation_title(dmaps, label, title, k, n_shown, n_windows):
@@ -334,9 +352,12 @@ def _add_controls(layout, dmaps, shown, frame_ms):
 
 def single_map(dmaps, index, channel="count", log=True, events=None, catalog=None,
                title=None, max_markers=MAX_MARKERS, height=None, overlays=None,
-               star_magnitude=None, tiles=True, star_events=None):
-    """Window `index` of `dmaps` as a heatmap, on the same colour scale as `animated_map`."""
+               star_magnitude=None, tiles=True, star_events=None, extent="bulk"):
+    """Window `index` of `dmaps` as a heatmap, on the same colour scale and in the same
+    frame as `animated_map` (same arguments)."""
     _check(dmaps, channel)
+    framed = _frame_events(events, catalog, star_events)
+    box = frame_box(dmaps, framed, extent)
     n = len(dmaps)
     if not -n <= int(index) < n:
         raise SeisvizError(f"window {index} does not exist: there are {n:,} windows")
@@ -367,8 +388,8 @@ def single_map(dmaps, index, channel="count", log=True, events=None, catalog=Non
     if title is None:
         title = f"{label.capitalize()}, {dmaps.window_days:g}-day window"
     fig = go.Figure(data=data, layout=_layout(dmaps, f"{title}<br><sup>{subtitle}</sup>",
-                                              height))
-    return _dress(fig, dmaps, overlays, tiles)
+                                              height, box))
+    return _dress(fig, box, overlays, tiles, framed)
 
 
 def ordinal(k):

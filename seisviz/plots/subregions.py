@@ -1,8 +1,9 @@
 """The paper's Figures S4/S5 for one subregion and period: map above, time series below.
 
-(a) the seismicity map of the subregion during the period, events coloured by time and
-sized by magnitude, over the subregion's outline and a little of the area around it, on a
-basemap (seisviz.plots.basemap); beneath it, the events inside the subregion from
+(a) the seismicity map of the subregion during the period [start, end] (closed, as the
+episodes table counts), events coloured by date (a colour bar of dates) and sized by
+magnitude, over the subregion's outline and a little of the area around it, on a basemap
+(seisviz.plots.basemap); beneath it, the events inside the subregion from
 `margin_days` before the period to `margin_days` after it: (b) magnitudes as stems against
 time and (c) daily event counts as bars, on one time axis, with the period shaded.
 
@@ -57,19 +58,32 @@ def view_box(geom, surround_km=5.0):
     return (min_lon - dlon, max_lon + dlon, min_lat - dlat, max_lat + dlat)
 
 
-def panel_data(catalog, subregion, start=None, end=None, margin_days=30.0, surround_km=5.0):
+def panel_data(catalog, subregion, start=None, end=None, margin_days=30.0, surround_km=5.0,
+               extent="bulk"):
     """What the two panels show.
 
-    `subregion`: a row of `find_subregions` (with geometry, start, end) or a shapely
-    polygon (then give start and end). Returns a dict:
-    - ``map_events``: events in [start, end) inside the view box (the subregion's bounds
-      grown by `surround_km`), with ``days`` since start;
-    - ``series_events``: events inside the subregion polygon in
-      [start - margin, end + margin), in time order;
+    `subregion`: a row of the episodes table or of `find_subregions` (with geometry,
+    start, end) or a shapely polygon (then give start and end). The period is closed,
+    [start, end], as every count of an episode's events
+    (`seisviz.subregions.episodes.in_episode`): its end is the time of its last event;
+    a `find_subregions` row (no onset column: a raw period) is its windows' span, [start,
+    end), as that table counts its events.
+    Returns a dict:
+    - ``map_events``: events in the period inside the view box, with ``days`` since
+      start; the view box is the subregion's bounds grown by `surround_km` (extent
+      "bulk"), or that box grown to hold every event of the period (extent "all");
+    - ``series_events``: events inside the subregion polygon from start - margin to
+      end + margin (the margin's end excluded, the period's end never), in time order;
     - ``daily``: `daily_counts` of the series events over that span;
+    - ``n_events``: how many events lie inside the polygon in the period
+      (`seisviz.subregions.episodes.events_in_episode`, as the table counts them);
     - ``box``, ``start``, ``end``, ``t0``, ``t1`` (the series span), ``geometry``."""
     import shapely
 
+    from seisviz.plots.framing import check_extent, full_box
+    from seisviz.subregions.episodes import events_in_episode, in_episode
+
+    check_extent(extent)
     geom = _geometry(subregion)
     if start is None:
         start = subregion["start"]
@@ -82,17 +96,34 @@ def panel_data(catalog, subregion, start=None, end=None, margin_days=30.0, surro
     t = to_ns(catalog["time"])
     lon = catalog["longitude"].to_numpy(np.float64)
     lat = catalog["latitude"].to_numpy(np.float64)
-    in_period = (t >= start.value) & (t < end.value)
+    closed = _closed(subregion)
+    in_period = in_episode(t, start, end, closed)
+    if extent == "all" and in_period.any():
+        every = full_box(lon[in_period], lat[in_period], pad=0.02, min_size=0.0)
+        box = (min(box[0], every[0]), max(box[1], every[1]), min(box[2], every[2]),
+               max(box[3], every[3]))
     in_box = (lon >= box[0]) & (lon <= box[1]) & (lat >= box[2]) & (lat <= box[3])
     map_events = catalog[in_period & in_box].copy()
     map_events["days"] = (to_ns(map_events["time"]) - start.value) / 86_400e9
-    in_span = np.flatnonzero((t >= t0.value) & (t < t1.value))
+    # the margin's end is excluded, the period's own end never (a margin of 0 days)
+    span_end = max(t1, end + pd.Timedelta(1, "ns")) if closed else t1
+    in_span = np.flatnonzero((t >= t0.value) & (t < span_end.value))
     inside = in_span[shapely.intersects_xy(geom, lon[in_span], lat[in_span])]
     inside = inside[np.argsort(t[inside], kind="stable")]
     series_events = catalog.iloc[inside]
     return {"map_events": map_events, "series_events": series_events,
-            "daily": daily_counts(series_events, t0, t1), "box": box, "start": start,
-            "end": end, "t0": t0, "t1": t1, "geometry": geom}
+            "daily": daily_counts(series_events, t0, span_end), "box": box, "start": start,
+            "end": end, "t0": t0, "t1": t1, "geometry": geom,
+            "n_events": len(events_in_episode(catalog, geom, start, end, closed))}
+
+
+def _closed(subregion):
+    """Whether the period is [start, end] (an episode, or a polygon with its times) or
+    [start, end) (a subregion of a raw period, its windows' span: `find_subregions`)."""
+    index = getattr(subregion, "index", None)
+    if index is None or not hasattr(subregion, "get"):
+        return True
+    return "onset" in index or "start" not in index
 
 
 def _outline(geom):
@@ -120,15 +151,18 @@ def _panel_label(fig, text, xref, yref):
 
 def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
                      surround_km=5.0, title=None, height=900, overlays=None,
-                     star_magnitude=None, tiles=True):
+                     star_magnitude=None, tiles=True, extent="bulk"):
     """One figure, three rows lettered as in the paper's Figures S4/S5: (a) map of the
     subregion during the period (on a basemap with `overlays`, stars at M ≥
-    `star_magnitude`), (b) magnitudes and (c) daily counts from `margin_days` before to
-    `margin_days` after it, on one time axis.
+    `star_magnitude`, None: no stars; a colour bar of dates; `extent` "bulk" frames the
+    subregion and `surround_km` around it, "all" every event of the period), (b)
+    magnitudes and (c) daily counts from `margin_days` before to `margin_days` after it,
+    on one time axis. The title's event count is the episodes table's n_events
+    (`panel_data`'s ``n_events``).
 
     Map markers carry the catalog index of each event in ``customdata`` (the events
     trace is named "events"; the stems "magnitude"; the bars "events per day")."""
-    d = panel_data(catalog, subregion, start, end, margin_days, surround_km)
+    d = panel_data(catalog, subregion, start, end, margin_days, surround_km, extent)
     if title is None:
         title = _title(subregion, d)
     # Spacing leaves each panel's title its own band above its frame, clear of the tick
@@ -149,8 +183,7 @@ def subregion_figure(catalog, subregion, start=None, end=None, margin_days=30.0,
 def _title(subregion, d):
     """'Period 3 · subregion 1', the period's span and how many events lie inside."""
     start, end = d["start"], d["end"]
-    t = to_ns(d["series_events"]["time"]) if len(d["series_events"]) else np.array([])
-    n_in = int(np.count_nonzero((t >= start.value) & (t < end.value)))
+    n_in = d["n_events"]
     fmt = "%Y-%m-%d" if start == start.floor("D") and end == end.floor("D") \
         else "%Y-%m-%d %H:%M"
     label = "Subregion"
@@ -165,8 +198,10 @@ def _map_panel(fig, d, overlays, star_magnitude, tiles):
     """(a): the period's events around the subregion's outline, on the basemap, in row 1.
     -> the note on thinned events ("" when all are drawn)."""
     from seisviz.plots.basemap import add_basemap, large_event_trace, lonlat_text
+    from seisviz.plots.framing import date_colorbar
 
     start, end = d["start"], d["end"]
+    tickvals, ticktext = date_colorbar([start, end], n=5, unit="days", origin=start)
     ev, note = thin_events(d["map_events"], MAX_MAP_POINTS)
     ev = ev.sort_values("magnitude", kind="stable")
     hover = (ev["time"].dt.strftime("%Y-%m-%d %H:%M:%S") + "<br>M "
@@ -179,8 +214,8 @@ def _map_panel(fig, d, overlays, star_magnitude, tiles):
                     colorscale="Viridis", cmin=0.0,
                     cmax=max((end - start) / DAY, 1e-6), opacity=0.8,
                     line=dict(width=0.3, color="rgba(0,0,0,0.5)"),
-                    colorbar=dict(title="days since<br>start", len=0.5, y=0.73,
-                                  yanchor="middle")),
+                    colorbar=dict(title="date<br>(UTC)", len=0.5, y=0.73,
+                                  yanchor="middle", tickvals=tickvals, ticktext=ticktext)),
         hovertemplate="%{text}<extra></extra>", showlegend=False),
         row=1, col=1)
     xs, ys = _outline(d["geometry"])
@@ -194,7 +229,9 @@ def _map_panel(fig, d, overlays, star_magnitude, tiles):
     fig.update_yaxes(range=[box[2], box[3]], row=1, col=1, constrain="domain",
                      scaleanchor="x", scaleratio=1 / max(np.cos(np.radians(lat0)), 0.05),
                      showline=True, mirror=True, linecolor="black")
-    add_basemap(fig, box, row=1, col=1, tiles=tiles, overlays=overlays)
+    add_basemap(fig, box, row=1, col=1, tiles=tiles, overlays=overlays,
+                events=(d["map_events"]["longitude"].to_numpy(np.float64),
+                        d["map_events"]["latitude"].to_numpy(np.float64)))
     fig.update_xaxes(title_text=None, row=1, col=1)  # the ticks say E/W; room for (b)
     fig.update_yaxes(title_text=None, row=1, col=1)
     stars = large_event_trace(d["map_events"], star_magnitude)

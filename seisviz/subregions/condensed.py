@@ -34,6 +34,8 @@ def condensed_catalog(catalog: pd.DataFrame, periods: pd.DataFrame | None,
     the first."""
     import shapely
 
+    from seisviz.subregions.episodes import in_episode
+
     episodes = "onset" in subregions if subregions is not None else False
     out_cols = list(catalog.columns) + ["period_id", "subregion_id"] + \
         (["episode_id"] if episodes else [])
@@ -56,8 +58,7 @@ def condensed_catalog(catalog: pd.DataFrame, periods: pd.DataFrame | None,
     for pid, sid, eid, s, e, geom in zip(order["period_id"], order["subregion_id"], ids,
                                          order["start"], order["end"], order.geometry):
         s, e = bounds.get(int(pid), (s, e))
-        before_end = (t_ns <= to_ns(e)) if episodes else (t_ns < to_ns(e))
-        sel = np.flatnonzero((t_ns >= to_ns(s)) & before_end & (period_of == 0))
+        sel = np.flatnonzero(in_episode(t_ns, s, e, closed=episodes) & (period_of == 0))
         if len(sel) == 0 or geom is None or geom.is_empty:
             continue
         shapely.prepare(geom)

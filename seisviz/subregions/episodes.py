@@ -237,10 +237,35 @@ def _onsets_and_ends(days: np.ndarray, edges: np.ndarray,
     return out
 
 
+def in_episode(t_ns: np.ndarray, onset: Any, end: Any, closed: bool = True) -> np.ndarray:
+    """Which event times fall in an episode: onset ≤ t ≤ end, closed at both ends (the
+    onset is the time of its first event, the end that of its last). Every count of an
+    episode's events uses this: the episodes table's n_events, the condensed catalog, the
+    Subregions page and the title of its figure (`events_in_episode`). closed=False:
+    [onset, end), the half-open span of a raw period's windows (a subregion of
+    `find_subregions`, which counts its events so)."""
+    t_ns = np.asarray(t_ns, np.int64)
+    before_end = (t_ns <= to_ns(end)) if closed else (t_ns < to_ns(end))
+    return (t_ns >= to_ns(onset)) & before_end
+
+
+def events_in_episode(catalog: pd.DataFrame, geometry: Any, onset: Any, end: Any,
+                      closed: bool = True) -> np.ndarray:
+    """Positions (iloc) of the events of `catalog` inside `geometry` (edges included;
+    everywhere when None) whose time is in [onset, end] (`in_episode`; closed=False:
+    [onset, end)), in catalog order. Its length is the episode's n_events."""
+    if len(catalog) == 0:
+        return np.array([], np.int64)
+    sel = np.flatnonzero(in_episode(to_ns(catalog["time"]), onset, end, closed))
+    lon = catalog["longitude"].to_numpy(np.float64)[sel]
+    lat = catalog["latitude"].to_numpy(np.float64)[sel]
+    return sel[_inside(geometry, lon, lat)]
+
+
 def episode_stats(t_ns: np.ndarray, magnitudes: np.ndarray, onset_ns: int, end_ns: int,
                   background_rate_per_day: float) -> dict:
     """Counts and magnitudes of the events in [onset, end] (see `refine_episode`)."""
-    sel = (t_ns >= onset_ns) & (t_ns <= end_ns)
+    sel = in_episode(t_ns, onset_ns, end_ns)
     ts, ms = t_ns[sel], magnitudes[sel]
     n = int(sel.sum())
     duration = max((end_ns - onset_ns) / DAY_NS, 1.0)  # a one-day burst is one day's rate

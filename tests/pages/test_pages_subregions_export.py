@@ -152,3 +152,28 @@ def test_export_page_offers_every_download(scanned, monkeypatch):
     assert "This figure (PNG)" not in downloads(at)
     assert any("Chrome" in w.value and "\n" not in w.value for w in at.warning)
     assert "png" not in at.multiselect(key="export_formats").options
+
+
+def test_onset_and_end_are_not_cut_and_the_count_is_the_figures(scanned):
+    """The episode's onset and end show the date as the value and the time beneath it
+    (a date and time on one line was cut off in a quarter-width column), and "Events in
+    the episode" is the count in the figure's title (one function, [onset, end])."""
+    import json
+
+    from seisviz.detect.scan import derive_periods
+
+    catalog, _, labelled = scanned
+    result = derive_periods(labelled, catalog)  # the labelled flags, refined to episodes
+    assert result.episodes is not None and len(result.episodes)
+    at = open_page("pages/5_subregions.py", catalog, detection=result)
+    for _ in range(len(result.episodes)):
+        metrics = {m.label: m for m in at.metric}
+        for label in ("Onset (UTC)", "End (UTC)"):
+            value, delta = metrics[label].value, metrics[label].proto.delta
+            assert len(value) == 10 and value[4] == value[7] == "-", value  # 2016-12-10
+            assert len(delta) == 8 and delta[2] == delta[5] == ":", delta  # 00:38:32
+        n = metrics["Events in the episode"].value
+        title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+        assert f"{n} events inside" in title
+        at.button(key="subregions_next").click().run()
+        assert not at.exception, at.exception

@@ -17,7 +17,7 @@ START, END = T("2020-01-10"), T("2020-01-13")
 EVENTS = [
     ("2020-01-11 12:00", 104.05, 30.05, 2.0),   # 0: inside, in period         a, c
     ("2020-01-10 00:00", 104.01, 30.01, 1.0),   # 1: at the period's start      a, c
-    ("2020-01-13 00:00", 104.02, 30.02, 1.2),   # 2: at its end (excluded)      -, c
+    ("2020-01-13 00:00", 104.02, 30.02, 1.2),   # 2: at its end (closed)        a, c
     ("2020-01-09 06:00", 104.03, 30.03, 0.8),   # 3: in the margin before       -, c
     ("2020-01-15 00:00", 104.04, 30.04, 0.9),   # 4: at the margin's end        -, -
     ("2020-01-07 23:59", 104.05, 30.05, 1.1),   # 5: before the margin          -, -
@@ -26,7 +26,7 @@ EVENTS = [
     ("2020-01-11 23:00", 104.09, 30.09, 3.5),   # 8: inside, in period          a, c
     ("2020-01-11 01:00", 104.06, 30.02, 0.5),   # 9: inside, in period          a, c
 ]
-MAP = {0, 1, 6, 8, 9}
+MAP = {0, 1, 2, 6, 8, 9}
 SERIES = [3, 1, 9, 0, 8, 2]  # in time order
 DAILY = [0, 1, 1, 3, 0, 1, 0]  # 2020-01-08 .. 2020-01-14
 
@@ -62,6 +62,10 @@ def test_figure_panels_hold_exactly_those_events_and_counts(catalog):
     assert days[1] == 0.0 and days[0] == 1.5 and days[8] == pytest.approx(47 / 24)
     size = dict(zip(events.customdata, events.marker.size))
     assert size[8] > size[0] > size[1] > size[9]
+    # the colour bar reads dates, not days since the start
+    bar = events.marker.colorbar
+    assert list(bar.ticktext) == ["2020-01-10", "2020-01-11", "2020-01-12", "2020-01-13"]
+    assert list(bar.tickvals) == [0.0, 1.0, 2.0, 3.0]
     mags = trace(fig, "magnitude")
     assert list(mags.customdata) == SERIES
     assert list(mags.y) == [EVENTS[i][3] for i in SERIES]
@@ -101,7 +105,16 @@ def test_a_subregion_row_gives_the_period_and_its_title(catalog):
                             "end": [END]}, geometry=[POLY], crs="EPSG:4326").iloc[0]
     fig = subregion_figure(catalog, row, margin_days=2, surround_km=5)
     assert "Period 3 · subregion 2" in fig.layout.title.text
+    # a subregion of a raw period spans its windows, [start, end), as find_subregions counts
     assert "4 events inside" in fig.layout.title.text  # 1, 9, 0, 8
+    assert set(trace(fig, "events").customdata) == MAP - {2}
+    # an episode (it has an onset) is [onset, end], closed as the episodes table counts:
+    # its last event, at the end, is in
+    episode = gpd.GeoDataFrame({"period_id": [3], "subregion_id": [2], "start": [START],
+                                "onset": [START], "end": [END]}, geometry=[POLY],
+                               crs="EPSG:4326").iloc[0]
+    fig = subregion_figure(catalog, episode, margin_days=2, surround_km=5)
+    assert "5 events inside" in fig.layout.title.text  # and 2, at the end
     assert set(trace(fig, "events").customdata) == MAP
 
 
