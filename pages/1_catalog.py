@@ -20,8 +20,9 @@ from pages._state import KEYS, widget, work
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
                            demo_source, fit, forget_upload, keep_upload, map_layers,
                            load_demo, load_failed, seed, set_catalog, store_work)
-from seisviz.catalog import (FORMAT_NAMES, catalog_from_table, clip_to_region, fetch_fdsn, filter_catalog,
-                             format_choices, load_catalog, read_region, summarize)
+from seisviz.catalog import (FORMAT_NAMES, catalog_from_table, clip_to_region, fetch_fdsn,
+                             filter_catalog, format_choices, load_catalog, read_region,
+                             summarize)
 from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import format_lat, format_lon

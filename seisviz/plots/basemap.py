@@ -32,12 +32,8 @@ from __future__ import annotations
 
 import functools
 import gzip
-import http.client
 import json
 import math
-import threading
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +41,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seisviz.maps import KM_PER_DEGREE
+# coordinates and web tiles live in their own modules; their names stay importable here
+from seisviz.plots.coords import (format_lat, format_lon, format_lonlat, geo_ticks,  # noqa: F401
+                                  lonlat_text, nice_step)
+from seisviz.plots.webtiles import (MAX_TILES, TILE_PROBE_TIMEOUT_S, TILE_PROBE_TTL_S,  # noqa: F401
+                                    _PROBES, forget_tile_probes, probe_url, tile_bounds,
+                                    tile_images, tile_xy, tiles_enabled, tiles_for,
+                                    tiles_reachable)
 
 Box = tuple  # (min_lon, max_lon, min_lat, max_lat)
 DATA = Path(__file__).resolve().parent / "data"
@@ -58,7 +61,6 @@ PLACE_COLOUR = "rgba(40,40,40,0.9)"
 PLACE_FONT = 11
 MAX_PLACES = 12
 PLACE_CANDIDATES = 40
-MAX_TILES = 36
 LAKES_TRACE = "basemap: lakes"
 RIVERS_TRACE = "basemap: rivers"
 ADMIN1_TRACE = "basemap: states and provinces"
@@ -67,64 +69,7 @@ ADMIN1_TRACE = "basemap: states and provinces"
 BASEMAP_TRACES = ("basemap: coasts and borders", "basemap: places", ADMIN1_TRACE,
                   RIVERS_TRACE, LAKES_TRACE)
 PLOT_HEIGHT_PX, MAX_FRAME_WIDTH_PX = 450, 680.0  # for labels when a figure sets no size
-TILE_PROBE_TIMEOUT_S = 1.5
-TILE_PROBE_TTL_S = 300.0
 STAR_TRACE = "large events"
-
-
-# ------------------------------------------------------------------ coordinates
-
-def _trim(value, decimals):
-    text = f"{abs(value):.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def format_lon(lon: float, decimals: int = 3) -> str:
-    """115.655°W, 102.9°E, 0°: a longitude with its hemisphere letter (wrapped to ±180)."""
-    lon = (float(lon) + 180.0) % 360.0 - 180.0 if abs(float(lon)) > 180 else float(lon)
-    text = _trim(lon, decimals)
-    if float(text) == 0 or abs(lon) == 180:
-        return f"{text}°"
-    return f"{text}°{'E' if lon > 0 else 'W'}"
-
-
-def format_lat(lat: float, decimals: int = 3) -> str:
-    """33.2°S, 28.1°N, 0°: a latitude with its hemisphere letter."""
-    text = _trim(float(lat), decimals)
-    if float(text) == 0:
-        return f"{text}°"
-    return f"{text}°{'N' if lat > 0 else 'S'}"
-
-
-def format_lonlat(lon: float, lat: float, decimals: int = 3) -> str:
-    """'28.123°N 104.9°E' — latitude first, as seismologists read a location."""
-    return f"{format_lat(lat, decimals)} {format_lon(lon, decimals)}"
-
-
-def lonlat_text(lon: Any, lat: Any, decimals: int = 3) -> list[str]:
-    """format_lonlat for arrays (hover texts of many markers), as a list of str."""
-    return [format_lonlat(x, y, decimals) for x, y in zip(np.asarray(lon, float),
-                                                         np.asarray(lat, float))]
-
-
-def nice_step(span: float, n: int = 5) -> float:
-    """A round step (1, 2, 2.5, 5 × 10^k) giving about `n` intervals over `span`."""
-    raw = max(span, 1e-9) / n
-    base = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * base >= raw:
-            return m * base
-    return 10 * base
-
-
-def geo_ticks(lo: float, hi: float, axis: str = "lon", n: int = 5) -> tuple[list, list]:
-    """(tickvals, ticktext) of round graticule values in [lo, hi], labelled N/S/E/W."""
-    step = nice_step(hi - lo, n)
-    first = math.ceil(lo / step - 1e-9) * step
-    vals = [round(first + k * step, 10) for k in range(int((hi - first) / step + 1e-9) + 1)]
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if step % 1 else 0))
-    fmt = format_lon if axis == "lon" else format_lat
-    return vals, [fmt(v, decimals) for v in vals]
 
 
 # ------------------------------------------------------------------ offline basemap data
@@ -231,51 +176,6 @@ def places_in(box: Box, limit: int = MAX_PLACES) -> tuple:
     return lon, lat, names
 
 
-# ------------------------------------------------------------------ tiles
-
-def tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
-    """Web Mercator tile numbers (x, y) holding a point at `zoom`."""
-    n = 2 ** zoom
-    lat = max(min(lat, 85.0511), -85.0511)
-    x = int((lon + 180.0) / 360.0 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
-
-
-def tile_bounds(x: int, y: int, zoom: int) -> tuple[float, float, float, float]:
-    """(west, east, south, north) of tile (x, y) at `zoom`, in degrees."""
-    n = 2 ** zoom
-
-    def lat(t):
-        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n))))
-    return x / n * 360 - 180, (x + 1) / n * 360 - 180, lat(y + 1), lat(y)
-
-
-def tiles_for(box: Box, max_tiles: int = MAX_TILES) -> tuple[int, list]:
-    """(zoom, [(x, y), ...]): the deepest zoom whose tiles over `box` number ≤ max_tiles."""
-    for zoom in range(16, -1, -1):
-        x0, y0 = tile_xy(box[0], box[3], zoom)
-        x1, y1 = tile_xy(box[1], box[2], zoom)
-        count = (x1 - x0 + 1) * (y1 - y0 + 1)
-        if count <= max_tiles:
-            return zoom, [(x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
-    return 0, [(0, 0)]
-
-
-def tile_images(box: Box, url: str, xref: str = "x", yref: str = "y") -> list[dict]:
-    """Layout images (dicts) of the tiles covering `box`, each at its own bounds."""
-    zoom, tiles = tiles_for(box)
-    images = []
-    for x, y in tiles:
-        west, east, south, north = tile_bounds(x, y, zoom)
-        images.append(dict(source=url.replace("{z}", str(zoom)).replace("{x}", str(x))
-                           .replace("{y}", str(y)), xref=xref, yref=yref, x=west, y=north,
-                           sizex=east - west, sizey=north - south, xanchor="left",
-                           yanchor="top", sizing="stretch", layer="below", opacity=1.0,
-                           name=f"tile {zoom}/{x}/{y}"))
-    return images
-
-
 # ------------------------------------------------------------------ scale bar
 
 def scale_km(width_km: float) -> float:
@@ -376,58 +276,6 @@ def stars_between(big: tuple, start_ns: int, end_ns: int) -> dict:
 
 
 # ------------------------------------------------------------------ the whole dressing
-
-_PROBES: dict[str, tuple[float, bool]] = {}
-_PROBE_LOCK = threading.Lock()
-
-
-def probe_url(url: str) -> str:
-    """The URL of one small tile (zoom 0) of the template `url`."""
-    return (url.replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
-            .replace("{s}", "a").replace("{r}", ""))
-
-
-def tiles_reachable(url: str, timeout: float = TILE_PROBE_TIMEOUT_S,
-                    ttl: float = TILE_PROBE_TTL_S) -> bool:
-    """Whether the tile server of the template `url` answers: one GET of its zoom-0 tile,
-    `timeout` seconds at most, remembered for `ttl` seconds per process (so a page that
-    draws five maps asks once, and a server that comes back is seen within minutes). Any
-    answer from 200 to 399 counts; refused, timed out, unknown host or an HTTP error does
-    not."""
-    now = time.monotonic()
-    with _PROBE_LOCK:
-        seen = _PROBES.get(url)
-        if seen is not None and now - seen[0] < ttl:
-            return seen[1]
-        request = urllib.request.Request(probe_url(url),
-                                         headers={"User-Agent": "seisviz (tile probe)"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                ok = 200 <= answer.status < 400
-                answer.read(64)
-        except (OSError, ValueError, http.client.HTTPException):
-            ok = False
-        _PROBES[url] = (time.monotonic(), ok)
-        return ok
-
-
-def forget_tile_probes() -> None:
-    """Forget every remembered probe (the next map asks the tile server again)."""
-    with _PROBE_LOCK:
-        _PROBES.clear()
-
-
-def tiles_enabled(tiles: bool) -> str | None:
-    """The tile URL template to draw, or None: tiles asked for, a URL configured (env
-    SEISVIZ_TILE_URL "off" turns them off without asking the network), and the tile server
-    answering (`tiles_reachable`)."""
-    from seisviz.settings import tile_url
-
-    url = tile_url()
-    if not (tiles and url):
-        return None
-    return url if tiles_reachable(url) else None
-
 
 def geo_axes(fig: go.Figure, box: Box, row: int | None = None, col: int | None = None) -> None:
     """Hemisphere-lettered graticule ticks on a map's axes."""
