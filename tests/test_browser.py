@@ -199,7 +199,8 @@ TRACES_JS = """(chart) => {
 TEXT_BOXES_JS = """(chart) => {
   const sel = ['.infolayer .gtitle', '.infolayer g.annotation text',
                '.infolayer text[class$="title"]', '.xaxislayer-above text',
-               '.yaxislayer-above text', '.infolayer .colorbar text'];
+               '.yaxislayer-above text', '.infolayer .colorbar text',
+               '.scatterlayer .textpoint text', '.legend text'];
   const out = [];
   for (const el of chart.querySelectorAll(sel.join(','))) {
     const r = el.getBoundingClientRect();
@@ -220,6 +221,20 @@ def overlapping_text(boxes, tolerance=1.0):
             if dx > tolerance and dy > tolerance:
                 pairs.append((a[0], b[0]))
     return pairs
+
+
+def no_text_overlaps(page, where):
+    """No two text boxes overlap in any figure on the page (titles, annotations such as
+    period labels, axis and colour-bar text, town labels, legends), from the browser's
+    own layout boxes."""
+    charts = page.get_by_test_id("stPlotlyChart")
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        chart.locator(".js-plotly-plot").first.wait_for()
+        boxes = chart.evaluate(TEXT_BOXES_JS)
+        bad = overlapping_text(boxes)
+        assert not bad, f"{where}, figure {i + 1}: text overlaps: {bad[:5]}"
 
 
 def overlay_file(folder):
@@ -303,6 +318,15 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
                                        for i in drawn["images"]), drawn["images"][:2]
         page.wait_for_timeout(500)
         assert tile_server[1], "the browser fetched no tile from the tile server"
+        # tiles off (the setting stays on every page): the screenshots show the offline
+        # basemap, as a user without a network sees it
+        sidebar.get_by_text("Web map tiles", exact=False).first.click()
+        wait_idle(page)
+        drawn = page.get_by_test_id("stPlotlyChart").filter(
+            has_text="Epicentres").first.evaluate(TRACES_JS)
+        assert not drawn["images"], drawn["images"][:2]
+        assert "basemap: states and provinces" in drawn["names"], drawn["names"]
+        no_text_overlaps(page, step)
         no_exception(page, step)
         page.screenshot(path=os.path.join(shots, "catalog.png"), full_page=True)
 
@@ -324,6 +348,7 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         chart.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
         names = chart.evaluate(TRACES_JS)["names"]
         assert {"basemap: coasts and borders", "faults_and_wells"} <= set(names), names
+        no_text_overlaps(page, step)
         no_exception(page, step)
         chart.scroll_into_view_if_needed()
         page.screenshot(path=os.path.join(shots, "maps.png"))
@@ -349,6 +374,7 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
             wait_idle(page, 150)
             heading = page.get_by_role("heading", name="Network:").first.inner_text()
         assert not heading.startswith("Network: 0 periods"), heading
+        no_text_overlaps(page, step)
         no_exception(page, step)
         page.get_by_test_id("stPlotlyChart").first.scroll_into_view_if_needed()
         page.screenshot(path=os.path.join(shots, "detect.png"))
@@ -389,6 +415,7 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         boxes = figure.evaluate(TEXT_BOXES_JS)
         assert any(b[0].startswith("(b)") for b in boxes), [b[0] for b in boxes]
         assert not overlapping_text(boxes), overlapping_text(boxes)
+        no_text_overlaps(page, step)
         no_exception(page, step)
         page.screenshot(path=os.path.join(shots, "subregions.png"), full_page=True)
 
@@ -416,6 +443,7 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         # --- Train: just that it draws
         mark("Train")
         go_to(page, "Train", "Train a detector")
+        no_text_overlaps(page, step)
         no_exception(page, step)
         page.screenshot(path=os.path.join(shots, "train.png"))
         mark("done")
