@@ -122,12 +122,13 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
         edges += [utc_naive(periods["window_start"]).min(),
                   utc_naive(periods["window_end"]).max()]
     x_range = [min(edges), max(edges)] if edges else None
-    top_margin = _period_labels(fig, p_start, p_end, [f"P{int(p)}" for p in ids], x_range,
-                                width_px)
     hover = [f"{a:%Y-%m-%d} → {b:%Y-%m-%d}" for a, b in zip(start, end)]
     fig.add_scatter(x=centre, y=prob, mode="lines", name="network probability",
                     line=dict(color=BLUE, width=1.5), customdata=hover,
                     hovertemplate="window %{customdata}<br>p = %{y:.3f}<extra></extra>")
+    # after the probability: it stays the figure's first trace
+    top_margin = _period_labels(fig, p_start, p_end, [f"P{int(p)}" for p in ids], x_range,
+                                width_px)
     # thresholds are named in the legend, not written over the data
     x_span = [centre.min(), centre.max()] if len(centre) else []
     fig.add_scatter(x=x_span, y=[float(threshold)] * len(x_span), mode="lines",
