@@ -1,6 +1,7 @@
 """Dashboard timings in a real browser (Playwright + Chromium), all measured in this run.
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--model PATH] [--rounds 2]
+    .venv/bin/python benchmarks/bench_dashboard.py [--model NAME|PATH] [--rounds 2]
+    .venv/bin/python benchmarks/bench_dashboard.py --detect-only --model ensemble
 
 1. Start: from launching `streamlit run app.py` to the server answering its health check,
    to the Catalog page's title in the browser (first paint of the page; the browser is
@@ -24,7 +25,9 @@
 
 Uses the default demo (Changning-like) and the shipped weights/resnet18 when present, else
 --model, else a resnet18 with random weights saved like a trained one (detection costs the
-same; the periods it flags are then meaningless).
+same; the periods it flags are then meaningless). `--model` is a shipped model's name
+(resnet18, resnet34, resnet101, ensemble: chosen in the Detect page's Model box, and
+`--model NAME` on the command line) or the path of a weights file (typed into the page).
 """
 
 import argparse
@@ -40,8 +43,8 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from test_browser import (  # noqa: E402
-    CHROMIUM_ARGS, choose_model_on_cpu, find_chromium, free_port, start_server, stop_server,
-    wait_idle)
+    CHROMIUM_ARGS, choose_model_on_cpu, find_chromium, free_port, pick, start_server,
+    stop_server, wait_idle)
 
 PAGES = [("Catalog", "Catalog"), ("Maps", "Maps"), ("Detect", "Detect anomalous seismicity"),
          ("Subregions", "Subregions"), ("Export", "Export"), ("Train", "Train a detector"),
@@ -103,8 +106,54 @@ def frame_intervals(page, seconds):
             "p90_ms": gaps[int(0.9 * (len(gaps) - 1))], "mean_ms": statistics.fmean(gaps)}
 
 
-def page_detection(browser, url, model):
-    """maps/s of one detection on the Detect page, in a fresh session (nothing cached)."""
+def shipped_models():
+    from seisviz.detect import available_models
+
+    return available_models()
+
+
+def choose_model(page, model):
+    """On the Detect page: `model` (None: the default; a shipped name: picked in the Model
+    box; else a weights file typed in) and the CPU device."""
+    if model is not None and model in shipped_models():
+        pick(page, "Model", model)
+        wait_idle(page)
+        model = None
+    choose_model_on_cpu(page, model)
+
+
+def cpu_seconds(server_pid):
+    """(server, browser) CPU seconds so far: the Streamlit server process, and every other
+    process started under this one (Chromium and Playwright's driver). None off Linux."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    tick, parent, cpu = os.sysconf("SC_CLK_TCK"), {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(pid)] = int(fields[1])
+        cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+
+    def under(pid, root):
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 0)
+        return False
+    me = os.getpid()
+    server = sum(t for p, t in cpu.items() if under(p, server_pid))
+    browser = sum(t for p, t in cpu.items() if p != me and under(p, me)
+                  and not under(p, server_pid))
+    return server, browser
+
+
+def page_detection(browser, url, model, server_pid=None):
+    """maps/s of one detection on the Detect page, in a fresh session (nothing cached);
+    with `server_pid`, also the CPU seconds of the server and of the browser from the click
+    on Run to the result: (maps/s, (server s, browser s, wall s))."""
     import re
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -115,11 +164,16 @@ def page_detection(browser, url, model):
         page.get_by_role("heading", name="Catalog").first.wait_for(timeout=300_000)
         wait_idle(page, 300, quiet=0.3)
         switch(page, "Detect", "Detect anomalous seismicity", timeout=300)
-        choose_model_on_cpu(page, model)
+        choose_model(page, model)
+        cpu0, t0 = cpu_seconds(server_pid) if server_pid else None, time.perf_counter()
         page.get_by_role("button", name="Run detection").click()
         ran = page.get_by_text("Ran on cpu", exact=False).first
-        ran.wait_for(timeout=600_000)
-        return float(re.search(r"([\d,]+) maps/s", ran.inner_text()).group(1).replace(",", ""))
+        ran.wait_for(timeout=1_800_000)
+        cpu1, wall = cpu_seconds(server_pid) if server_pid else None, time.perf_counter() - t0
+        mps = float(re.search(r"([\d,]+) maps/s", ran.inner_text()).group(1).replace(",", ""))
+        if cpu0 is None or cpu1 is None:
+            return mps
+        return mps, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], wall)
     except Exception:
         page.screenshot(path=os.path.join(tempfile.gettempdir(), "bench_detect_failure.png"))
         raise
@@ -128,8 +182,10 @@ def page_detection(browser, url, model):
 
 
 def cli_detection(model, tmp):
-    """maps/s of `python -m seisviz scan` on the default demo, on the CPU."""
+    """(maps/s, (CPU s, wall s)) of `python -m seisviz scan` on the default demo, on the
+    CPU."""
     import re
+    import resource
     import subprocess
 
     cmd = [sys.executable, "-m", "seisviz", "scan",
@@ -137,28 +193,45 @@ def cli_detection(model, tmp):
            tempfile.mkdtemp(dir=tmp), "--device", "cpu"]
     if model:
         cmd += ["--model", model]
+    r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=ROOT))
+    r1, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - t0
+    cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
     return float(re.search(r"([\d,]+) maps/s", out.stdout + out.stderr).group(1)
-                 .replace(",", ""))
+                 .replace(",", "")), (cpu, wall)
 
 
-def detection_speed(browser, url, model, tmp, rounds):
-    page_runs, cli_runs = [], []
+def detection_speed(browser, url, model, tmp, rounds, server_pid=None):
+    page_runs, cli_runs, page_cpu, cli_cpu, loads = [], [], [], [], []
     for _ in range(rounds):
-        page_runs.append(page_detection(browser, url, model))
-        cli_runs.append(cli_detection(model, tmp))
+        load0 = os.getloadavg()[0]
+        got = page_detection(browser, url, model, server_pid)
+        page_runs.append(got[0] if isinstance(got, tuple) else got)
+        if isinstance(got, tuple):
+            page_cpu.append(got[1])
+        mps, cpu = cli_detection(model, tmp)
+        cli_runs.append(mps)
+        cli_cpu.append(cpu)
+        loads.append(round((load0 + os.getloadavg()[0]) / 2, 1))
     page_m, cli_m = statistics.median(page_runs), statistics.median(cli_runs)
-    print("\n4. detection on the CPU, same catalog (default demo), model and device")
-    print(f"   browser (Detect page)  {page_m:7.0f} maps/s   runs {page_runs}")
-    print(f"   command line (scan)    {cli_m:7.0f} maps/s   runs {cli_runs}")
+    print(f"\n4. detection on the CPU, same catalog (default demo), model "
+          f"({model or 'resnet18'}) and device")
+    print(f"   browser (Detect page)  {page_m:7.1f} maps/s   runs {page_runs}")
+    print(f"   command line (scan)    {cli_m:7.1f} maps/s   runs {cli_runs}")
     print(f"   browser / command line {page_m / cli_m:7.2f}")
+    print(f"   load average around each round: {loads}")
+    for i, (server, browser_s, wall) in enumerate(page_cpu):
+        print(f"   round {i + 1}: page, click to result {wall:.0f} s: server {server:.0f} CPU s, "
+              f"browser {browser_s:.1f} CPU s; command line {cli_cpu[i][1]:.0f} s: "
+              f"{cli_cpu[i][0]:.0f} CPU s")
     return page_m / cli_m
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", help="weights .pt to type into the Detect page")
+    p.add_argument("--model", help="a shipped model's name (resnet18, resnet34, resnet101, "
+                   "ensemble) or a weights .pt to type into the Detect page")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--play-seconds", type=float, default=6.0)
     p.add_argument("--detect-only", action="store_true",
@@ -177,7 +250,8 @@ def main(argv=None):
     tmp = tempfile.mkdtemp()
     shipped = os.path.exists(os.path.join(ROOT, "weights", "resnet18.pt"))
     model = None if shipped and not args.model else (args.model or random_model(tmp))
-    print("model:", "shipped weights/resnet18.pt" if model is None else model)
+    print("model:", "shipped weights/resnet18.pt" if model is None else
+          f"shipped {model}" if model in shipped_models() else model)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
@@ -200,7 +274,7 @@ def main(argv=None):
                     time.sleep(0.05)
             t_health = time.perf_counter() - t0
             if args.detect_only:
-                detection_speed(browser, url, model, tmp, args.detect_rounds)
+                detection_speed(browser, url, model, tmp, args.detect_rounds, proc.pid)
                 return 0
             page.goto(url, wait_until="commit")
             page.get_by_role("heading", name="Catalog").first.wait_for(timeout=120_000)
@@ -224,7 +298,7 @@ def main(argv=None):
                 rounds.append(times)
                 if r == 0:  # give the later rounds a detection to show
                     switch(page, "Detect", "Detect anomalous seismicity")
-                    choose_model_on_cpu(page, model)
+                    choose_model(page, model)
                     t = time.perf_counter()
                     page.get_by_role("button", name="Run detection").click()
                     page.get_by_text("Ran on cpu", exact=False).first.wait_for(timeout=600_000)
@@ -264,7 +338,7 @@ def main(argv=None):
                   f"{fast['p90_ms']:.0f} ms, mean {fast['mean_ms']:.0f} ms "
                   f"({fast['frames']} frames) -> at most "
                   f"{1000 / fast['median_ms']:.0f} frames/s")
-            detection_speed(browser, url, model, tmp, args.detect_rounds)
+            detection_speed(browser, url, model, tmp, args.detect_rounds, proc.pid)
         finally:
             stop_server(proc)
             browser.close()

@@ -1,5 +1,7 @@
 """Train page: train a detector on artificial distribution maps, or rerun the paper's sweep."""
 
+import hashlib
+import json
 import os
 import time
 
@@ -94,7 +96,43 @@ install = st.checkbox(f"Install as the default {arch} model (weights/{arch}.pt)"
                       disabled=mode.startswith("Sweep") or quick,
                       help="Not with Quick: a smoke-test model is no detector.") and not quick
 
-if st.button("Start", type="primary"):
+
+def checkpoint_path(kind, suffix, **settings):
+    """Where a run of these settings keeps its state (runs/checkpoints/): a training's
+    checkpoint, a sweep's record of finished runs; Start with the same settings goes on
+    from it. None where runs/ cannot be written (the run then keeps nothing)."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    folder = os.path.join(ROOT, "runs", "checkpoints")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return os.path.join(folder, f"{kind}-{settings['arch']}-{digest}{suffix}")
+
+
+# A click on Cancel (or anything else) while training makes Streamlit rerun the page: the
+# running script stops at its next progress update (one optimiser step away). What an
+# earlier start left is kept on disk: a training's checkpoint after each whole epoch, a
+# sweep's finished runs; train_running tells the new run how far it got.
+start = st.button("Start", type="primary")
+stopped = KEYS.train_running.pop()  # a run that did not reach its end
+if stopped is not None:
+    what = "Sweep" if stopped["sweep"] else "Training"
+    where = (f"in epoch {stopped['epoch']} of {stopped['epochs']}" if stopped["epoch"]
+             else "before its first step (making the artificial maps)")
+    if stopped["sweep"]:
+        kept = ("its finished runs are kept: press **Start** with the same settings to go "
+                "on from them")
+    elif stopped["epoch"] > 1:
+        kept = (f"the checkpoint keeps epoch {stopped['epoch'] - 1}: press **Start** with "
+                "the same settings to go on from it")
+    else:
+        kept = "no whole epoch to keep"
+    say = st.warning if stopped["cancelled"] else st.info
+    say(f"{what} {'cancelled' if stopped['cancelled'] else 'stopped (the page reran)'} "
+        f"{where}; {kept}.")
+
+if start:
     from seisviz.errors import SeisvizError
     from seisviz.detect.models import pick_device, save_model
     from seisviz.training.train import (Budget, make_data, model_card, sweep, sweep_markdown, train_model)
@@ -106,7 +144,16 @@ if st.button("Start", type="primary"):
         st.stop()
     budget = Budget(n_train=int(n_train), n_val=int(n_val), epochs=int(epochs),
                     patience=int(patience))
+    sweeping = mode.startswith("Sweep")
     bar = st.progress(0.0, text="making artificial maps…")
+    running = {"sweep": sweeping, "epoch": 0, "epochs": budget.epochs, "cancelled": False}
+    KEYS.train_running.set(running)
+    cancel_box = st.empty()
+    cancel_box.button("Cancel", key="train_cancel",
+                      on_click=lambda: running.update(cancelled=True),
+                      help="Stop after the current optimiser step. A training keeps its "
+                           "last whole epoch (a sweep its finished runs): Start with the "
+                           "same settings goes on from there.")
     log_box = st.empty()
     lines = []
 
@@ -115,31 +162,46 @@ if st.button("Start", type="primary"):
         log_box.code("\n".join(lines[-8:]))
 
     def progress(epoch, n_epochs, step, steps):
+        running.update(epoch=epoch, epochs=n_epochs)
         bar.progress(min(1.0, ((epoch - 1) + step / steps) / n_epochs),
                      text=f"epoch {epoch}/{n_epochs}, step {step}/{steps}")
 
     data = make_data(budget, int(seed))
-    if mode.startswith("Sweep"):
-        wd_table, lr_table, best = sweep(arch, data, budget, device, int(seed), log=log,
-                                         progress=progress)
-        bar.progress(1.0, text="sweep done")
-        KEYS.train_sweep.set((arch, wd_table, lr_table, best,
-                              sweep_markdown(arch, wd_table, lr_table, best)))
-    else:
-        result = train_model(arch, data, float(lr), float(wd), budget, device, int(seed),
-                             progress=progress, log=log)
-        bar.progress(1.0, text=f"done: val loss {result.best_val_loss:.4f}")
-        out = str(weights_dir()) if install else os.path.join(
-            ROOT, "runs", f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}")
-        card = model_card(arch, result, budget, int(seed), float(lr), float(wd), {}, device)
-        card.quick = bool(quick)
-        try:
-            path, card = save_model(result.model, card, out)
-        except (SeisvizError, OSError) as exc:  # e.g. weights/ not writable
-            st.error(f"The model was trained but could not be saved to {out}: "
-                     f"{getattr(exc, 'strerror', None) or exc}")
-            st.stop()
-        KEYS.train_result.set((arch, result.history, path, card))
+    try:
+        if sweeping:
+            record = checkpoint_path("sweep", ".json", arch=arch, seed=int(seed),
+                                     **budget.__dict__)
+            wd_table, lr_table, best = sweep(arch, data, budget, device, int(seed), log=log,
+                                             progress=progress, record=record)
+            bar.progress(1.0, text="sweep done")
+            KEYS.train_sweep.set((arch, wd_table, lr_table, best,
+                                  sweep_markdown(arch, wd_table, lr_table, best)))
+        else:
+            checkpoint = checkpoint_path(
+                "train", ".pt", arch=arch, lr=float(lr), wd=float(wd), seed=int(seed),
+                n_train=budget.n_train, n_val=budget.n_val, batch_size=budget.batch_size)
+            result = train_model(arch, data, float(lr), float(wd), budget, device, int(seed),
+                                 progress=progress, log=log, checkpoint=checkpoint)
+            bar.progress(1.0, text=f"done: val loss {result.best_val_loss:.4f}")
+            out = str(weights_dir()) if install else os.path.join(
+                ROOT, "runs", f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}")
+            card = model_card(arch, result, budget, int(seed), float(lr), float(wd), {},
+                              device)
+            card.quick = bool(quick)
+            try:
+                path, card = save_model(result.model, card, out)
+            except (SeisvizError, OSError) as exc:  # e.g. weights/ not writable
+                KEYS.train_running.pop()
+                st.error(f"The model was trained but could not be saved to {out}: "
+                         f"{getattr(exc, 'strerror', None) or exc}")
+                st.stop()
+            if checkpoint and os.path.exists(checkpoint):
+                os.remove(checkpoint)  # saved: nothing left to go on from
+            KEYS.train_result.set((arch, result.history, path, card))
+    except SeisvizError as exc:
+        st.error(str(exc))
+    KEYS.train_running.pop()  # ended, not stopped
+    cancel_box.empty()
 
 if KEYS.train_result.present():
     arch_done, history, path, card = KEYS.train_result.get()

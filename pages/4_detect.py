@@ -253,15 +253,38 @@ cache = detect_cache()
 scan_key = cache.scan_key(catalog, settings, card.sha256)
 
 # --- run
+# A click on Cancel, or on anything else, while the network runs makes Streamlit rerun the
+# page: it stops the running script at its next st call (here: the next progress update,
+# at most a batch away) and runs it anew. Nothing of the stopped run is kept (the scan goes
+# into the cache and session state only once whole); detect_running tells the new run how
+# far it got.
 run = st.button("Run detection", type="primary", disabled=device is None, key="detect_run")
+stopped = KEYS.detect_running.pop()  # a run that did not reach its end
+if stopped is not None:
+    done, total = stopped["done"], stopped["total"]
+    where = (f"after {done:,} of {total:,} windows" if total else
+             "before the network ran (loading the model, rasterizing)")
+    if stopped["cancelled"]:
+        st.warning(f"Cancelled {where}: nothing of that run was kept.")
+    elif not run:
+        st.info(f"Detection stopped {where}: the page reran before it finished (a setting "
+                "changed); nothing of that run was kept. Press **Run detection** to scan.")
 if run and not cache.has_scan(scan_key):
     bar = st.progress(0.0, text="Loading the model…")
+    running = {"done": 0, "total": 0, "cancelled": False}
+    KEYS.detect_running.set(running)
+    cancel_box = st.empty()
+    cancel_box.button("Cancel", key="detect_cancel",
+                      on_click=lambda: running.update(cancelled=True),
+                      help="Stop the detection (within a batch of maps); nothing is kept.")
 
     shown = {"at": 0.0}
 
     def progress(done, total):
+        running.update(done=done, total=total)
         # at most one update a second: each one is a message the browser must draw, and a
-        # busy browser on the same cores slows the network's threads (docs/performance.md)
+        # busy browser on the same cores slows the network's threads (docs/performance.md).
+        # Each update is also where a click on Cancel stops the run.
         now = time.monotonic()
         if done >= total or now - shown["at"] >= 1.0:
             shown["at"] = now
@@ -282,7 +305,9 @@ if run and not cache.has_scan(scan_key):
     except (RuntimeError, MemoryError) as exc:  # e.g. GPU out of memory: one line, no traceback
         st.error(f"Detection failed on {device}: {str(exc).strip().splitlines()[0]} "
                  "(try a smaller batch size or the CPU)")
+    KEYS.detect_running.pop()  # ended, not stopped
     bar.empty()
+    cancel_box.empty()
 if speed_box is not None and KEYS.detect_runtime_speed.get():
     speed_box.caption("Measured here (last run of each): " + " · ".join(
         f"{RUNTIME_LABELS[k]} {v:,.0f} maps/s"

@@ -94,6 +94,11 @@ class Keys:
     train_result: Slot[tuple] = Slot("train_result")
     train_sweep: Slot[tuple] = Slot("train_sweep")
 
+    # a long run in flight (Train, Detect): how far it got, kept until it ends, so that
+    # the rerun a Cancel click (or any other click) makes can say where it stopped
+    train_running: Slot[dict] = Slot("_train_running")  # epoch, epochs, checkpoint, cancelled
+    detect_running: Slot[dict] = Slot("_detect_running")  # done, total (maps), cancelled
+
     # the Detect page: its widgets (their last values survive page switches and refreshes
     # in work().detect), the baseline of the shown result, speeds
     detect_model_choice: Slot[str] = Slot("detect_model_choice")

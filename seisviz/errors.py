@@ -11,3 +11,12 @@ class CatalogError(SeisvizError):
 
 class ModelError(SeisvizError):
     """A weights file or model card cannot be used."""
+
+
+class Cancelled(SeisvizError):
+    """A long run stopped at the caller's request (its `should_stop` said so), between two
+    batches or epochs; `done` and `total` say how far it got (maps, or epochs)."""
+
+    def __init__(self, message: str, done: int = 0, total: int = 0):
+        super().__init__(message)
+        self.done, self.total = done, total

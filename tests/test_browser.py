@@ -565,5 +565,44 @@ def test_the_users_work_survives_page_switches_and_a_refresh(browser, server, re
         page.screenshot(path=os.path.join(tempfile.gettempdir(), "seisviz_work_failure.png"))
         raise AssertionError(f"{step}: {type(exc).__name__}: {exc}\n--- streamlit log (end) "
                              f"---\n{log}") from exc
+
+
+def test_cancel_detection_in_a_real_browser(browser, server, request):
+    """Run detection, press Cancel while it runs: the page says after how many windows it
+    stopped, shows no result, and the Cancel button is gone."""
+    import re
+
+    url, _ = server
+    custom_model = model_to_use(request)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Catalog").first.wait_for(timeout=300_000)
+        wait_idle(page, 300)
+        go_to(page, "Detect", "Detect anomalous seismicity", timeout=300)
+        choose_model_on_cpu(page, custom_model)
+        step = page.get_by_test_id("stNumberInput").filter(has_text="Step (days)").first \
+            .locator("input")
+        step.fill("0.5")  # 2,864 windows: time to press Cancel
+        step.press("Enter")
+        wait_idle(page)
+        page.get_by_role("button", name="Run detection").click()
+        page.get_by_text("Detecting:", exact=False).first.wait_for(timeout=300_000)
+        page.get_by_role("button", name="Cancel").click()
+        said = page.get_by_text("Cancelled after", exact=False).first
+        said.wait_for(timeout=120_000)
+        done, total = (int(n.replace(",", "")) for n in
+                       re.search(r"after ([\d,]+) of ([\d,]+) windows", said.inner_text())
+                       .groups())
+        assert 0 < done < total, (done, total)
+        wait_idle(page)
+        assert page.get_by_text("Ran on cpu", exact=False).count() == 0
+        assert page.get_by_role("button", name="Cancel").count() == 0
+        assert page.get_by_text("Press Run detection", exact=False).count() == 1
+    except Exception:
+        page.screenshot(path=os.path.join(tempfile.gettempdir(), "cancel_failure.png"))
+        raise
     finally:
         context.close()

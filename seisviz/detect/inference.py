@@ -5,12 +5,13 @@ torch is imported inside `window_probabilities` only, so importing seisviz stays
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 import time
 
 import numpy as np
 
-from seisviz.errors import SeisvizError
+from seisviz.errors import Cancelled, SeisvizError
 from seisviz.settings import auto_batch_size, check_batch_size
 
 if TYPE_CHECKING:
@@ -19,13 +20,17 @@ if TYPE_CHECKING:
 
 
 def window_probabilities(maps: np.ndarray, model: Any, card: ModelCard, device: str = "cpu",
-                         batch_size: int | None = None, progress: Progress | None = None
+                         batch_size: int | None = None, progress: Progress | None = None,
+                         should_stop: Callable[[], bool] | None = None
                          ) -> tuple[np.ndarray, dict[str, Any]]:
     """Probability of 'anomalous' per map. `maps` is [N, C, ny, nx] (numpy).
 
     Inference mode and channels-last everywhere, the input normalisation on the device,
     fp16 autocast on a GPU. Returns (probs, info)
-    where info says which device ran, the batch size and the throughput in maps/s."""
+    where info says which device ran, the batch size and the throughput in maps/s.
+
+    `should_stop()` is asked before every batch: when it says True, `Cancelled` is raised
+    (its `done` and `total` count maps) and no probabilities come back."""
     import torch
 
     if maps.shape[1] != card.in_channels:
@@ -46,6 +51,9 @@ def window_probabilities(maps: np.ndarray, model: Any, card: ModelCard, device: 
     with torch.inference_mode(), torch.autocast(device_type="cuda", dtype=torch.float16,
                                                 enabled=gpu):
         for lo in range(0, len(maps), batch_size):
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"cancelled after {lo:,} of {len(maps):,} windows",
+                                lo, len(maps))
             x = torch.from_numpy(np.ascontiguousarray(maps[lo:lo + batch_size], np.float32))
             x = x.to(device, non_blocking=True)
             x = ((torch.log1p(x.clamp_min(0)) - mean) / std).contiguous(

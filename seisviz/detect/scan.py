@@ -31,7 +31,8 @@ Progress = Callable[[int, int], None]
 
 def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
                  progress: Progress | None = None, loaded: tuple | None = None,
-                 settings: ScanSettings | None = None, **options: Any) -> ScanResult:
+                 settings: ScanSettings | None = None,
+                 should_stop: Callable[[], bool] | None = None, **options: Any) -> ScanResult:
     """Run the detector (and the baseline) over every window of `catalog`.
 
     Args:
@@ -43,6 +44,9 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
             ONNX export (seisviz.detect.runtime).
         settings: the scan's settings; else built from `options` (ScanSettings fields,
             None meaning "the model card's default").
+        should_stop: asked before every batch of maps; True raises
+            `seisviz.errors.Cancelled` ("cancelled after N of M windows"), and nothing
+            of the scan comes back.
     """
     from seisviz.detect.loading import load_model
     from seisviz.detect.models import pick_device
@@ -74,7 +78,7 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     timings["rasterize_s"] = time.perf_counter() - t1
 
     prob, info = window_probabilities(dmaps.maps, run_net, card, device, settings.batch_size,
-                                      progress)
+                                      progress, should_stop)
     info = {**info, **runtime_info}
     timings["detect_s"] = info["seconds"]
     prob = np.where(dmaps.has_history, prob, np.nan)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from seisviz.detect.models import PAPER_HYPERPARAMETERS, build_model, input_statistics, prepare_input
-from seisviz.errors import SeisvizError
+from seisviz.errors import Cancelled, SeisvizError
 from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, TRAINING_STEP_DAYS, WINDOW_DAYS
 from seisviz.training.synthetic import make_dataset
 
@@ -109,7 +109,8 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
                 log: Callable[[str], Any] = print,
                 on_improvement: Callable[[TrainResult], Any] | None = None,
                 init: tuple[Any, dict[str, Any]] | None = None,
-                checkpoint: str | None = None) -> TrainResult:
+                checkpoint: str | None = None,
+                should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train `arch` on `data` = make_data(...) with early stopping on validation loss.
 
     `on_improvement(result)` is called whenever the validation loss improves, so a
@@ -117,7 +118,10 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
     warm-starts from a trained model and keeps its input normalisation (fine-tuning).
     The learning rate drops 3x whenever the validation loss stalls for an epoch.
     `checkpoint` (a .pt path): the whole state is written there after every epoch, and a
-    run that finds one made with the same settings goes on from it (see `_resume`)."""
+    run that finds one made with the same settings goes on from it (see `_resume`).
+    `should_stop()` is asked before every optimiser step: True raises `Cancelled` (`done`
+    and `total` count whole epochs). The epoch under way is dropped; the checkpoint keeps
+    the last whole one, so the same call goes on from there."""
     import torch
 
     from seisviz.detect import best_threshold
@@ -151,6 +155,8 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
         order = np.random.permutation(len(x_tr))
         running = 0.0
         for step in range(steps_per_epoch):
+            if should_stop is not None and should_stop():
+                _cancel(epoch, budget.epochs, checkpoint)
             idx = order[step * budget.batch_size:(step + 1) * budget.batch_size]
             xb = _augment(torch.from_numpy(x_tr[idx]).to(device), torch)
             yb = torch.from_numpy(y_tr[idx]).float().to(device)
@@ -190,6 +196,13 @@ def train_model(arch: str, data: tuple[np.ndarray, ...], lr: float | None = None
     return result
 
 
+def _cancel(epoch, epochs, checkpoint):
+    kept = (f"; {checkpoint} keeps epoch {epoch - 1}: run again with the same settings to "
+            "go on from it" if checkpoint and epoch > 1 and os.path.exists(checkpoint) else "")
+    raise Cancelled(f"training cancelled in epoch {epoch} of {epochs}, after {epoch - 1} "
+                    f"whole epochs{kept}", epoch - 1, epochs)
+
+
 def _save_checkpoint(path, settings, epoch, model, opt, schedule, result, best_state, waited,
                      torch):
     """Everything to go on after `epoch`, written atomically (a kill mid-write leaves
@@ -226,13 +239,14 @@ def _resume(path, settings, model, opt, schedule, result, torch, log):
 
 def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str = "cpu",
           seed: int = 0, log: Callable[[str], Any] = print, progress: Progress | None = None,
-          record: str | None = None
+          record: str | None = None, should_stop: Callable[[], bool] | None = None
           ) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float]]:
     """The paper's procedure: the weight-decay grid at the paper's learning rate, then
     the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best).
 
     `record` (a JSON path): each finished run is written there at once, and runs already
-    in it (same budget and seed) are not trained again, so a stopped sweep resumes."""
+    in it (same budget and seed) are not trained again, so a stopped sweep resumes.
+    `should_stop` is passed to every training (`Cancelled` ends the sweep)."""
     lr0 = PAPER_HYPERPARAMETERS[arch]["lr"]
     key = {"arch": arch, "budget": budget.__dict__, "seed": seed}
     runs = _sweep_runs(record, key)
@@ -241,7 +255,7 @@ def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str =
         done = next((r for r in runs if r["lr"] == lr and r["wd"] == wd), None)
         if done is None:
             r = train_model(arch, data, lr, wd, budget, device, seed, log=log,
-                            progress=progress)
+                            progress=progress, should_stop=should_stop)
             done = {"lr": lr, "wd": wd, "final_validation_loss": r.best_val_loss,
                     "epochs": len(r.history),
                     "seconds": round(sum(h["seconds"] for h in r.history), 1)}

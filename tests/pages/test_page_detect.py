@@ -192,3 +192,46 @@ def test_onnx_runtime_on_the_cpu(ran_page, quick_model_dir, tmp_path, monkeypatc
     assert any(c.value.startswith("Measured here") and "ONNX Runtime" in c.value
                and "torch" in c.value for c in at.caption)
     at.radio(key="detect_runtime").set_value("torch").run()  # leave the module's page as found
+
+
+def test_a_stopped_run_keeps_nothing_and_cancel_says_where_it_stopped(quick_model_dir,
+                                                                      monkeypatch):
+    """Streamlit stops a running script at its next st call when a click asks for a rerun
+    (here the progress update, stopped by st.stop as a click would); the next run says how
+    far it got and whether Cancel was pressed, and nothing of it is kept."""
+    import streamlit as st
+
+    from seisviz.detect import scan as scan_module
+
+    real = scan_module.window_probabilities
+
+    def stopped_after_two_batches(maps, net, card, device, batch_size, progress, *args):
+        def progress_then_click(done, total):
+            progress(done, total)
+            if done >= 2 * batch_size:
+                st.stop()  # what a click during the run does at the page's next st call
+        return real(maps, net, card, device, batch_size, progress_then_click, *args)
+
+    monkeypatch.setattr(scan_module, "window_probabilities", stopped_after_two_batches)
+    at = open_detect_page(quick_model_dir / "resnet18.pt")
+    at.radio(key="detect_device").set_value("cpu")
+    at.number_input(key="detect_step").set_value(5.0)
+    at.number_input(key="detect_batch").set_value(32)
+    at.run()
+    at.button(key="detect_run").click().run()
+    assert not at.exception, at.exception
+    assert at.button(key="detect_cancel")  # shown while it runs
+    at.button(key="detect_cancel").click().run()
+    assert not at.exception, at.exception
+    assert "_detect_running" not in at.session_state  # said once, then forgotten
+    said = [w.value for w in at.warning if "Cancelled" in w.value]
+    assert len(said) == 1 and said[0].startswith("Cancelled after 64 of "), said
+    assert "nothing of that run was kept" in said[0]
+    assert "detection" not in at.session_state  # no result, not even a partial one
+    assert not any("Ran on" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "detect_cancel"]  # gone once stopped
+    # without Cancel (another widget changed during the run) the page says so too
+    at.button(key="detect_run").click().run()
+    at.number_input(key="detect_max_gap").set_value(1.0).run()
+    assert any(i.value.startswith("Detection stopped after 64 of ") for i in at.info)
+    assert "detection" not in at.session_state

@@ -56,3 +56,56 @@ def test_a_missing_sweep_shows_the_paper_alone_and_the_command(page):
         assert [c.value for c in tab.code] == [sweep_command(arch)]
         for d in tab.dataframe:
             assert "ours" not in d.value.columns and PAPER in d.value.columns
+
+
+def test_cancelled_training_keeps_its_checkpoint_and_start_goes_on(monkeypatch):
+    """A training stopped in epoch 2 (st.stop at the progress update, as a click during the
+    run does) says so after Cancel, keeps epoch 1 in its checkpoint, and Start with the same
+    settings resumes from it, then removes it once the model is saved."""
+    import shutil
+
+    import streamlit as st
+
+    from seisviz.training import train as train_module
+
+    real = train_module.train_model
+
+    def stopped_in_epoch_two(*args, progress=None, **kwargs):
+        def progress_then_click(epoch, epochs, step, steps):
+            progress(epoch, epochs, step, steps)
+            if epoch == 2:
+                st.stop()  # what a click during the run does at the page's next st call
+        return real(*args, progress=progress_then_click, **kwargs)
+
+    monkeypatch.setattr(train_module, "train_model", stopped_in_epoch_two)
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300).run()
+    at.switch_page("pages/3_train.py").run()
+    inputs = {n.label: n for n in at.number_input}
+    inputs["Training maps"].set_value(64)
+    inputs["Validation maps"].set_value(32)
+    inputs["Data seed"].set_value(12345)
+    at.run()
+    start = next(b for b in at.button if b.label == "Start")
+    start.click().run()
+    assert not at.exception, at.exception
+    assert "train_result" not in at.session_state
+    at.button(key="train_cancel").click().run()
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning if "cancelled" in w.value]
+    assert said == ["Training cancelled in epoch 2 of 3; the checkpoint keeps epoch 1: press "
+                    "**Start** with the same settings to go on from it."], said
+    checkpoints = [f for f in os.listdir(os.path.join(ROOT, "runs", "checkpoints"))
+                   if f.startswith("train-resnet18-")]
+    assert checkpoints
+    monkeypatch.setattr(train_module, "train_model", real)
+    next(b for b in at.button if b.label == "Start").click().run()
+    assert not at.exception, at.exception
+    arch, history, path, card = at.session_state["train_result"]
+    try:
+        assert any(c.value.startswith("resuming from ") and "after epoch 1" in c.value
+                   for c in at.code)
+        assert [h["epoch"] for h in history][:1] == [1]
+        assert not [f for f in os.listdir(os.path.join(ROOT, "runs", "checkpoints"))
+                    if f in checkpoints]
+    finally:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
