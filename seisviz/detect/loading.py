@@ -12,9 +12,10 @@ from typing import Any
 from seisviz.detect.card import ModelCard
 from seisviz.detect.ensemble import load_ensemble
 from seisviz.detect.models import ENSEMBLE, load_network, read_card, resolve_model_path
+from seisviz.settings import DEFAULT_MODEL
 
 
-def load_model(model: str = "resnet18", device: str = "cpu") -> tuple[Any, ModelCard]:
+def load_model(model: str = DEFAULT_MODEL, device: str = "cpu") -> tuple[Any, ModelCard]:
     """Load weights + card, checking the sha256 and the channel count. -> (model, card).
 
     `model` is a name (`resnet18`, `ensemble`, …) or a path to a .pt/.json; an
