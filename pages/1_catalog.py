@@ -27,6 +27,9 @@ from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
+from seisviz.plots.statistics import mc_b_time
+from seisviz.stats import (DECLUSTER_METHODS, b_value, decluster, magnitude_of_completeness,
+                           magnitude_types, mc_b_over_time)
 from seisviz.tiles.overview import tile_catalog
 from seisviz.workdir import work_path
 from seisviz.workstate import Filters, Source
@@ -34,6 +37,9 @@ from seisviz.workstate import Filters, Source
 SOURCES = ["Demo catalog", "Upload a file", "Fetch from an FDSN service",
            "A tile of a tiled scan"]
 KINDS = dict(zip(["demo", "upload", "fdsn", "tile"], SOURCES))
+DECLUSTER_NAMES = {"none": "none", "gardner-knopoff": "Gardner–Knopoff",
+                   "zaliapin": "Zaliapin & Ben-Zion"}
+MC_B_WINDOW, MC_B_WINDOWS = 250, 400  # Mc(t)/b(t): events per window, at most ~this many windows
 
 
 @st.cache_data(show_spinner="Reading the catalog…", max_entries=4)
@@ -55,6 +61,23 @@ def load_region(data, name):
         with open(path, "wb") as f:
             f.write(data)
         return read_region(path, name=name)
+
+
+@st.cache_data(show_spinner="Declustering…", max_entries=4)
+def declustered(catalog, method):
+    out, share, _ = decluster(catalog, method)
+    return out, share
+
+
+@st.cache_data(show_spinner="Mc, b-value and magnitude types…", max_entries=4)
+def statistics(catalog):
+    """(Mc, BValue or None, Mc(t)/b(t) table and its step, MagnitudeTypes) of `catalog`."""
+    mags = catalog["magnitude"].to_numpy(float)
+    est = b_value(mags)
+    mc = est.mc if est is not None else magnitude_of_completeness(mags)
+    step = max(50, len(catalog) // MC_B_WINDOWS)
+    table = mc_b_over_time(catalog, window_events=MC_B_WINDOW, step=step)
+    return mc, est, table, step, magnitude_types(catalog)
 
 
 def fail(message, loading=None):
@@ -301,15 +324,36 @@ try:
 except SeisvizError as exc:
     fail(str(exc))
 
+# declustering, after every other filter (seisviz.stats.decluster)
+seed(f"decluster_{key}", flt.decluster if flt.decluster in DECLUSTER_METHODS else "none")
+method = st.selectbox("Decluster", list(DECLUSTER_NAMES), format_func=DECLUSTER_NAMES.get,
+                      key=f"decluster_{key}",
+                      help="Remove clustered events (aftershocks, foreshocks, swarm members) "
+                      "after the other filters, before the scan: Gardner & Knopoff (1974) "
+                      "windows, or Zaliapin & Ben-Zion (2013) nearest-neighbour distances "
+                      "(at most 50,000 events). The detector was trained on catalogs with "
+                      "their clusters: declustering removes what it looks for.")
+method = None if method == "none" else method
+share = None
+if method is not None:
+    n_before = len(catalog)
+    try:
+        catalog, share = declustered(catalog, method)
+    except SeisvizError as exc:
+        fail(str(exc))
+    st.caption(f"Declustering ({DECLUSTER_NAMES[method]}) removed {n_before - len(catalog):,} "
+               f"of {n_before:,} events ({share:.1%}).")
+
 # the filters as chosen, into the work record (what a refresh restores, run.json records)
 flt.start_day, flt.end_day = str(days[0]), str(days[1])
 flt.use_mc, flt.min_magnitude = bool(use_mc), float(min_magnitude)
 flt.min_depth, flt.max_depth = float(depth[0]), float(depth[1])
 flt.bbox = [float(v) for v in bbox]
+flt.decluster, flt.decluster_share = method, share
 store_work()
 
 signature = (source, str(name), report.n_rows, report.n_kept, str(days), min_magnitude, depth,
-             bbox, region_id, new_source.sha256)
+             bbox, region_id, new_source.sha256, method)
 if KEYS.catalog_signature.get() != signature:
     set_catalog(catalog, name, report, is_demo=is_demo, true_periods=periods,
                 source=new_source)
@@ -322,19 +366,34 @@ if len(catalog) == 0:
     st.warning("No events pass these filters.")
     st.stop()
 s = summarize(catalog)
-m = st.columns(4)
+shown_mc, est, mc_b, mc_b_step, mix = statistics(catalog)
+m = st.columns(5)
 m[0].metric("Events", f"{s['n_events']:,}", help=f"of {full['n_events']:,} loaded")
 m[1].metric("Magnitude", f"{s['min_magnitude']:.1f} – {s['max_magnitude']:.1f}")
-m[2].metric("Mc", f"{mc:.1f}", help="Completeness magnitude of the loaded catalog: maximum "
-            "curvature + 0.2")
-m[3].metric("Depth (km)", f"{s['min_depth']:.1f} – {s['max_depth']:.1f}")
+m[2].metric("Mc", "–" if not np.isfinite(shown_mc) else f"{shown_mc:g}",
+            help="Completeness magnitude of these events: maximum curvature + 0.2 "
+            "(Wiemer & Wyss 2000; Woessner & Wiemer 2005); needs 20 events")
+if est is None:
+    m[3].metric("b-value", "–", help="Aki-Utsu maximum likelihood; needs 50 events at or "
+                "above Mc")
+else:
+    m[3].metric(f"b-value ({est.method})", f"{est.b:.2f} ± {est.b_err:.2f}",
+                help=f"Aki-Utsu maximum likelihood above Mc {est.mc:g} ({est.n_used:,} "
+                "events), with the bin correction; ± is Shi & Bolt's (1982) standard error")
+m[4].metric("Depth (km)", f"{s['min_depth']:.1f} – {s['max_depth']:.1f}")
+if mix.warning:
+    st.warning(f"{mix.warning[0].upper()}{mix.warning[1:]}.")
+if len(mix.counts):
+    st.caption("Magnitude types: " + ", ".join(f"{t} {n:,}" for t, n in mix.counts.items())
+               + ".")
 st.caption(f"From {s['start']:%Y-%m-%d %H:%M:%S} to {s['end']:%Y-%m-%d %H:%M:%S} UTC; "
            f"longitude {format_lon(s['min_longitude'])} to {format_lon(s['max_longitude'])}, "
            f"latitude {format_lat(s['min_latitude'])} to {format_lat(s['max_latitude'])}.")
 
 # 5. plots ------------------------------------------------------------------------------------
 layers = map_layers()[0]  # the sidebar's overlays, large events and tiles
-tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magnitude"])
+tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magnitude",
+               "Mc and b over time"])
 with tabs[0]:
     color_by = st.radio("Colour by", ["time", "depth"], horizontal=True, key="map_color")
     st.plotly_chart(epicentre_map(catalog, color_by=color_by, **fit(epicentre_map, layers)),
@@ -347,3 +406,8 @@ with tabs[2]:
 with tabs[3]:
     st.caption("All loaded events, before the filters, to help choose the minimum magnitude.")
     st.plotly_chart(frequency_magnitude(catalog_full, mc=mc), key="fmd")
+with tabs[4]:
+    st.caption(f"Mc (maximum curvature + 0.2) and the Aki-Utsu b above it in windows of "
+               f"{MC_B_WINDOW} consecutive events moved by {mc_b_step}, as ZMAP draws them; "
+               "b is left out where a window has fewer than 50 events above its Mc.")
+    st.plotly_chart(mc_b_time(mc_b, MC_B_WINDOW, mc_b_step), key="mc_b_time")

@@ -30,7 +30,8 @@ run_info = {  # run.json: how to redo this run (seisviz.workstate, seisviz.runin
     "command": scan_command(record, result.settings),
     "catalog_source": {k: v for k, v in vars(record.source).items()
                        if k != "load_report" and v not in (None, {}, "")},
-    "filters": record.filters.applied()}
+    "filters": record.filters.applied(),
+    "declustering": record.filters.declustering()}
 common = {"subregions": subs, "condensed": condensed, "catalog_name": name,
           "run_info": run_info}
 

@@ -25,14 +25,16 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
                outputs: list[str] | tuple = (), subregions: Any = None,
                condensed: pd.DataFrame | None = None,
                catalog: pd.DataFrame | None = None, command: str | None = None,
-               catalog_source: dict | None = None, filters: dict | None = None) -> dict:
+               catalog_source: dict | None = None, filters: dict | None = None,
+               declustering: dict | None = None) -> dict:
     """run.json of a `seisviz.detect.ScanResult`: everything needed to reproduce a scan or
     an export of it.
 
     `load_report`: a LoadReport or its summary line. The dashboard gives `command` (the
     equivalent `seisviz scan` command line, seisviz.workstate.scan_command, instead of the
     program's own), `catalog_source` (the demo's path or the upload's name, and the
-    sha256 of the file's bytes) and `filters` (the Catalog page's filters)."""
+    sha256 of the file's bytes) and `filters` (the Catalog page's filters). `declustering`:
+    {"method", "share_removed"} when the catalog was declustered before the scan."""
     windows = result.windows
     if load_report is not None and not isinstance(load_report, str):
         load_report = load_report.summary()
@@ -53,6 +55,8 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         info["catalog_source"] = dict(catalog_source)
     if filters is not None:
         info["filters"] = dict(filters)
+    if declustering is not None:
+        info["declustering"] = dict(declustering)
     if subregions is not None:
         info["subregions"] = {"n": int(len(subregions)),
                               "settings": dict(subregions.attrs.get("settings", {}))}

@@ -35,7 +35,8 @@ from seisviz.timeutil import iso_utc
 
 
 def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
-                     source: str | None = None, load_report: Any = None) -> list[str]:
+                     source: str | None = None, load_report: Any = None,
+                     declustering: dict | None = None) -> list[str]:
     """Write `result`'s scan folder (see the module docstring); -> file names written.
 
     `catalog` is the catalog that was scanned (for subregions and the condensed
@@ -55,7 +56,7 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
     extra = write_scan_subregions(catalog, result, folder)
     names = ["windows.csv", "periods.csv", *extra, "run.json"]
     record = run_record(result, catalog_name=source, load_report=load_report,
-                        outputs=names)
+                        outputs=names, declustering=declustering)
     with open(os.path.join(folder, "run.json"), "w") as f:
         json.dump(record, f, indent=2, default=json_default)
     return names

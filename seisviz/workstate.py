@@ -62,11 +62,22 @@ class Filters:
     bbox: list | None = None  # [min_lon, max_lon, min_lat, max_lat]
     region_name: str | None = None  # a polygon region file, and the sha256 of its bytes
     region_sha256: str | None = None
+    # declustering after the other filters (seisviz.stats.decluster): None, "gardner-knopoff"
+    # or "zaliapin"; decluster_share: the share of events it removed (0..1), as last applied
+    decluster: str | None = None
+    decluster_share: float | None = None
 
     def applied(self) -> dict:
         """The filters as run.json records them (no bookkeeping)."""
-        out = {k: v for k, v in dataclasses.asdict(self).items() if k != "for_catalog"}
+        out = {k: v for k, v in dataclasses.asdict(self).items()
+               if k not in ("for_catalog", "decluster_share")}
         return out
+
+    def declustering(self) -> dict | None:
+        """run.json's `declustering` (method and share removed), None when not declustered."""
+        if not self.decluster:
+            return None
+        return {"method": self.decluster, "share_removed": self.decluster_share}
 
 
 @dataclass
@@ -187,6 +198,8 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> 
     mags = [m for m in (flt.min_magnitude, settings.min_magnitude) if m is not None]
     if mags:
         cmd += ["--min-magnitude", _num(max(mags))]
+    if flt.decluster:  # after the filters and the magnitude cut, as on the Catalog page
+        cmd += ["--decluster", str(flt.decluster)]
     if settings.bbox is not None:
         cmd += ["--bbox", *(repr(float(v)) for v in settings.bbox)]
     cmd += ["--model", str(settings.model), "--grid", str(int(settings.grid)),

@@ -159,3 +159,37 @@ def test_a_dashboard_run_json_command_redoes_the_scan(store, tmp_path):
     assert len(result.periods) > 0
     assert list(pd.to_datetime(periods["start"], utc=True)) == list(result.periods["start"])
     assert list(pd.to_datetime(periods["end"], utc=True)) == list(result.periods["end"])
+
+
+def test_declustering_round_trips_through_the_record_the_command_and_run_json():
+    """The Catalog page's Decluster choice: kept in the work record, emitted by
+    scan_command as --decluster (which `seisviz scan` parses), and in run.json."""
+    import argparse
+    import shlex
+    from types import SimpleNamespace
+
+    from seisviz.commands.scan import add_arguments
+    from seisviz.runinfo import run_record
+    from seisviz.settings import ScanSettings
+    from seisviz.workstate import Work, scan_command
+
+    work = Work()
+    work.source.kind, work.source.path = "demo", "data/changning_demo.csv"
+    assert work.filters.declustering() is None
+    assert "--decluster" not in scan_command(work, ScanSettings())
+    work.filters.decluster, work.filters.decluster_share = "zaliapin", 0.25
+    back = Work.from_dict(work.to_dict())
+    assert back.filters.decluster == "zaliapin" and back.filters.decluster_share == 0.25
+    assert back.filters.applied()["decluster"] == "zaliapin"
+    assert "decluster_share" not in back.filters.applied()
+    command = scan_command(back, ScanSettings())
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(shlex.split(command)[2:])
+    assert args.decluster == "zaliapin"
+    result = SimpleNamespace(windows=pd.DataFrame({"flagged": [False]}), settings=ScanSettings(),
+                             model={}, device_info={}, timings={}, dmaps=None,
+                             periods=pd.DataFrame())
+    record = run_record(result, declustering=back.filters.declustering())
+    assert record["declustering"] == {"method": "zaliapin", "share_removed": 0.25}
+    assert "declustering" not in run_record(result)

@@ -35,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="keep events inside this longitude/latitude box")
     f.add_argument("--region", help="keep events inside the polygons of this file (GeoJSON, "
                                     "GeoPackage or zipped Shapefile)")
+    f.add_argument("--decluster", metavar="METHOD",
+                   help="remove clustered events after the filters and the --min-magnitude "
+                        "cut, before the maps: gardner-knopoff or zaliapin (docs/statistics.md)")
     p.add_argument("--grid", type=int, help="pixels per side (default: the model card's)")
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
@@ -72,11 +75,13 @@ def run(args: argparse.Namespace) -> int:
     if pick_device(args.device) == "cpu":
         check_runtime(args.runtime)
     check_batch_size(args.batch_size, "--batch-size")
+    check_decluster(args.decluster)
     if os.path.exists(args.out) and not os.path.isdir(args.out):  # before the scan, not after
         raise SeisvizError(f"--out {args.out}: is a file, not a folder")
     catalog, report = load_catalog(args.catalog, **catalog_kwargs(args))
     print(report.summary(), file=sys.stderr)
     catalog = filtered(catalog, args)
+    catalog, declustering = declustered(catalog, args)
     bar = terminal_progress("detect", unit="map")
     result = scan_catalog(catalog, model=args.model, progress=bar, bbox=args.bbox,
                           grid=args.grid, window_days=args.window, step_days=args.step,
@@ -88,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if bar:
         bar(None, None)
     save_scan_folder(result, args.out, catalog, source=os.path.abspath(args.catalog),
-                     load_report=report)
+                     load_report=report, declustering=declustering)
     info = result.device_info
     runtime = " with ONNX Runtime" if info.get("runtime") == "onnx" else ""
     print(f"{len(result.windows):,} windows scanned on {info['device']}{runtime} "
@@ -110,3 +115,31 @@ def filtered(catalog: "pd.DataFrame", args: argparse.Namespace) -> "pd.DataFrame
     if args.region:
         catalog = clip_to_region(catalog, read_region(args.region))
     return catalog
+
+
+def check_decluster(method: str | None) -> None:
+    """A one-line error for an unknown --decluster method, before the catalog is read."""
+    from seisviz.stats import DECLUSTER_METHODS
+
+    if method is not None and method not in DECLUSTER_METHODS:
+        raise SeisvizError(f"--decluster {method}: expected one of "
+                           f"{', '.join(DECLUSTER_METHODS)}")
+
+
+def declustered(catalog: "pd.DataFrame",
+                args: argparse.Namespace) -> tuple["pd.DataFrame", dict | None]:
+    """(catalog, run.json's declustering record): with --decluster, the catalog cut at
+    --min-magnitude and declustered (as the Catalog page declusters its filtered
+    catalog); else the catalog as it is and None."""
+    if not args.decluster:
+        return catalog, None
+    from seisviz.catalog import filter_catalog
+    from seisviz.stats import decluster
+
+    if args.min_magnitude is not None:
+        catalog = filter_catalog(catalog, min_magnitude=args.min_magnitude)
+    n = len(catalog)
+    catalog, share, _ = decluster(catalog, method=args.decluster)
+    print(f"--decluster {args.decluster}: removed {n - len(catalog):,} of {n:,} events "
+          f"({share:.1%})", file=sys.stderr)
+    return catalog, {"method": args.decluster, "share_removed": share}

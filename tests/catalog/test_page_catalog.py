@@ -326,3 +326,83 @@ def test_upload_and_filter_outlive_a_page_switch(app):
     work = app.session_state["work"]
     assert work.source.kind == "upload" and work.source.name == "messy.csv"
     assert len(work.source.sha256) == 64 and work.filters.min_magnitude == pytest.approx(1.2)
+
+
+# statistics and declustering (docs/statistics.md) -------------------------------------------
+
+
+def chart_specs(app):
+    return [c.proto.spec for c in app.get("plotly_chart")]
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="no demo catalog")
+def test_page_shows_mc_b_value_and_mc_b_over_time_for_the_demo(app):
+    import json
+
+    app.run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["b-value (Aki-Utsu)"].count("±") == 1
+    b, err = (float(v) for v in metrics["b-value (Aki-Utsu)"].split("±"))
+    assert 0.5 < b < 1.5 and 0 < err < 0.1
+    assert 0 < float(metrics["Mc"]) < 3
+    assert not any("scales" in w.value for w in app.warning)  # one magnitude type (ML)
+    spec = [json.loads(s) for s in chart_specs(app) if "Mc and b over time" in s]
+    assert len(spec) == 1
+    names = [t.get("name") for t in spec[0]["data"]]
+    assert "Mc" in names and "b" in names and "± 1 σ (Shi & Bolt)" in names
+
+
+def test_page_warns_of_mixed_magnitude_types(app):
+    rows = [f"2020-01-{d:02d}T00:00:00Z,28.1,104.9,3.0,{1 + d / 10:.1f},{'ML' if d % 3 else 'Mw'}"
+            for d in range(1, 29)]
+    upload(app, "mixed.csv", "\n".join(["time,lat,lon,depth,mag,magType", *rows]).encode())
+    assert not app.exception and not app.error
+    [w for w in app.number_input if w.label == "Minimum magnitude"][-1].set_value(0.0).run()
+    warnings = [w.value for w in app.warning if "scales" in w.value]
+    assert len(warnings) == 1 and warnings[0].startswith("Magnitudes mix 2 scales (ML")
+    assert any(c.value.startswith("Magnitude types: ML 19, Mw 9") for c in app.caption)
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="no demo catalog")
+def test_page_declustering_removes_a_share_and_outlives_a_page_switch(app):
+    app.run()
+    n_all = len(app.session_state["catalog"])
+    box = [s for s in app.selectbox if s.label == "Decluster"]
+    assert len(box) == 1 and box[0].value == "none"
+    box[0].set_value("gardner-knopoff").run()
+    assert not app.exception and not app.error
+    n = len(app.session_state["catalog"])
+    assert 0 < n < n_all
+    said = [c.value for c in app.caption if c.value.startswith("Declustering (Gardner–Knopoff)")]
+    assert said == [f"Declustering (Gardner–Knopoff) removed {n_all - n:,} of {n_all:,} events "
+                    f"({1 - n / n_all:.1%})."]
+    flt = app.session_state["work"].filters
+    assert flt.decluster == "gardner-knopoff"
+    assert flt.decluster_share == pytest.approx(1 - n / n_all)
+    assert flt.declustering() == {"method": "gardner-knopoff",
+                                  "share_removed": flt.decluster_share}
+    app.switch_page("pages/5_subregions.py").run()  # draws no catalog widget
+    assert not app.exception
+    app.switch_page("pages/1_catalog.py").run()
+    assert not app.exception
+    assert [s.value for s in app.selectbox if s.label == "Decluster"] == ["gardner-knopoff"]
+    assert len(app.session_state["catalog"]) == n
+
+
+def test_mc_b_figure_leaves_gaps_where_b_is_missing():
+    import numpy as np
+    import pandas as pd
+
+    from seisviz.plots.statistics import mc_b_time
+
+    t = pd.date_range("2020-01-01", periods=6, freq="D", tz="UTC")
+    table = pd.DataFrame({"time": t, "start": t, "end": t, "n_events": 250,
+                          "mc": [1.0, 1.1, 1.0, 1.2, 1.0, 1.0],
+                          "b": [1.0, 1.1, np.nan, 0.9, 1.0, 1.05], "b_err": 0.05,
+                          "n_used": [90, 80, 0, 70, 95, 99]})
+    fig = mc_b_time(table, 250, 50)
+    band = [tr for tr in fig.data if tr.name == "± 1 σ (Shi & Bolt)"][0]
+    assert band.fill == "toself" and list(band.y).count(None) == 2  # two runs, two polygons
+    assert [tr.name for tr in fig.data] == ["Mc", "± 1 σ (Shi & Bolt)", "b"]
+    assert mc_b_time(table.iloc[:0]).layout.annotations[0].text == "fewer events than one window"

@@ -155,7 +155,10 @@ def test_scan_of_a_missing_catalog_is_one_line(quick_model_dir, tmp_path):
 
 
 @pytest.mark.parametrize("extra, says", [(["--batch-size", "-4"], "--batch-size -4"),
-                                         ([], "is a file, not a folder")])
+                                         ([], "is a file, not a folder"),
+                                         (["--decluster", "reasenberg"],
+                                          "--decluster reasenberg: expected one of "
+                                          "gardner-knopoff, zaliapin")])
 def test_scan_refuses_bad_options_before_scanning(tmp_path, extra, says):
     """A negative batch gave uninitialised probabilities; an --out that is a file failed with
     'unexpected FileExistsError' (exit 1) only after the whole scan."""
@@ -189,3 +192,28 @@ def test_a_scan_beyond_the_memory_budget_streams_and_gives_the_same_windows(scan
                                                                 "flagged"]])
     np.testing.assert_allclose(a["probability"], b["probability"], atol=1e-6)
     assert pd.read_csv(out0 / "periods.csv").equals(pd.read_csv(tmp_path / "s" / "periods.csv"))
+
+
+def test_scan_declusters_before_the_maps_and_records_it(quick_model_dir, tmp_path):
+    """--decluster: the filtered catalog (cut at --min-magnitude) declustered before the
+    maps; run.json's `declustering` holds the method and the share removed."""
+    from seisviz.catalog import filter_catalog, load_catalog
+    from seisviz.stats import decluster
+
+    full, _ = load_catalog(DEMO)
+    small = tmp_path / "small.csv"
+    full[full["time"] < pd.Timestamp("2016-05-01", tz="UTC")].to_csv(small, index=False)
+    out = tmp_path / "out"
+    r = seisviz("scan", small, "--out", out, "--model", quick_model_dir / "resnet18.pt",
+                "--device", "cpu", "--step", 10, "--min-magnitude", 0.5,
+                "--decluster", "gardner-knopoff")
+    assert r.returncode == 0, r.stderr
+    cut = filter_catalog(load_catalog(str(small))[0], min_magnitude=0.5)
+    kept, share, _ = decluster(cut, "gardner-knopoff")
+    assert 0 < share < 1
+    run = json.loads((out / "run.json").read_text())
+    assert run["declustering"] == {"method": "gardner-knopoff",
+                                   "share_removed": pytest.approx(share)}
+    assert f"removed {len(cut) - len(kept):,} of {len(cut):,} events" in r.stderr
+    windows = pd.read_csv(out / "windows.csv")
+    assert windows["n_events"].max() <= len(kept)
