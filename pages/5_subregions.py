@@ -2,7 +2,8 @@
 the condensed catalog.
 
 Thin page: the work is `seisviz.subregions` (find_subregions, condensed_catalog), the
-figure `seisviz.plots.subregions.subregion_figure`.
+figure `seisviz.plots.subregions.subregion_figure`, the episode's statistics and their
+figures `seisviz.plots.episode_stats`.
 
 Session state (slots of pages._state.KEYS) read: detection (the Detect page's ScanResult),
 selected_period. Written: selected_period and selected_subregion ({"period_id",
@@ -16,6 +17,8 @@ import streamlit as st
 from pages._common import demo_banner, detection_and_subregions, fit, map_layers
 from pages._state import KEYS
 from seisviz.plots.basemap import format_lat, format_lon
+from seisviz.plots.episode_stats import (episode_events, episode_metrics, episode_statistics,
+                                         episode_stats_figures)
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import same_place, shrinkage
 
@@ -120,6 +123,26 @@ st.caption("(a) events of the episode in and around the subregion (red outline),
            "by time, sized by magnitude, on the basemap with your map layers; (b) the "
            "subregion's events as magnitude stems; (c) its daily counts; the episode from "
            "onset to end shaded.")
+
+# --- what the episode is
+st.subheader("What the episode is")
+events = episode_events(catalog, row)
+stats = episode_statistics(events, row)
+for col, (name, value, detail, tip) in zip(st.columns(5), episode_metrics(stats)):
+    col.metric(name, value, delta=detail or None, delta_color="off", delta_arrow="off",
+               help=tip)
+figures = episode_stats_figures(catalog, row, events=events, stats=stats)
+for pair in (("distance_time", "fmd"), ("depth_time", "cross_section")):
+    for col, name in zip(st.columns(2), pair):
+        with col:
+            st.plotly_chart(figures[name], key=f"subregions_{name}",
+                            config={"displaylogo": False})
+st.caption("The episode's own events (inside the subregion, onset to end). Distance from "
+           "the centroid of its first events against time, with the front r = √(4πDt) of "
+           "its diffusivity D; the frequency-magnitude distribution with Mc and the b-value "
+           "line; depth against time; depth along the long axis of the epicentres. "
+           "Minimum counts: kind 5 events, Mc 20, b-value 50 above Mc, D 10 migrating "
+           "events, Omori 30 events after a leading mainshock (docs/subregions.md).")
 
 # --- the same place in another period
 st.subheader("The same place in another period")

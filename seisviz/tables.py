@@ -167,13 +167,19 @@ PERIODS = TableLayout(
      "n_episodes", "episode_ids", "n_events", "refined"),
     time_columns=("start", "end", "window_start", "window_end"))
 
-# The refined episodes, one per place and time, start = onset (docs/detection.md).
+# What each episode is, from its own events (seisviz.stats.characterise_episode,
+# docs/statistics.md): NaN, and an empty kind, where it has too few events.
+EPISODE_STATS = ("mc", "b_value", "b_value_err", "omori_p", "omori_c", "omori_k",
+                 "diffusivity_m2s", "depth_median_km", "kind")
+
+# The refined episodes, one per place and time, start = onset (docs/detection.md),
+# then their statistics (EPISODE_STATS).
 EPISODES = TableLayout(
     "episodes",
     ("period_id", "subregion_id", "episode_id", "start", "end", "onset", "window_start",
      "window_end", "n_events", "background_rate_per_day", "peak_daily_count", "rate_ratio",
      "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat", "n_pixels",
-     "area_km2", "refined"),
+     "area_km2", "refined", *EPISODE_STATS),
     time_columns=("start", "end", "onset", "window_start", "window_end",
                   "max_magnitude_time"),
     geometry=True)

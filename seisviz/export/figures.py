@@ -127,17 +127,22 @@ def figures_png(figures: Sequence[go.Figure], width: int = 900, height: int | No
 
 def subregion_figures(catalog: pd.DataFrame, subregions: pd.DataFrame,
                       max_figures: int = MAX_FIGURES,
-                      margin_days: float = 30.0, **options: Any) -> list[tuple[str, go.Figure]]:
+                      margin_days: float = 30.0, with_stats: bool = True,
+                      **options: Any) -> list[tuple[str, go.Figure]]:
     """[(file stem, figure)] of the first `max_figures` subregions' Figures S4/S5;
     `options` (the map options of the dashboard's sidebar: overlays, star_magnitude, tiles,
     extent) go to `subregion_figure`, so an exported figure is framed, starred and dated
-    as the one on screen."""
+    as the one on screen. with_stats: each followed by its episode's four figures
+    (`seisviz.plots.episode_stats`: distance_time, fmd, depth_time, cross_section), stems
+    period_<p>_subregion_<s>_<name>, as on the Subregions page."""
+    from seisviz.plots.episode_stats import episode_stats_figures
     from seisviz.plots.subregions import subregion_figure
 
     out = []
     for _, row in subregions.head(max_figures).iterrows():
         stem = f"period_{int(row['period_id'])}_subregion_{int(row['subregion_id'])}"
         out.append((stem, subregion_figure(catalog, row, margin_days=margin_days, **options)))
+        if with_stats:
+            out += [(f"{stem}_{name}", fig)
+                    for name, fig in episode_stats_figures(catalog, row).items()]
     return out
-
-

@@ -26,12 +26,12 @@ from seisviz.stats.diffusion import diffusivity
 from seisviz.stats.geometry import seconds_since
 from seisviz.stats.magnitudes import magnitude_resolution
 from seisviz.stats.omori import mainshock_index, omori_fit
+from seisviz.tables import EPISODE_STATS
 
 MIN_EVENTS_KIND = 5
 DECAY_MEDIAN_SHARE = 0.2
 EPISODE_KINDS = ("aftershocks", "injection", "swarm")
-EPISODE_STAT_COLUMNS = ["mc", "b_value", "b_value_err", "omori_p", "omori_c", "omori_k",
-                        "diffusivity_m2s", "depth_median_km", "kind"]
+EPISODE_STAT_COLUMNS = list(EPISODE_STATS)  # the episodes table's columns (seisviz.tables)
 
 
 def depth_median_km(events: pd.DataFrame) -> float:

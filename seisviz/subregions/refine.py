@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seisviz.subregions.episodes import episodes_from_subregions, periods_from_episodes
+from seisviz.stats.episode import EPISODE_STAT_COLUMNS, characterise_episode
+from seisviz.subregions.episodes import (episodes_from_subregions, events_in_episode,
+                                         periods_from_episodes)
 from seisviz.subregions.regions import find_subregions
 from seisviz.tables import BASELINE_SCORE, CRS, EPISODES, PERIODS, SCORE
 
@@ -45,7 +47,8 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
         (periods, episodes): periods with the columns of `seisviz.tables.PERIODS`,
         numbered 1..n by start; episodes a GeoDataFrame (EPSG:4326) with the columns of
         `seisviz.tables.EPISODES` + geometry, numbered 1..n by onset, subregion_id 1..k
-        within each period by descending event count.
+        within each period by descending event count, each characterised from its own
+        events (`with_episode_stats`).
     """
     import geopandas as gpd
 
@@ -62,7 +65,7 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
     episodes["episode_id"] = np.arange(1, len(episodes) + 1, dtype=np.int64)
     periods = periods_from_episodes(episodes, raw_periods, score=score)
     periods["refined"] = periods["n_episodes"] > 0
-    episodes = _in_refined_periods(episodes, periods, subs)
+    episodes = with_episode_stats(catalog, _in_refined_periods(episodes, periods, subs))
     n_windows = dict(zip(raw_periods["period_id"].astype(int),
                          raw_periods["n_windows"].astype(int)))
     periods["n_windows"] = periods["raw_period_id"].map(n_windows).fillna(0).astype(np.int64)
@@ -93,3 +96,23 @@ def _in_refined_periods(episodes: pd.DataFrame, periods: pd.DataFrame,
     episodes["subregion_id"] = episodes.groupby("period_id").cumcount() + 1
     episodes = episodes.sort_values(["period_id", "subregion_id"], kind="stable")
     return episodes.reset_index(drop=True)
+
+
+def with_episode_stats(catalog: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """`episodes` with the columns of `seisviz.stats.EPISODE_STAT_COLUMNS` (mc, b_value,
+    b_value_err, omori_p/c/k, diffusivity_m2s, depth_median_km, kind), each episode
+    characterised (`characterise_episode`) from its own events (`events_in_episode`: inside
+    its polygon, onset to end); NaN (kind: empty string) where it has too few events."""
+    rows = []
+    geoms = episodes.geometry if "geometry" in episodes else [None] * len(episodes)
+    for geom, onset, end in zip(geoms, episodes["onset"], episodes["end"]):
+        events = catalog.iloc[events_in_episode(catalog, geom, onset, end)]
+        rows.append(characterise_episode(events))
+    stats = pd.DataFrame(rows, columns=EPISODE_STAT_COLUMNS, index=episodes.index)
+    numeric = [c for c in EPISODE_STAT_COLUMNS if c != "kind"]
+    stats[numeric] = stats[numeric].astype(np.float64)
+    stats["kind"] = stats["kind"].fillna("").astype(str)
+    out = episodes.drop(columns=EPISODE_STAT_COLUMNS, errors="ignore")
+    for col in EPISODE_STAT_COLUMNS:
+        out[col] = stats[col]
+    return out

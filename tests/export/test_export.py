@@ -176,9 +176,11 @@ def test_write_exports_writes_every_format_and_run_json(scan, tmp_path):
     assert run["condensed_catalog"]["n_events"] == len(cond)
     assert run["condensed_catalog"]["n_catalog"] == len(catalog)
     assert run["model"]["sha256"] == CARD["sha256"]
-    # the HTML page holds one interactive figure per subregion and works offline
+    # the HTML page holds one interactive figure per subregion, each followed by its
+    # episode's four (seisviz.plots.episode_stats), and works offline
     html = (tmp_path / "subregion_figures.html").read_text()
-    assert html.count('class="plotly-graph-div"') == len(subs)
+    assert html.count('class="plotly-graph-div"') == 5 * len(subs)
+    assert html.count("distance along the long axis (km)") == len(subs)
     # plotly.js embedded once (no <script src=...> to fetch it)
     assert "<script src=" not in html and 3_000_000 < len(html) < 6_000_000 + 500_000 * len(subs)
     assert html.count("<script>/**") == 1
@@ -348,3 +350,23 @@ def test_a_damaged_scan_folder_is_a_seisviz_error(tmp_path, files, says):
                             "magnitude": [1.0]})
     with pytest.raises(SeisvizError, match=says):
         load_scan_folder(str(tmp_path), catalog)
+
+
+def test_a_scan_folder_read_back_keeps_the_episode_statistics(scan, tmp_path):
+    """load_scan_folder derives the episodes again: their statistics come back the same,
+    and episodes.csv holds them."""
+    from seisviz.detect.scan import derive_periods
+    from seisviz.scanfolder import load_scan_folder, save_scan_folder
+    from seisviz.tables import EPISODE_STATS
+
+    catalog, result, _, _ = scan
+    result = derive_periods(result, catalog)
+    assert len(result.episodes) and set(EPISODE_STATS) <= set(result.episodes.columns)
+    save_scan_folder(result, str(tmp_path), catalog)
+    _, back = load_scan_folder(str(tmp_path), catalog)
+    numeric = [c for c in EPISODE_STATS if c != "kind"]
+    np.testing.assert_allclose(back.episodes[numeric].to_numpy(float),
+                               result.episodes[numeric].to_numpy(float), equal_nan=True)
+    assert list(back.episodes["kind"]) == list(result.episodes["kind"])
+    csv = pd.read_csv(tmp_path / "episodes.csv")
+    assert set(EPISODE_STATS) <= set(csv.columns)

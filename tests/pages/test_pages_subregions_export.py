@@ -132,7 +132,8 @@ def test_walk_through_every_subregion_and_compare_periods(scanned):
     at.selectbox(key="subregions_pick").set_value(at_a[0]).run()
     assert not at.exception, at.exception
     charts = at.get("plotly_chart")
-    assert len(charts) == 3  # the S4/S5 figure, then the two periods side by side
+    # the S4/S5 figure, the episode's four (statistics), then the two periods side by side
+    assert len(charts) == 7
     # the condensed catalog and how much it shrank
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Events kept"].endswith(f"of {len(catalog):,}")
@@ -175,5 +176,35 @@ def test_onset_and_end_are_not_cut_and_the_count_is_the_figures(scanned):
         n = metrics["Events in the episode"].value
         title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
         assert f"{n} events inside" in title
+        at.button(key="subregions_next").click().run()
+        assert not at.exception, at.exception
+
+
+def test_each_episode_shows_what_it_is(scanned):
+    """The episode's statistics (the episodes table's columns) as metrics, and its four
+    figures: distance-time, frequency-magnitude, depth-time, cross-section."""
+    import json
+
+    from seisviz.detect.scan import derive_periods
+
+    catalog, _, labelled = scanned
+    result = derive_periods(labelled, catalog)
+    episodes = result.episodes
+    at = open_page("pages/5_subregions.py", catalog, detection=result)
+    for _ in range(len(episodes)):
+        sel = at.session_state["selected_subregion"]
+        row = episodes[(episodes["period_id"] == sel["period_id"])
+                       & (episodes["subregion_id"] == sel["subregion_id"])].iloc[0]
+        metrics = {m.label: m.value for m in at.metric}
+        for label in ("Kind", "b-value", "Omori p", "Diffusivity", "Median depth"):
+            assert metrics[label], label
+        assert metrics["Kind"] == (row["kind"] or "–")
+        if np.isfinite(row["b_value"]):
+            assert metrics["b-value"].startswith(f"{row['b_value']:.2f} ± ")
+        assert metrics["Median depth"] == f"{row['depth_median_km']:.1f} km"
+        titles = [json.loads(c.proto.spec)["layout"]["title"]["text"]
+                  for c in at.get("plotly_chart")[1:5]]
+        assert [t.split(" along")[0] for t in titles] == [
+            "Distance–time", "Frequency–magnitude", "Depth–time", "Cross-section"]
         at.button(key="subregions_next").click().run()
         assert not at.exception, at.exception
