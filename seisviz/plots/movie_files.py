@@ -63,6 +63,14 @@ def write_movie(result_or_episodes: Any, catalog: Any, path: str,
     return len(images)
 
 
+def movie_gif_bytes(result_or_episodes: Any, catalog: Any, step_days: float | None = None,
+                    overlays: Any = None, frame_ms: int = FRAME_MS, width: int = 560,
+                    extent: str = "bulk") -> bytes:
+    """The movie as GIF bytes (for a download button)."""
+    plan = movie_plan(result_or_episodes, catalog, step_days, extent)
+    return gif_bytes(movie_images(plan, overlays, width), frame_ms)
+
+
 def _write(path: str, data: bytes) -> None:
     try:
         with open(path, "wb") as f:
