@@ -6,7 +6,7 @@ Changning, from 2016 to 2019"). Frame k shows the state at its time T_k:
 - the events of every episode up to T_k: inside the episode's polygon, between its
   onset and end, closed interval (`seisviz.subregions.episodes.events_in_episode`), with
   time ≤ T_k; coloured by the days from their episode's onset to the event, one colour
-  scale for the whole movie, sized by magnitude;
+  scale for the whole movie, sized by magnitude; faded once their episode has ended;
 - each episode's polygon: not drawn before its onset, lit (red, filled) while
   onset ≤ T_k ≤ end, faded (grey, dashed) after its end;
 - a time strip under the map: the scan's periods shaded, a cursor at T_k;
@@ -15,7 +15,7 @@ Changning, from 2016 to 2019"). Frame k shows the state at its time T_k:
 Frames run from the scan's first window to its last (or the catalog's span) every
 `step_days`; by default the smallest whole number of days that keeps the movie to
 `MOVIE_FRAMES` frames. The events are sent once, in one trace per frame in which they
-appear; a frame only switches traces on and off, so the file grows with the events and
+appear (one per episode); a frame only switches traces on, off or faded, so the file grows with the events and
 frames², not with events × frames. `MoviePlan` holds what the figure and the files of
 `seisviz.plots.movie_files` (HTML, GIF, MP4) draw. No streamlit here.
 """
@@ -44,6 +44,7 @@ FADED = {"visible": True, "opacity": 0.45, "line": {"color": "rgb(110,110,110)",
                                                     "width": 1.2, "dash": "dot"},
          "fillcolor": "rgba(0,0,0,0)"}
 HIDDEN = {"visible": False}
+FADED_EVENTS = 0.3  # the opacity of an episode's events after its end
 PERIOD_FILL = "rgba(215,25,28,0.25)"
 EVENT_COLORSCALE = sequential.Plasma
 STRIP_DOMAIN, MAP_DOMAIN = (0.0, 0.07), (0.17, 1.0)
@@ -259,10 +260,13 @@ def anomaly_movie(result_or_episodes: Any, catalog: pd.DataFrame,
                                  hovertemplate="%{text}<extra></extra>", showlegend=False,
                                  name=f"episode {ep['id']}", meta={"episode": e},
                                  **_style(plan.state(e, 0))))
-    chunks = np.unique(plan.first_frame)
+    n_ep = len(plan.episodes)
+    key = plan.first_frame * n_ep + plan.episode  # one trace per (first frame, episode)
+    chunks = [(int(c) // n_ep, int(c) % n_ep) for c in np.unique(key)]
     sizes = marker_sizes(plan.mag)
-    for j in chunks:
-        fig.add_trace(_event_trace(plan, plan.first_frame == j, sizes, j <= 0, int(j)))
+    for j, e in chunks:
+        sel = (plan.first_frame == j) & (plan.episode == e)
+        fig.add_trace(_event_trace(plan, sel, sizes, j, _events_style(plan, j, e, 0)))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False,
                              hoverinfo="skip", name="colour scale",
                              marker=_event_marker(np.array([0.0]), 1, True)))
@@ -275,7 +279,7 @@ def anomaly_movie(result_or_episodes: Any, catalog: pd.DataFrame,
     frames = []
     for k in range(len(plan.times)):
         data = [_style(plan.state(e, k)) for e in range(len(plan.episodes))]
-        data += [{"visible": bool(j <= k)} for j in chunks]
+        data += [_events_style(plan, j, e, k) for j, e in chunks]
         data += [{}, {"x": [_iso(plan.times[k])] * 2, "y": [0, 1]}]
         if big is not None:
             data.append(_stars(big, plan, k))
@@ -286,6 +290,14 @@ def anomaly_movie(result_or_episodes: Any, catalog: pd.DataFrame,
     fig.update_layout(title={"text": _frame_title(plan, 0, title)})
     _controls(fig, plan, frame_ms)
     return fig
+
+
+def _events_style(plan: MoviePlan, j: int, e: int, k: int) -> dict:
+    """Frame k's look of the events of episode e first shown in frame j: hidden before
+    j, full while the episode is active, faded after its end."""
+    if j > k:
+        return {"visible": False}
+    return {"visible": True, "opacity": 1.0 if plan.state(e, k) == "lit" else FADED_EVENTS}
 
 
 def _style(state: str) -> dict:
@@ -302,14 +314,14 @@ def _event_marker(days: np.ndarray, days_max: float, scale: bool, sizes: Any = 6
     return marker
 
 
-def _event_trace(plan: MoviePlan, sel: np.ndarray, sizes: np.ndarray, visible: bool,
-                 k: int) -> go.Scatter:
-    """The events first shown in frame k: one trace, switched on from frame k."""
+def _event_trace(plan: MoviePlan, sel: np.ndarray, sizes: np.ndarray, k: int,
+                 style: dict) -> go.Scatter:
+    """The events `sel` first shown in frame k: one trace, switched on from frame k."""
     ids = np.array([plan.episodes[e]["id"] for e in plan.episode[sel]])
     custom = np.stack([ids, np.round(plan.days[sel], 2), plan.mag[sel]], axis=1)
     return go.Scatter(
         x=plan.lon[sel].astype(np.float32), y=plan.lat[sel].astype(np.float32),
-        mode="markers", visible=visible, showlegend=False, name=f"events of frame {k}",
+        mode="markers", showlegend=False, name=f"events of frame {k}", **style,
         marker=_event_marker(plan.days[sel].astype(np.float32), plan.days_max, False,
                              sizes[sel]),
         customdata=custom, meta={"first_frame": k},

@@ -2,9 +2,10 @@
 offline), .gif (Pillow) or .mp4 (ffmpeg, when it is installed).
 
 The GIF and MP4 frames are drawn here with Pillow from the same `MoviePlan` as the
-figure: the coasts and borders of the offline basemap, the overlays' lines and points,
-the polygons (lit or faded), the events coloured by days since their episode's onset, and
-the time strip with the periods and the cursor. No streamlit here.
+figure: the offline basemap's lines (lakes, rivers, provinces, coasts, borders), the
+overlays' lines and points, the polygons (lit or faded), the events coloured by days
+since their episode's onset (faded after its end), and the time strip with the periods
+and the cursor. No streamlit here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from plotly.colors import sequential
 
 from seisviz.errors import SeisvizError
-from seisviz.plots.basemap import outline_xy
+from seisviz.plots.basemap import layer_lines, outline_xy
 from seisviz.plots.map_files import animation_html
 from seisviz.plots.movie import MoviePlan, anomaly_movie, movie_plan
 from seisviz.settings import FRAME_MS
@@ -155,22 +156,29 @@ def _background(plan: MoviePlan, canvas: _Canvas, overlays: Any) -> Any:
     """The still part of every frame: basemap outlines, overlays, the strip's periods."""
     from PIL import Image, ImageDraw
 
-    img = Image.new("RGB", (canvas.width, canvas.height), "white")
+    img = Image.new("RGB", (canvas.width, canvas.map_h), "white")  # the map, clipped
     draw = ImageDraw.Draw(img)
+    for layer, colour in (("lakes", (140, 190, 230)), ("rivers", (120, 165, 215)),
+                          ("admin1", (185, 185, 185))):
+        xs, ys = layer_lines(layer, plan.box)
+        canvas.lines(draw, xs, ys, colour)
     xs, ys = outline_xy(plan.box)
-    canvas.lines(draw, xs, ys, (120, 120, 120))
+    canvas.lines(draw, xs, ys, (110, 110, 110), 2)
     for layer in overlays or ():
         lx, ly, px, py, _ = layer.xy(plan.box)
         canvas.lines(draw, lx, ly, layer.colour, 2)
         for x, y in zip(*canvas.xy(px, py)):
             draw.regular_polygon((x, y, 5), 3, fill=layer.colour, outline="black")
+    whole = Image.new("RGB", (canvas.width, canvas.height), "white")
+    whole.paste(img, (0, 0))
+    draw = ImageDraw.Draw(whole)
     draw.rectangle((0, 0, canvas.width - 1, canvas.map_h - 1), outline=(0, 0, 0))
     y0, y1 = canvas.strip
     for s, e in plan.periods:
         draw.rectangle((canvas.tx(s), y0, max(canvas.tx(e), canvas.tx(s) + 1), y1),
                        fill=(240, 170, 170))
     draw.rectangle((4, y0, canvas.width - 5, y1), outline=(90, 90, 90))
-    return img
+    return whole
 
 
 def movie_images(plan: MoviePlan, overlays: Any = None, width: int = 560) -> list:
@@ -186,6 +194,7 @@ def movie_images(plan: MoviePlan, overlays: Any = None, width: int = 560) -> lis
     except TypeError:  # pragma: no cover - old Pillow without sizes
         font = ImageFont.load_default()
     px, py = canvas.xy(plan.lon, plan.lat)
+    inside = (px >= 0) & (px < canvas.width) & (py >= 0) & (py < canvas.map_h)
     colours = [tuple(c) for c in _colours(plan.days, plan.days_max).tolist()]
     radius = np.clip(1.5 + 0.8 * (plan.mag - (plan.mag.min() if len(plan.mag) else 0)), 1.5,
                      6) if len(plan.mag) else np.array([])
@@ -199,13 +208,19 @@ def movie_images(plan: MoviePlan, overlays: Any = None, width: int = 560) -> lis
                 lit = state == "lit"
                 canvas.lines(draw, ep["xs"], ep["ys"], (215, 25, 28) if lit else (150, 150, 150),
                              3 if lit else 1)
-        for i in np.flatnonzero(plan.shown(k)):
+        lit = np.array([plan.state(e, k) == "lit" for e in range(len(plan.episodes))])
+        shown = np.flatnonzero(plan.shown(k) & inside)
+        for i in sorted(shown, key=lambda i: bool(lit[plan.episode[i]])):  # active on top
             r = float(radius[i])
-            draw.ellipse((px[i] - r, py[i] - r, px[i] + r, py[i] + r), fill=colours[i],
-                         outline=(0, 0, 0))
+            if lit[plan.episode[i]]:
+                draw.ellipse((px[i] - r, py[i] - r, px[i] + r, py[i] + r), fill=colours[i],
+                             outline=(0, 0, 0))
+            else:  # faded: the colour 70 % towards white, no outline
+                c = tuple(int(v + 0.7 * (255 - v)) for v in colours[i])
+                draw.ellipse((px[i] - r, py[i] - r, px[i] + r, py[i] + r), fill=c)
         x = canvas.tx(plan.times[k])
         draw.line((x, canvas.strip[0] - 3, x, canvas.strip[1] + 3), fill=(0, 0, 0), width=2)
-        active = sum(plan.state(e, k) == "lit" for e in range(len(plan.episodes)))
+        active = int(lit.sum())
         draw.text((6, canvas.strip[1] + 6),
                   f"{utc(int(plan.times[k])):%Y-%m-%d}  ·  {active} active episode(s)  ·  "
                   f"{int(plan.shown(k).sum()):,} events", fill=(0, 0, 0), font=font)

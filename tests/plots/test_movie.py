@@ -178,3 +178,20 @@ def test_mp4_without_ffmpeg_says_so(catalog, episodes, tmp_path, monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(SeisvizError, match="needs ffmpeg.*gif or .html"):
         write_movie(episodes, catalog, str(tmp_path / "m.mp4"))
+
+
+def test_events_fade_once_their_episode_has_ended(catalog, episodes):
+    fig = anomaly_movie(episodes, catalog, step_days=5)
+    plan = movie_plan(episodes, catalog, step_days=5)
+    traces = {i: t for i, t in enumerate(fig.data) if (t.name or "").startswith("events of")}
+    first = {}
+    for i, t in traces.items():
+        ids = {int(c[0]) for c in t.customdata}
+        assert len(ids) == 1  # one episode a trace
+        first[i] = ids.pop()
+    ends = dict(zip(episodes["episode_id"], to_ns(episodes["end"])))
+    for k, frame in enumerate(fig.frames):
+        for i, d in zip(frame.traces, frame.data):
+            if i in traces and d.visible:
+                ended = plan.times[k] > ends[first[i]]
+                assert d.opacity == (0.3 if ended else 1.0)
