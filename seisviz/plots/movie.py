@@ -253,6 +253,11 @@ def anomaly_movie(result_or_episodes: Any, catalog: pd.DataFrame,
     fig = go.Figure(layout=_layout(plan, height))
     add_basemap(fig, plan.box, tiles=tiles, overlays=overlays, events=(plan.lon, plan.lat))
     fig.update_layout(meta={"box": list(plan.box), "step_days": plan.step_days})
+    # the basemap's graticule went onto every axis: the time strip keeps its own
+    fig.layout.xaxis2.update(tickvals=None, ticktext=None, showgrid=False,
+                             title={"text": None})
+    fig.layout.yaxis2.update(tickvals=None, ticktext=None, showgrid=False,
+                             title={"text": "periods", "font": {"size": 10}})
     n0 = len(fig.data)
     for e, ep in enumerate(plan.episodes):
         fig.add_trace(go.Scatter(x=ep["xs"] or [None], y=ep["ys"] or [None], mode="lines",
@@ -269,7 +274,7 @@ def anomaly_movie(result_or_episodes: Any, catalog: pd.DataFrame,
         fig.add_trace(_event_trace(plan, sel, sizes, j, _events_style(plan, j, e, 0)))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False,
                              hoverinfo="skip", name="colour scale",
-                             marker=_event_marker(np.array([0.0]), 1, True)))
+                             marker=_event_marker(np.array([0.0]), plan.days_max, True)))
     fig.add_trace(go.Scatter(x=[_iso(plan.times[0])] * 2, y=[0, 1], xaxis="x2", yaxis="y2",
                              mode="lines", line={"color": "black", "width": 2},
                              hoverinfo="skip", showlegend=False, name="now"))
