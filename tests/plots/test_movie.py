@@ -132,6 +132,7 @@ def test_polygons_are_hidden_before_lit_during_and_faded_after(catalog, episodes
     assert states == {0: {"hidden", "lit", "faded"}, 1: {"hidden", "lit", "faded"}}
     # the time strip: both periods shaded, a cursor at each frame's time
     assert len([s for s in fig.layout.shapes if s.name == "period"]) == 2
+    assert fig.layout.xaxis2.type == "date" and fig.layout.xaxis2.tickvals is None
     cursor = [i for i, t in enumerate(fig.data) if t.name == "now"][0]
     for k, frame in enumerate(fig.frames[:5]):
         x = dict(zip(frame.traces, frame.data))[cursor].x
