@@ -25,12 +25,15 @@ from seisviz.plots.maps import (
     window_label,
 )
 from seisviz.plots.map_files import animation_gif_bytes, animation_html
+from seisviz.plots.movie import anomaly_movie
+from seisviz.plots.movie_files import movie_gif_bytes
 from seisviz.maps import (capped_grid, first_window_from, rasterize, save_npz,
                           window_on_or_before, windows_between)
 from seisviz.settings import (BACKGROUND_DAYS, FRAME_MS, GRID_PIXELS, MAX_FRAMES, PIXEL_KM,
                               STEP_DAYS, WINDOW_DAYS)
 from seisviz.timeutil import utc
 
+ANIMATIONS = ("All events", "Anomalous seismicity (Movie S3)")
 CHANNELS = {"count": "Events in the window (count)",
             "background": "Earlier rate of the same place (background)"}
 
@@ -71,6 +74,30 @@ def build_gif(_catalog, key, settings, view):
     channel, log, max_frames, frame_ms, _, _ = view
     return animation_gif_bytes(build_maps(_catalog, key, settings), channel=channel, log=log,
                                max_frames=max_frames, frame_ms=frame_ms)
+
+
+@st.cache_resource(show_spinner="Drawing the movie…", max_entries=2)
+def build_movie(_result, _catalog, token, step, frame_ms, _layers=None, layers_token=None):
+    """`token` stands for the detection and the catalog, `layers_token` for `_layers`."""
+    return anomaly_movie(_result, _catalog, step_days=step, frame_ms=frame_ms, height=760,
+                         **fit(anomaly_movie, _layers or {}))
+
+
+@st.cache_resource(show_spinner="Drawing the movie's GIF…", max_entries=2)
+def build_movie_gif(_result, _catalog, token, step, frame_ms, _layers=None, layers_token=None):
+    layers_ = _layers or {}
+    return movie_gif_bytes(_result, _catalog, step_days=step, frame_ms=frame_ms,
+                           overlays=layers_.get("overlays"),
+                           extent=layers_.get("extent", "bulk"))
+
+
+def detection_token(result):
+    """A hashable stand-in for the session's detection (its episodes and settings)."""
+    episodes = getattr(result, "episodes", None)
+    if episodes is None or not len(episodes):
+        return (id(result), 0)
+    return (id(result), len(episodes), str(episodes["end"].max()),
+            str(getattr(result, "settings", "")))
 
 
 @st.cache_resource(show_spinner="Compressing the maps…", max_entries=2)
@@ -177,7 +204,43 @@ if isinstance(selected, dict) and "start" in selected and "end" in selected:
         period = None
 
 
+def show_movie():
+    """Movie S3: the session's detection's episodes over its span (seisviz.plots.movie)."""
+    result = KEYS.detection.get()
+    if result is None:
+        st.info("Run **Detect** first: the movie shows the anomalous seismicity (the "
+                "episodes) a detection found.")
+        return
+    step = st.number_input("Frame step (days)", 0.0, 3650.0, 0.0, step=1.0,
+                           key="maps_movie_step",
+                           help="Days between frames. 0: whole days giving at most 150 "
+                                "frames (a small file).")
+    token = (detection_token(result), key)
+    args = (result, catalog, token, float(step) or None, int(frame_ms), layers, layers_token)
+    try:
+        fig = build_movie(*args)
+    except SeisvizError as exc:
+        st.info(str(exc))
+        return
+    st.plotly_chart(fig, key="maps_movie", config={"displaylogo": False})
+    st.caption(f"{len(fig.frames):,} frames, one every {fig.layout.meta['step_days']:g} d. "
+               "Events inside an episode's polygon between its onset and end, coloured by "
+               "the days since that onset; a polygon is red while its episode is active and "
+               "grey after. The strip under the map shades the periods.")
+    d1, d2 = st.columns(2)
+    stem = f"{name.split(' (')[0].replace(' ', '_').lower()}_movie_s3"
+    d1.download_button("Movie (HTML, works offline)",
+                       lambda: animation_html(build_movie(*args)).encode("utf-8"),
+                       file_name=f"{stem}.html", mime="text/html", on_click="ignore",
+                       key="maps_movie_html")
+    d2.download_button("Movie (GIF)", lambda: build_movie_gif(*args), file_name=f"{stem}.gif",
+                       mime="image/gif", on_click="ignore", key="maps_movie_gif")
+
+
 def show_animation():
+    if st.radio("Animate", ANIMATIONS, horizontal=True, key="maps_animation_kind") != ANIMATIONS[0]:
+        show_movie()
+        return
     try:
         fig = build_animation(catalog, key, settings, view, layers, layers_token)
     except SeisvizError as exc:

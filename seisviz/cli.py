@@ -23,6 +23,7 @@ COMMANDS = {
     "evaluate": "score the detector and the classical baseline on held-out catalogs",
     "scan": "run the detector over a catalog: windows, periods, subregions",
     "export": "export periods, subregions and the condensed catalog of a scan",
+    "movie": "animate a scan's anomalous seismicity (Movie S3) as .html, .gif or .mp4",
     "scan-tiles": "scan a large catalog in tiles of K km on a Dask cluster and merge them",
 }
 

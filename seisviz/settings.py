@@ -39,6 +39,9 @@ MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the lab
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
 FRAME_MS = 150            # milliseconds per frame
+# Movie S3, the anomalous seismicity over a scan's span (seisviz.plots.movie)
+MOVIE_FRAMES = 150        # the default step (whole days) keeps the movie to this many frames
+MAX_MOVIE_FRAMES = 1000   # a smaller step is refused: the file would grow too large
 PIXEL_KM = 1.0            # pixel size when the grid is given in km
 MAX_MAP_PIXELS = 256 * 256  # finer grids are refused: too many pixels to animate
 

@@ -15,6 +15,8 @@ Formats (names for `formats=`):
   embedded (opens offline)
 - ``png``: figures/period_<p>_subregion_<s>.png (kaleido, which needs Chrome or Chromium;
   when none can run, a SeisvizError says so in one line)
+- ``movie``: movie_s3.html, the anomalous seismicity over the scan's span
+  (`seisviz.plots.movie`, plotly.js embedded); left out when the scan has no episodes
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from seisviz.runinfo import json_default, run_record
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html", "png")
+FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html", "png", "movie")
 DEFAULT_FORMATS = ("csv", "geojson", "gpkg", "quakeml", "html")  # png needs a browser
 
 
@@ -97,10 +99,24 @@ def export_files(catalog: pd.DataFrame, result: Any,
         if "png" in formats:
             for (stem, _), data in zip(figs, figures_png([f for _, f in figs])):
                 files[f"figures/{stem}.png"] = data
+    if "movie" in formats and len(subregions):
+        files["movie_s3.html"] = _movie_html(catalog, result, subregions, figure_options)
     files["run.json"] = run_json(result, catalog_name=catalog_name, subregions=subregions,
                                  outputs=list(files) + ["run.json"], condensed=condensed,
                                  catalog=catalog, **(run_info or {}))
     return files
+
+
+def _movie_html(catalog: pd.DataFrame, result: Any, subregions: pd.DataFrame,
+                figure_options: dict | None) -> bytes:
+    """movie_s3.html: Movie S3 of the scan (its episodes, else `subregions`)."""
+    from seisviz.plots.map_files import animation_html
+    from seisviz.plots.movie import anomaly_movie
+
+    options = {k: v for k, v in (figure_options or {}).items()
+               if k in ("overlays", "star_magnitude", "tiles", "extent")}
+    source = result if getattr(result, "episodes", None) is not None else subregions
+    return animation_html(anomaly_movie(source, catalog, **options)).encode("utf-8")
 
 
 def run_json(result: Any, path: str | None = None, **kwargs: Any) -> bytes | str:
