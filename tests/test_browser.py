@@ -419,7 +419,14 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         assert not overlapping_text(boxes), overlapping_text(boxes)
         no_text_overlaps(page, step)
         no_exception(page, step)
-        page.screenshot(path=os.path.join(shots, "subregions.png"), full_page=True)
+        figure.scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(shots, "subregions.png"))
+        # what the episode is: kind, b-value, Omori, diffusivity, depth and their figures
+        section = page.get_by_role("heading", name="What the episode is").first
+        page.get_by_test_id("stPlotlyChart").filter(has_text="Distance").first.wait_for()
+        section.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=os.path.join(shots, "episode.png"))
 
         # --- Export: the periods CSV
         mark("Export")
@@ -464,8 +471,8 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
     assert not errors, f"JavaScript errors in the page: {errors[:3]}"
     for name in os.listdir(shots):
         shutil.move(os.path.join(shots, name), os.path.join(SHOTS, name))
-    assert {"catalog.png", "maps.png", "detect.png", "subregions.png", "export.png",
-            "train.png"} <= set(os.listdir(SHOTS))
+    assert {"catalog.png", "maps.png", "detect.png", "subregions.png", "episode.png",
+            "export.png", "train.png"} <= set(os.listdir(SHOTS))
 
 
 def test_the_users_work_survives_page_switches_and_a_refresh(browser, server, request):

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -119,3 +121,24 @@ def test_info_warns_when_magnitude_types_mix(tmp_path):
     _gr_catalog(path2, n=40, types=["ML"])
     out = info(path2).stdout
     assert "mag types  ML 40" in out and "magnitudes mix" not in out
+
+
+@pytest.mark.parametrize("b_true", [0.8, 1.3])
+def test_info_b_value_of_a_known_gutenberg_richter_catalog(tmp_path, b_true):
+    """A few thousand events drawn with a known b (binned at 0.1, complete from 1.5)
+    come back within 0.05."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    m = np.round(1.45 + rng.exponential(1 / (b_true * np.log(10)), n), 1)
+    times = pd.date_range("2020-01-01", periods=n, freq="17min", tz="UTC")  # all distinct
+    path = tmp_path / "gr.csv"
+    path.write_text("time,lat,lon,depth,mag\n" + "".join(
+        f"{t:%Y-%m-%dT%H:%M:%SZ},28.1,104.9,3.0,{v:.1f}\n" for t, v in zip(times, m)))
+    proc = info(path)
+    assert proc.returncode == 0, proc.stderr
+    assert "dropped none" in proc.stdout
+    line = next(x for x in proc.stdout.splitlines() if "b-value" in x)
+    assert abs(float(line.split()[1]) - b_true) <= 0.05, line
