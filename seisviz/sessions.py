@@ -1,7 +1,7 @@
 """A dashboard session on disk, so that a browser refresh keeps its catalog and last scan.
 
 The dashboard keeps a session token in the page's URL (``?session=…``). Under
-``SEISVIZ_CACHE_DIR`` (default ``~/.cache/seisviz``) ``sessions/<token>/`` holds:
+seisviz's cache folder (``seisviz.settings.cache_dir``) ``sessions/<token>/`` holds:
 
 - ``catalog.parquet`` and ``catalog.json`` (its name, whether it is the demo, its
   fingerprint, the demo's true periods);
@@ -35,16 +35,16 @@ from typing import Any
 import pandas as pd
 
 from seisviz.errors import SeisvizError
+from seisviz.settings import cache_dir as seisviz_cache_dir
 
 MAX_AGE_DAYS = 14
 TOKEN = re.compile(r"^[0-9a-f]{16,32}$")
 
 
 def cache_dir() -> Path:
-    """The folder of stored sessions (SEISVIZ_CACHE_DIR/sessions or ~/.cache/seisviz/sessions)."""
-    root = os.environ.get("SEISVIZ_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "seisviz")
-    return Path(root) / "sessions"
+    """The folder of stored sessions: `sessions` in seisviz's cache folder
+    (seisviz.settings.cache_dir)."""
+    return Path(seisviz_cache_dir()) / "sessions"
 
 
 def new_token() -> str:

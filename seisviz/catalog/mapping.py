@@ -22,6 +22,7 @@ from seisviz.catalog.options import parse_delimiter
 from seisviz.catalog.source import decode
 from seisviz.catalog.text import DELIMITERS, split_line
 from seisviz.errors import CatalogError
+from seisviz.settings import cache_dir
 
 SESSION_KEY = "column_maps"
 FILE_NAME = "column_maps.json"
@@ -39,13 +40,6 @@ class Preview:
     delimiter: str | None  # None: runs of whitespace
     key: str
     guesses: dict[str, str]
-
-
-def cache_dir() -> str:
-    """Where remembered choices are kept (not created here): seisviz.settings.cache_dir."""
-    from seisviz.settings import cache_dir as _cache_dir
-
-    return _cache_dir()
 
 
 def header_key(line: str) -> str:

@@ -59,7 +59,7 @@ def _onnxruntime() -> Any:
 
 def onnx_cache_dir() -> str:
     """The folder of exported models (not created here)."""
-    from seisviz.catalog.mapping import cache_dir
+    from seisviz.settings import cache_dir
 
     return os.path.join(cache_dir(), "onnx")
 
