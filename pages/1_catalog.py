@@ -18,7 +18,7 @@ import streamlit as st
 from pages._column_chooser import choice_args, column_chooser
 from pages._state import KEYS, widget, work
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
-                           demo_source, fit, forget_upload, keep_upload, map_layers,
+                           demo_source, forget_upload, keep_upload, map_layers,
                            load_demo, load_failed, seed, set_catalog, store_work)
 from seisviz.catalog import (FORMAT_NAMES, catalog_from_table, clip_to_region, fetch_fdsn,
                              filter_catalog, format_choices, load_catalog, read_region,
@@ -396,7 +396,7 @@ tabs = st.tabs(["Map", "Magnitude–time", "Cumulative count", "Frequency–magn
                "Mc and b over time"])
 with tabs[0]:
     color_by = st.radio("Colour by", ["time", "depth"], horizontal=True, key="map_color")
-    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **fit(epicentre_map, layers)),
+    st.plotly_chart(epicentre_map(catalog, color_by=color_by, **layers),
                     key="map")
 with tabs[1]:
     st.plotly_chart(magnitude_time(catalog, star_magnitude=layers["star_magnitude"]),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalog_key, current_catalog, demo_banner, fit, map_layers
+from pages._common import catalog_key, current_catalog, demo_banner, map_layers
 from pages._state import KEYS
 from seisviz.catalog import check_resolution
 from seisviz.errors import SeisvizError
@@ -60,7 +60,7 @@ def build_animation(_catalog, key, settings, view, _layers=None, layers_token=No
     channel, log, max_frames, frame_ms, overlay, span = view
     return animated_map(dmaps, channel=channel, log=log, max_frames=max_frames,
                         catalog=_catalog if overlay else None, frame_ms=frame_ms, height=700,
-                        windows=span, star_events=_catalog, **fit(animated_map, _layers or {}))
+                        windows=span, star_events=_catalog, **(_layers or {}))
 
 
 @st.cache_resource(show_spinner="Writing the HTML…", max_entries=2)
@@ -80,7 +80,7 @@ def build_gif(_catalog, key, settings, view):
 def build_movie(_result, _catalog, token, step, frame_ms, _layers=None, layers_token=None):
     """`token` stands for the detection and the catalog, `layers_token` for `_layers`."""
     return anomaly_movie(_result, _catalog, step_days=step, frame_ms=frame_ms, height=760,
-                         **fit(anomaly_movie, _layers or {}))
+                         **(_layers or {}))
 
 
 @st.cache_resource(show_spinner="Drawing the movie's GIF…", max_entries=2)
@@ -289,7 +289,7 @@ def show_single():
     try:
         fig = single_map(dmaps, i, channel=channel, log=log,
                          catalog=catalog if overlay else None, height=600, star_events=catalog,
-                         **fit(single_map, layers))
+                         **layers)
     except SeisvizError as exc:
         fail(str(exc))
     st.plotly_chart(fig, key="maps_single", config={"displaylogo": False})

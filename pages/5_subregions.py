@@ -14,7 +14,7 @@ condensed catalog of the current detection in it too ("_subregions_cache").
 import pandas as pd
 import streamlit as st
 
-from pages._common import demo_banner, detection_and_subregions, fit, map_layers
+from pages._common import demo_banner, detection_and_subregions, map_layers
 from pages._state import KEYS
 from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.episode_stats import (episode_events, episode_metrics, episode_statistics,
@@ -116,7 +116,7 @@ if "rate_ratio" in row:
 margin = st.slider("Days shown before and after the period", 0, 180, 30, 5,
                    key="subregions_margin")
 
-layers = fit(subregion_figure, map_layers()[0])
+layers = map_layers()[0]
 st.plotly_chart(subregion_figure(catalog, row, margin_days=margin, **layers),
                 key="subregions_figure", config={"displaylogo": False})
 st.caption("(a) events of the episode in and around the subregion (red outline), coloured "

@@ -8,7 +8,7 @@ without one the page says so and offers HTML.
 
 import streamlit as st
 
-from pages._common import demo_banner, detection_and_subregions, fit, map_layers
+from pages._common import demo_banner, detection_and_subregions, map_layers
 from pages._state import KEYS, work
 from seisviz import export
 from seisviz.workstate import scan_command
@@ -74,7 +74,7 @@ with middle:
                        "application/xml", key="export_condensed_quakeml", on_click="ignore")
     st.download_button("Settings (run.json)", run_json, "run.json", "application/json",
                        key="export_run_json", on_click="ignore")
-layers = fit(subregion_figure, map_layers()[0])  # the user's overlays and stars go into the exported figures
+layers = map_layers()[0]  # the user's overlays and stars go into the exported figures
 with right:
     st.markdown("**Figures S4/S5**")
     if len(subs) == 0:

@@ -368,17 +368,6 @@ def star_default():
     return 4.0 if value is None else float(value)
 
 
-def fit(fn, options):
-    """The figure options `fn` takes: map_layers' options less those (e.g. `extent`) a
-    figure function does not take (yet)."""
-    import inspect
-
-    params = inspect.signature(fn).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return dict(options)
-    return {k: v for k, v in options.items() if k in params}
-
-
 def use_model_on_detect(path):
     """Choose the weights file `path` on the Detect page and go there (the Train page's
     "use this model" action)."""
