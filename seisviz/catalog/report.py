@@ -96,4 +96,3 @@ def describe_kept_groups(groups: list[list[int]], limit: int = 3) -> str:
     if len(groups) > limit:
         parts.append(f"and {len(groups) - limit:,} more")
     return "; ".join(parts)
-
