@@ -104,10 +104,9 @@ def choose_kept(group: np.ndarray, completeness: np.ndarray,
                        -np.asarray(completeness)[members], g))
     members, g = members[rank], g[rank]
     first = np.r_[True, g[1:] != g[:-1]]
-    keeper_of_group = dict(zip(g[first].tolist(), members[first].tolist()))
-    dropped = members[~first]
-    kept = np.array([keeper_of_group[x] for x in g[~first].tolist()], np.int64)
-    return dropped, kept
+    starts = np.flatnonzero(first)
+    keeper = np.repeat(members[starts], np.diff(np.r_[starts, len(g)]))  # per member
+    return members[~first], keeper[~first]
 
 
 def filled_fields(table: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
