@@ -35,6 +35,12 @@ DEFAULT_RUNTIME = RUNTIMES[0]
 # on the CPU larger ones only cost memory.
 GPU_BATCH_SIZE = 1024
 CPU_BATCH_SIZE = 128
+# Near-duplicate events (seisviz.catalog.duplicates): one earthquake located by two agencies
+# of a merged catalog, origin times a second or so and epicentres a few km apart. The loader
+# keeps one of each group unless asked to keep all (--keep-duplicates).
+DUPLICATE_SECONDS = 2.0    # origin times at most this far apart
+DUPLICATE_KM = 5.0         # epicentres at most this far apart
+DUPLICATE_MAGNITUDE = 1.0  # magnitudes at most this far apart (agencies' scales differ)
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
