@@ -42,15 +42,19 @@ which would make any single event infinitely significant.
    When no block is elevated, the episode keeps the raw span (``refined`` False;
    `seisviz.subregions.refine` drops it).
 5. **The end follows the events.** When the span's last block is still elevated (the
-   place's rate has not come back when the flagged windows end), the blocks are fitted
+   place's rate has not come back when the flagged windows end) and its rate is below
+   that of the block before it in the same run (a tail that is falling, as aftershocks
+   do: one long block of a mildly doubled rate is no tail to follow), the blocks are fitted
    again on the raw span *and* up to ``follow_days`` (90) after it, on the place's own
    events (inside its polygon) from the catalog after the span, cut at the catalog's
-   last event, and steps 2-4 run on them. Otherwise nothing changes: a burst that ended
-   inside the span keeps the blocks of the span alone. The onset must lie in the
-   raw span (a run that begins after it belongs to a later flag, or to none); the end
-   is the last event of the run's last elevated block, so it passes the last flagged
-   window while the place's rate stays at ``ratio`` x its reference, and stops when it
-   comes back to about twice its background, or at ``follow_days`` after the raw span.
+   last event, and steps 2-4 run on them. The episode of the span's last run keeps its
+   onset and takes the end of the last new run that overlaps it; after the raw span the
+   rate may only fall, so it stops before a block whose rate rises over the block before
+   it (a new rise, a new run or a rate jump is a later flag's episode). So the end passes the
+   last flagged window while the place's rate stays at ``ratio`` x its reference, and
+   stops when it comes back to about twice its background, or at ``follow_days`` after
+   the raw span. The other episodes, and every episode of a burst that ended inside the
+   span, keep the blocks of the span alone.
    Why 90 days: three window lengths at the default 30-day window, and the time an
    M5-6 sequence on a catalog complete to M~1 takes to come back to twice a rate of one
    event a week (the demos' aftershock sequences end 55-95 days after their mainshock);
@@ -163,31 +167,56 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
     if not (t < w1).any():
         return raw
     days = (t - w0) / DAY_NS
-    in_span = t < w1
-    blocks = fit_blocks(days[in_span], (w1 - w0) / DAY_NS, p0, lam0, quiet_days)
+    n_span = int((t < w1).sum())  # t is sorted: the span's events come first
+    blocks = fit_blocks(days[:n_span], (w1 - w0) / DAY_NS, p0, lam0, quiet_days)
     elevated = _elevated(blocks, ratio, alpha)
     if not elevated.any():
         return raw
-    if elevated[-1] and w2 > w1:
-        # still elevated when the flagged windows end: follow the events (step 5)
-        blocks = fit_blocks(days, (w2 - w0) / DAY_NS, p0, lam0, quiet_days)
-        elevated = _elevated(blocks, ratio, alpha)
-    else:
-        t, mag, days = t[in_span], mag[in_span], days[in_span]
-    runs = _elevated_runs(blocks, elevated, ratio, alpha, lull_days,
-                          split_events=None if one_episode else min_events)
+    split = None if one_episode else min_events
+    runs = _elevated_runs(blocks, elevated, ratio, alpha, lull_days, split_events=split)
+    places = _onsets_and_ends(days[:n_span], blocks.edges, runs)
+    last = runs[-1]
+    if w2 > w1 and elevated[-1] and last[1] > last[0] and \
+            blocks.rate[last[1]] < blocks.rate[last[1] - 1]:
+        # still elevated, and falling, when the flagged windows end: a tail, whose end
+        # follows the events (step 5)
+        places[-1] = (places[-1][0], _followed_end(
+            days, places[-1], (w1 - w0) / DAY_NS, (w2 - w0) / DAY_NS, lam0, ratio, alpha,
+            p0, quiet_days, lull_days, split))
     episodes, strength = [], []
-    for (lo, hi), (onset_i, end_i) in zip(runs, _onsets_and_ends(days, blocks.edges, runs)):
-        if t[onset_i] >= w1:
-            continue  # begins after the flagged windows: a later flag's, or none's (step 5)
+    for (lo, hi), (onset_i, end_i) in zip(runs, places):
         episodes.append(episode_stats(t, mag, int(t[onset_i]), int(t[end_i]), lam0)
                         | {"refined": True})
         strength.append(float((blocks.n - blocks.mu)[lo:hi + 1].sum()))
-    if not episodes:
-        return raw
     strongest = int(np.argmax(strength))
     return [ep for i, ep in enumerate(episodes)
             if i == strongest or (not one_episode and ep["n_events"] >= min_events)]
+
+
+def _followed_end(days: np.ndarray, run: tuple[int, int], span_end: float,
+                  follow_end: float, lam0: float, ratio: float, alpha: float, p0: float,
+                  quiet_days: float, lull_days: float, split: int | None) -> int:
+    """The end (event position) of the run `run` = (onset, end) of the raw span [0,
+    `span_end`) days, when the blocks are fitted again on [0, `follow_end`) (step 5 of
+    the module docstring): the end of the last new run that overlaps it; after the raw
+    span the rate may only fall, so the end stops before a block whose rate rises over
+    the block before it (a new rise is a later flag's episode). `run`'s own end when no
+    new run overlaps it."""
+    blocks = fit_blocks(days, follow_end, p0, lam0, quiet_days)
+    runs = _elevated_runs(blocks, _elevated(blocks, ratio, alpha), ratio, alpha, lull_days,
+                          split_events=split)
+    onset_i, end_i = run
+    found = [(r, e) for r, (o, e) in zip(runs, _onsets_and_ends(days, blocks.edges, runs))
+             if days[o] <= days[end_i] and days[e] >= days[onset_i]]
+    if not found:
+        return end_i
+    (lo, hi), end = found[-1]
+    first_after = int(np.searchsorted(blocks.edges, span_end, side="right"))
+    for k in range(max(first_after, lo + 1), hi + 1):
+        if blocks.rate[k] > blocks.rate[k - 1]:
+            end = int(np.searchsorted(days, blocks.edges[k], side="left")) - 1
+            break
+    return max(end, onset_i)
 
 
 def _elevated(blocks: Blocks, ratio: float, alpha: float) -> np.ndarray:
