@@ -230,6 +230,18 @@ def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns):
     np.multiply(bg, scale[:, None, None], out=out[:, 1], casting="unsafe")
 
 
+def events_per_window(catalog: pd.DataFrame, grid: Grid, window_start: ArrayLike,
+                      window_end: ArrayLike) -> np.ndarray:
+    """Events inside `grid` in each window [start, end): the sum of each window's count map,
+    from the event times alone (two binary searches per window, no map)."""
+    pix = pixel_index(catalog["longitude"].to_numpy(float),
+                      catalog["latitude"].to_numpy(float), grid)
+    t = np.sort(to_ns(catalog["time"])[pix >= 0])
+    starts = np.asarray(window_start).astype("datetime64[ns]").astype(np.int64)
+    ends = np.asarray(window_end).astype("datetime64[ns]").astype(np.int64)
+    return np.searchsorted(t, ends) - np.searchsorted(t, starts)
+
+
 def events_in_window(catalog: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     """Events with start <= time < end (catalog sorted by time)."""
     t = to_ns(catalog["time"])
