@@ -179,8 +179,9 @@ class ScanSettings:
             return {}
         stride = min(int(self.coarse_step_days / self.step_days + 1e-9),
                      int(self.min_period_days / self.step_days + 1e-9))
-        return {"coarse_stride": max(1, stride),
-                "floor": round(min(FINE_PASS_FLOOR, self.threshold), 6)}
+        if stride <= 1:  # every window is a coarse one: no fine pass, no floor
+            return {"coarse_stride": 1, "floor": 0.0}
+        return {"coarse_stride": stride, "floor": round(min(FINE_PASS_FLOOR, self.threshold), 6)}
 
     def flag_part(self) -> dict:
         """The settings that only decide flags and periods."""

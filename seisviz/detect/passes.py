@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.errors import Cancelled
+from seisviz.settings import MIN_EVENTS
 
 SEEN = "seen"                # the network scored it
 SPARSE = "sparse"            # fewer than MIN_EVENTS events in the map: cannot be anomalous
@@ -115,3 +116,14 @@ def coverage_note(scanned: dict, threshold: float, min_period_days: float,
             f"only near a probability of {scanned['floor']:g} or more: with threshold "
             f"{threshold:g} and minimum period {min_period_days:g} d some periods may be "
             "missing or cut. Scan again (or with every window: --exhaustive).")
+
+
+def skipped_windows(windows: pd.DataFrame) -> str:
+    """What the network scored, in words: "769 scored by the network, 633 skipped by the
+    coarse pass, 30 without history"."""
+    states = with_network_state(windows)["network"].value_counts()
+    words = {SEEN: "scored by the network", SPARSE: f"sparse (under {MIN_EVENTS} events)",
+             COARSE: "skipped by the coarse pass", NO_HISTORY: "without history"}
+    parts = [f"{int(states.get(s, 0)):,} {words[s]}" for s in NETWORK_STATES
+             if s == SEEN or states.get(s, 0)]
+    return ", ".join(parts)
