@@ -166,3 +166,19 @@ def test_the_chart_joins_the_coarse_windows_and_the_caption_counts_them(both):
     assert f"{n['seen']:,} scored by the network" in text
     assert f"{n['coarse pass']:,} skipped by the coarse pass" in text
     assert f"{n['sparse']:,} sparse" in text
+
+
+def test_the_dashboards_command_line_keeps_exhaustive_and_the_coarse_step():
+    import argparse
+    import shlex
+
+    from seisviz.commands.scan import add_arguments
+    from seisviz.workstate import Work, scan_command
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    fast = parser.parse_args(shlex.split(scan_command(Work(), ScanSettings(), "c.csv"))[2:])
+    assert not fast.exhaustive and fast.coarse_step == 5
+    cmd = scan_command(Work(), ScanSettings(exhaustive=True, coarse_step_days=10), "c.csv")
+    args = parser.parse_args(shlex.split(cmd)[2:])
+    assert args.exhaustive and args.coarse_step == 10
