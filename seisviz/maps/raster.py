@@ -201,14 +201,24 @@ def _map_array(shape: tuple, budget: int) -> np.ndarray:
     return arr
 
 
-def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns):
+def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns, sparse=None):
     """Maps of the windows [starts, ends) into `out` [k, 2, ny, nx]: events are binned once
     into the intervals between the chunk's window boundaries, summed cumulatively, and a
-    window is the difference of two rows."""
+    window is the difference of two rows. With few events (a quiet tile: fewer window-event
+    pairs than boundaries x pixels) each event is added to the windows that hold it
+    instead (`_fill_sparse`, the same maps); `sparse` forces one way (tests)."""
     lo, hi = np.searchsorted(t, [bg_starts.min(), ends.max()])
     t, pix = t[lo:hi], pix[lo:hi]
-    boundaries = np.unique(np.concatenate([bg_starts, starts, ends]))
     npix = grid.nx * grid.ny
+    runs = _window_runs(t, starts, ends, bg_starts)
+    if sparse is None:
+        pairs = int(sum((b - a).clip(min=0).sum() for a, b in runs))
+        # an added pair costs some 10 times a pixel of the cumulative sums
+        sparse = 10 * pairs < 3 * len(starts) * npix
+    if sparse:
+        _fill_sparse(out, pix, runs, length, history_ns)
+        return
+    boundaries = np.unique(np.concatenate([bg_starts, starts, ends]))
     interval = np.searchsorted(boundaries, t, side="right") - 1
     keep = (interval >= 0) & (interval < len(boundaries) - 1) & (pix >= 0)
     hist = np.bincount(interval[keep] * npix + pix[keep], minlength=(len(boundaries) - 1) * npix)
@@ -228,6 +238,36 @@ def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns):
         scale = np.where(history_ns > 0, length / history_ns, 0.0)
     bg = np.subtract(at_start, cum[np.searchsorted(boundaries, bg_starts)], out=at_start)
     np.multiply(bg, scale[:, None, None], out=out[:, 1], casting="unsafe")
+
+
+def _window_runs(t, starts, ends, bg_starts):
+    """For each event time, the windows holding it, [a, b) in the count channel and in the
+    background channel: starts, ends and background starts never decrease, so both are
+    runs of consecutive windows."""
+    in_count = (np.searchsorted(ends, t, side="right"), np.searchsorted(starts, t, side="right"))
+    in_background = (in_count[1], np.searchsorted(bg_starts, t, side="right"))
+    return in_count, in_background
+
+
+def _fill_sparse(out, pix, runs, length, history_ns):
+    """`_fill` event by event: each event adds 1 to its pixel in the windows of its runs;
+    the background counts are scaled as `_fill` scales them (integer counts times the
+    float64 scale), so the maps are the same to the bit."""
+    k = len(out)
+    flat = out.reshape(k, 2, -1)
+    flat[:] = 0
+    inside = pix >= 0
+    for channel, (a, b) in enumerate(runs):
+        a, b, p = a[inside], b[inside], pix[inside]
+        n = (b - a).clip(min=0)
+        if n.sum() == 0:
+            continue
+        first = np.repeat(a, n)
+        offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        np.add.at(flat[:, channel], (first + offset, np.repeat(p, n)), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(history_ns > 0, length / history_ns, 0.0)
+    np.multiply(out[:, 1], scale[:, None, None], out=out[:, 1], casting="unsafe")
 
 
 def events_per_window(catalog: pd.DataFrame, grid: Grid, window_start: ArrayLike,
