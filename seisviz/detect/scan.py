@@ -84,7 +84,8 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     timings["rasterize_s"] = time.perf_counter() - t1
 
     # from the event times: which windows hold too few events to be anomalous
-    sparse = events_per_window(catalog, grid, dmaps.window_start, dmaps.window_end) < MIN_EVENTS
+    n_events = events_per_window(catalog, grid, dmaps.window_start, dmaps.window_end)
+    sparse = n_events < MIN_EVENTS
     runs = []
 
     def score(indices, step):
@@ -101,7 +102,7 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     beta = beta_scores(dmaps, windows=None if settings.exhaustive else ~sparse)
     beta[~dmaps.has_history] = np.nan
 
-    windows = dmaps.window_table()
+    windows = dmaps.window_table(n_events)
     windows["probability"] = prob
     windows["baseline_beta"] = beta
     windows["has_history"] = dmaps.has_history

@@ -62,12 +62,15 @@ class DistributionMaps:
     def channel(self, name):
         return self.maps[:, self.channels.index(name)]
 
-    def window_table(self):
-        """One row per window: start, end (UTC) and its event count."""
+    def window_table(self, n_events: np.ndarray | None = None):
+        """One row per window: start, end (UTC) and its event count (`n_events` when the
+        caller counted them already, e.g. with `events_per_window`: the maps are not read)."""
+        if n_events is None:
+            n_events = self.channel("count").sum(axis=(1, 2))
         return pd.DataFrame({
             "window_start": pd.to_datetime(self.window_start, utc=True),
             "window_end": pd.to_datetime(self.window_end, utc=True),
-            "n_events": self.channel("count").sum(axis=(1, 2)).astype(np.int64),
+            "n_events": np.asarray(n_events).astype(np.int64),
         })
 
     def report(self):
@@ -186,7 +189,9 @@ def _map_array(shape: tuple, budget: int) -> np.ndarray:
     """float32 array of `shape`: in memory within `budget`, else a temporary memmap."""
     size = int(np.prod(shape)) * 4
     if size <= budget:
-        return np.empty(shape, dtype=np.float32)
+        # zeros, not empty: the pages of a quiet catalog's empty maps are never touched
+        # (`_fill_sparse`), so they take no memory
+        return np.zeros(shape, dtype=np.float32)
     folder = tempfile.mkdtemp(prefix="seisviz-maps-")
     path = os.path.join(folder, "maps.f32")
     try:
@@ -250,12 +255,12 @@ def _window_runs(t, starts, ends, bg_starts):
 
 
 def _fill_sparse(out, pix, runs, length, history_ns):
-    """`_fill` event by event: each event adds 1 to its pixel in the windows of its runs;
+    """`_fill` event by event into `out`, which holds zeros: each event adds 1 to its pixel
+    in the windows of its runs;
     the background counts are scaled as `_fill` scales them (integer counts times the
     float64 scale), so the maps are the same to the bit."""
-    k = len(out)
-    flat = out.reshape(k, 2, -1)
-    flat[:] = 0
+    flat = out.reshape(-1)  # zeros already (`_map_array`): untouched pages stay unused
+    npix = out.shape[2] * out.shape[3]
     inside = pix >= 0
     for channel, (a, b) in enumerate(runs):
         a, b, p = a[inside], b[inside], pix[inside]
@@ -264,10 +269,12 @@ def _fill_sparse(out, pix, runs, length, history_ns):
             continue
         first = np.repeat(a, n)
         offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        np.add.at(flat[:, channel], (first + offset, np.repeat(p, n)), 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(history_ns > 0, length / history_ns, 0.0)
-    np.multiply(out[:, 1], scale[:, None, None], out=out[:, 1], casting="unsafe")
+        np.add.at(flat, ((first + offset) * 2 + channel) * npix + np.repeat(p, n), 1)
+        if channel == 1:
+            rows = np.unique(first + offset)  # only windows with background events
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(history_ns[rows] > 0, length / history_ns[rows], 0.0)
+            out[rows, 1] = out[rows, 1] * scale[:, None, None]
 
 
 def events_per_window(catalog: pd.DataFrame, grid: Grid, window_start: ArrayLike,

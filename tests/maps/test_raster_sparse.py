@@ -34,7 +34,7 @@ def both_ways(cat, grid, window_days, step_days, background_days):
     history_ns = (starts - bg_starts).astype(np.float64)
     out = []
     for sparse in (False, True):
-        maps = np.full((len(starts), 2, grid.ny, grid.nx), np.nan, np.float32)
+        maps = np.zeros((len(starts), 2, grid.ny, grid.nx), np.float32)  # as rasterize's
         _fill(maps, t, pix, grid, starts, ends, bg_starts, length, history_ns, sparse=sparse)
         out.append(maps)
     return out
