@@ -41,7 +41,9 @@ MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the lab
 # others are scored every COARSE_STEP_DAYS first, then at the user's step only around the
 # coarse windows whose probability reached FINE_PASS_FLOOR (or the threshold, if lower).
 COARSE_STEP_DAYS = TRAINING_STEP_DAYS
-FINE_PASS_FLOOR = 0.2     # well under every shipped card's threshold (0.5-0.6)
+# Under every shipped card's threshold (0.25-0.6): the Detect page's slider re-flags
+# without a rescan down to here
+FINE_PASS_FLOOR = 0.2
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
 FRAME_MS = 150            # milliseconds per frame
