@@ -28,6 +28,7 @@ from seisviz.detect import (available_models, baseline_periods, compare_periods,
                             read_picks, resolve_model_path, scan_catalog)
 from seisviz.catalog import check_resolution
 from seisviz.detect.devices import DEVICES, choose_device
+from seisviz.detect.passes import skipped_windows
 from seisviz.detect.runtime import RUNTIME_LABELS
 from seisviz.errors import SeisvizError
 from seisviz.plots.detection import picks_comparison, probability_timeseries
@@ -330,9 +331,12 @@ info, t, rs = result.device_info, result.timings, result.settings
 runtime_ran = RUNTIME_LABELS.get(info.get("runtime", "torch"), "torch")
 st.caption(f"Ran on **{info['device']}** with {runtime_ran} · model **{model_label(result)}** · "
            f"batch {info['batch_size']} · "
-           f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows · "
+           f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows "
+           f"({skipped_windows(result.windows)}) · "
            f"rasterize {t['rasterize_s']:.1f} s, detect {t['detect_s']:.1f} s, "
            f"total {t['total_s']:.1f} s · {result.dmaps.report()}")
+for note in result.notes:  # e.g. a threshold under what the fine pass scored
+    st.info(note)
 baseline = baseline_for(result, catalog)
 
 plot_box = st.container()  # filled below, once the manual picks are known

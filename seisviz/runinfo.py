@@ -49,6 +49,7 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         "n_windows": int(len(windows)),
         "n_flagged_windows": int(windows["flagged"].sum()) if "flagged" in windows else None,
         "n_periods": int(len(result.periods)),
+        "network": network_record(result),
         "outputs": list(outputs),
     }
     if catalog_source is not None:
@@ -66,6 +67,21 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
             "n_events": int(len(condensed)), "n_catalog": n_all,
             "percent_kept": round(100.0 * len(condensed) / n_all, 3) if n_all else None}
     return info
+
+
+def network_record(result: Any) -> dict:
+    """What the network saw: windows scored ("seen") and skipped for each reason ("sparse",
+    "coarse pass", "no history"; the `network` column of windows.csv,
+    seisviz.detect.passes), and how the fast scan picked them (its coarse stride in windows
+    and its probability floor; {} for an exhaustive scan)."""
+    windows = result.windows
+    counts = windows["network"].value_counts() if "network" in windows else pd.Series(dtype=int)
+    return {"exhaustive": bool(result.settings.exhaustive),
+            "fine_pass": result.settings.fine_pass(),
+            "n_seen": int(counts.get("seen", 0)),
+            "n_sparse": int(counts.get("sparse", 0)),
+            "n_coarse_pass": int(counts.get("coarse pass", 0)),
+            "n_no_history": int(counts.get("no history", 0))}
 
 
 def run_header(format_key: str, format_version: int, catalog_name: str | None,

@@ -2,7 +2,9 @@
 
 A scan folder holds
 - ``windows.csv``: one row per window (window_start, window_end, n_events, probability,
-  flagged, baseline_beta, baseline_flagged, has_history), times ISO-8601 UTC;
+  flagged, baseline_beta, baseline_flagged, has_history, network), times ISO-8601 UTC;
+  `network` says whether the network scored the window (seisviz.detect.passes); a folder
+  from before it existed reads as every window with history scored;
 - ``periods.csv``: the flagged periods;
 - ``episodes.csv``, ``subregions.geojson`` and ``condensed_catalog.csv`` (see
   seisviz.export);
@@ -23,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from seisviz.detect.passes import with_network_state
 from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import derive_periods
 from seisviz.errors import SeisvizError
@@ -119,4 +122,4 @@ def _read_folder(folder: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     if "flagged" not in windows:
         raise SeisvizError(f"{folder}/windows.csv has no 'flagged' column")
     windows["flagged"] = windows["flagged"].astype(str).str.lower().isin(["true", "1"])
-    return run, windows, periods
+    return run, with_network_state(windows), periods

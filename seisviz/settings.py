@@ -42,6 +42,14 @@ DUPLICATE_SECONDS = 2.0    # origin times at most this far apart
 DUPLICATE_KM = 5.0         # epicentres at most this far apart
 DUPLICATE_MAGNITUDE = 1.0  # magnitudes at most this far apart (agencies' scales differ)
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
+# What the network does not see (seisviz.detect.passes, docs/detection.md): a window with
+# fewer than MIN_EVENTS events in the map cannot be anomalous and is never scored; the
+# others are scored every COARSE_STEP_DAYS first, then at the user's step only around the
+# coarse windows whose probability reached FINE_PASS_FLOOR (or the threshold, if lower).
+COARSE_STEP_DAYS = TRAINING_STEP_DAYS
+# Under every shipped card's threshold (0.25-0.6): the Detect page's slider re-flags
+# without a rescan down to here
+FINE_PASS_FLOOR = 0.2
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
 FRAME_MS = 150            # milliseconds per frame
@@ -110,12 +118,14 @@ class ScanSettings:
     device: str = DEFAULT_DEVICE
     batch_size: int | None = None
     runtime: str = DEFAULT_RUNTIME  # or "onnx": ONNX Runtime on the CPU (seisviz.detect.runtime)
+    exhaustive: bool = False  # every window through the network (no sparse skip, no coarse pass)
+    coarse_step_days: float = COARSE_STEP_DAYS
 
     def __post_init__(self) -> None:
         # normalise types once, so that equal settings compare (and hash) equal
         set_ = object.__setattr__
         set_(self, "grid", int(_positive("grid", self.grid)))
-        for name in ("window_days", "step_days", "background_days"):
+        for name in ("window_days", "step_days", "background_days", "coarse_step_days"):
             set_(self, name, _positive(name, getattr(self, name)))
         for name in ("threshold", "baseline_threshold", "max_gap_days", "min_period_days"):
             set_(self, name, float(getattr(self, name)))
@@ -125,6 +135,7 @@ class ScanSettings:
             set_(self, "min_magnitude", float(self.min_magnitude))
         set_(self, "batch_size", check_batch_size(self.batch_size))
         set_(self, "runtime", runtime_name(self.runtime))
+        set_(self, "exhaustive", bool(self.exhaustive))
 
     @classmethod
     def from_card(cls, card: Any = None, **given: Any) -> "ScanSettings":
@@ -156,8 +167,29 @@ class ScanSettings:
 
     def raster_part(self) -> dict:
         """The settings that decide the maps (and the network's output): changing any other
-        setting never reruns the network."""
-        return {k: v for k, v in self.to_dict().items() if k not in FLAG_SETTINGS}
+        setting never reruns the network. The fine pass is part of it: a threshold under
+        its floor, or a minimum period shorter than its coarse step, needs windows the
+        fine pass did not score."""
+        part = {k: v for k, v in self.to_dict().items() if k not in FLAG_SETTINGS}
+        part["fine_pass"] = self.fine_pass()
+        return part
+
+    def fine_pass(self) -> dict:
+        """How a fast scan picks the windows the network scores (seisviz.detect.passes):
+        every `coarse_stride`-th window first, then every window within `coarse_stride` - 1
+        windows of a coarse window whose probability reached `floor`. {} when exhaustive.
+
+        The stride is at most the minimum period in windows: every run of flagged windows
+        long enough to be kept then holds a coarse window, which is flagged and so scored
+        with its neighbours. The periods are then those of the exhaustive scan for every
+        threshold down to `floor` (with no gap allowed inside a period)."""
+        if self.exhaustive:
+            return {}
+        stride = min(int(self.coarse_step_days / self.step_days + 1e-9),
+                     int(self.min_period_days / self.step_days + 1e-9))
+        if stride <= 1:  # every window is a coarse one: no fine pass, no floor
+            return {"coarse_stride": 1, "floor": 0.0}
+        return {"coarse_stride": stride, "floor": round(min(FINE_PASS_FLOOR, self.threshold), 6)}
 
     def flag_part(self) -> dict:
         """The settings that only decide flags and periods."""

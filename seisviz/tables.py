@@ -124,8 +124,10 @@ class TableLayout:
 WINDOWS = TableLayout(
     "windows",
     ("window_start", "window_end", "n_events", "probability", "flagged", "baseline_beta",
-     "baseline_flagged", "has_history"),
+     "baseline_flagged", "has_history", "network"),
     time_columns=("window_start", "window_end"))
+# `network`: what the network did with the window (seisviz.detect.passes): "seen", or not
+# scored (probability NaN) as "sparse", "coarse pass" or "no history".
 
 # Runs of flagged windows: a period spans its first window's start to its last one's end.
 RAW_PERIODS = TableLayout(

@@ -17,6 +17,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from seisviz.settings import COARSE_STEP_DAYS
+
 WORK_FORMAT = 1
 
 
@@ -216,4 +218,8 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> 
             "--device", str(settings.device), "--runtime", str(settings.runtime)]
     if settings.batch_size:
         cmd += ["--batch-size", str(int(settings.batch_size))]
+    if getattr(settings, "exhaustive", False):
+        cmd += ["--exhaustive"]
+    if getattr(settings, "coarse_step_days", COARSE_STEP_DAYS) != COARSE_STEP_DAYS:
+        cmd += ["--coarse-step", _num(settings.coarse_step_days)]
     return prefix + shlex.join(cmd)

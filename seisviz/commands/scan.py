@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import MODEL_NAMES
-from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, DEFAULT_RUNTIME, MAX_GAP_DAYS,
-                              MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS, check_batch_size)
+from seisviz.settings import (COARSE_STEP_DAYS, DEFAULT_DEVICE, DEFAULT_MODEL, DEFAULT_RUNTIME,
+                              MAX_GAP_DAYS, MIN_EVENTS, MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS,
+                              check_batch_size)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +57,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-period", type=float, default=MIN_PERIOD_DAYS,
                    help="days: runs of flagged windows shorter than this are dropped as "
                    f"flicker (default {MIN_PERIOD_DAYS:g})")
+    p.add_argument("--exhaustive", action="store_true",
+                   help="score every window with the network, also those with fewer than "
+                        f"{MIN_EVENTS} events and those the coarse pass passes over "
+                        "(slower; the periods are the same: docs/detection.md)")
+    p.add_argument("--coarse-step", type=float, default=COARSE_STEP_DAYS,
+                   help="days between the windows the network scores first; it scores the "
+                        "others only near what they flagged (default "
+                        f"{COARSE_STEP_DAYS:g})")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
                    help="what runs the network on the CPU: torch (default) or onnx (ONNX "
@@ -89,14 +98,16 @@ def run(args: argparse.Namespace) -> int:
                           baseline_threshold=args.baseline_threshold, min_magnitude=args.min_magnitude,
                           max_gap_days=args.max_gap, min_period_days=args.min_period,
                           device=args.device, batch_size=args.batch_size,
-                          runtime=args.runtime)
+                          runtime=args.runtime, exhaustive=args.exhaustive,
+                          coarse_step_days=args.coarse_step)
     if bar:
         bar(None, None)
     save_scan_folder(result, args.out, catalog, source=os.path.abspath(args.catalog),
                      load_report=report, declustering=declustering)
     info = result.device_info
     runtime = " with ONNX Runtime" if info.get("runtime") == "onnx" else ""
-    print(f"{len(result.windows):,} windows scanned on {info['device']}{runtime} "
+    seen = int((result.windows["network"] == "seen").sum())
+    print(f"{len(result.windows):,} windows, {seen:,} scored on {info['device']}{runtime} "
           f"(batch {info['batch_size']}, {info['maps_per_second']:,.0f} maps/s); "
           f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods; "
           f"wrote {args.out}")

@@ -20,13 +20,19 @@ from seisviz.settings import MIN_EVENTS
 from seisviz.maps import box3
 
 
-def beta_scores(dmaps: Any, min_events: int = MIN_EVENTS, batch: int = 256) -> np.ndarray:
+def beta_scores(dmaps: Any, min_events: int = MIN_EVENTS, batch: int = 256,
+                windows: np.ndarray | None = None) -> np.ndarray:
     """Per window: the largest beta statistic over 3x3 cells (NaN without history).
 
-    Windows are taken `batch` at a time so memory stays bounded for long catalogs."""
-    scores = np.empty(len(dmaps))
-    for lo in range(0, len(dmaps), batch):
-        sl = slice(lo, lo + batch)
+    Windows are taken `batch` at a time so memory stays bounded for long catalogs.
+    `windows`: a mask of the windows worth computing; the others score -inf, which is what
+    a window with fewer than `min_events` events in the whole map scores anyway (no cell
+    counts)."""
+    scores = np.full(len(dmaps), -np.inf)
+    todo = np.arange(len(dmaps)) if windows is None else np.flatnonzero(windows)
+    for lo in range(0, len(todo), batch):
+        sl = todo[lo:lo + batch]
+        sl = slice(sl[0], sl[-1] + 1) if sl[-1] - sl[0] == len(sl) - 1 else sl
         scores[sl] = _beta_max(dmaps.maps[sl, dmaps.channels.index("count")],
                                dmaps.maps[sl, dmaps.channels.index("background")],
                                dmaps.history_days[sl], dmaps.window_days, min_events)

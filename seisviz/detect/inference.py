@@ -21,9 +21,14 @@ if TYPE_CHECKING:
 
 def window_probabilities(maps: np.ndarray, model: Any, card: ModelCard, device: str = "cpu",
                          batch_size: int | None = None, progress: Progress | None = None,
-                         should_stop: Callable[[], bool] | None = None
+                         should_stop: Callable[[], bool] | None = None,
+                         windows: np.ndarray | None = None
                          ) -> tuple[np.ndarray, dict[str, Any]]:
     """Probability of 'anomalous' per map. `maps` is [N, C, ny, nx] (numpy).
+
+    `windows`: indices of the maps to score (sorted), one probability each; None: all. Only
+    a batch of them is copied at a time, so scoring a few windows of a long scan costs
+    no more memory than its batch.
 
     Inference mode and channels-last everywhere, the input normalisation on the device,
     fp16 autocast on a GPU. Returns (probs, info)
@@ -46,23 +51,28 @@ def window_probabilities(maps: np.ndarray, model: Any, card: ModelCard, device: 
     norm = card.normalization
     mean = torch.tensor(norm["mean"], dtype=torch.float32, device=device).view(1, -1, 1, 1)
     std = torch.tensor(norm["std"], dtype=torch.float32, device=device).view(1, -1, 1, 1)
-    probs = np.empty(len(maps), np.float32)
+    windows = np.arange(len(maps)) if windows is None else np.asarray(windows, np.int64)
+    n = len(windows)
+    probs = np.empty(n, np.float32)
     t0 = time.perf_counter()
     with torch.inference_mode(), torch.autocast(device_type="cuda", dtype=torch.float16,
                                                 enabled=gpu):
-        for lo in range(0, len(maps), batch_size):
+        for lo in range(0, n, batch_size):
             if should_stop is not None and should_stop():
-                raise Cancelled(f"cancelled after {lo:,} of {len(maps):,} windows",
-                                lo, len(maps))
-            x = torch.from_numpy(np.ascontiguousarray(maps[lo:lo + batch_size], np.float32))
+                raise Cancelled(f"cancelled after {lo:,} of {n:,} windows", lo, n)
+            batch = windows[lo:lo + batch_size]
+            # a slice when the batch is contiguous: no gather copy of a memmap's rows
+            rows = (maps[batch[0]:batch[-1] + 1] if batch[-1] - batch[0] == len(batch) - 1
+                    else maps[batch])
+            x = torch.from_numpy(np.ascontiguousarray(rows, np.float32))
             x = x.to(device, non_blocking=True)
             x = ((torch.log1p(x.clamp_min(0)) - mean) / std).contiguous(
                 memory_format=memory_format)
             probs[lo:lo + len(x)] = torch.sigmoid(model(x).float()).squeeze(1).cpu().numpy()
             if progress:
-                progress(min(lo + batch_size, len(maps)), len(maps))
+                progress(min(lo + batch_size, n), n)
     if gpu:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
-    return probs, {"device": device, "batch_size": batch_size, "seconds": seconds,
-                   "maps_per_second": len(maps) / seconds if seconds > 0 else float("inf")}
+    return probs, {"device": device, "batch_size": batch_size, "seconds": seconds, "maps": n,
+                   "maps_per_second": n / seconds if seconds > 0 else float("inf")}

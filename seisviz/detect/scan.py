@@ -16,12 +16,13 @@ import pandas as pd
 from seisviz.catalog.resolution import check_resolution
 from seisviz.detect.baseline import beta_scores
 from seisviz.detect.inference import window_probabilities
+from seisviz.detect.passes import coverage_note, network_passes, with_network_state
 from seisviz.detect.periods import flagged_periods
 from seisviz.detect.result import ScanResult
 from seisviz.detect.runtime import for_runtime
 from seisviz.errors import SeisvizError
-from seisviz.maps import catalog_bbox, make_grid, pixel_index, rasterize
-from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, ScanSettings
+from seisviz.maps import catalog_bbox, events_per_window, make_grid, pixel_index, rasterize
+from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, ScanSettings
 from seisviz.subregions.refine import refine_periods
 from seisviz.tables import BASELINE_SCORE, WINDOWS
 from seisviz.timeutil import to_ns
@@ -33,12 +34,17 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
                  progress: Progress | None = None, loaded: tuple | None = None,
                  settings: ScanSettings | None = None,
                  should_stop: Callable[[], bool] | None = None, **options: Any) -> ScanResult:
-    """Run the detector (and the baseline) over every window of `catalog`.
+    """Run the detector (and the baseline) over the windows of `catalog`.
+
+    Every window gets a row; the network scores only those where something can happen
+    (seisviz.detect.passes: none with fewer than MIN_EVENTS events, a coarse step first,
+    then the user's step near what it flagged), unless `settings.exhaustive`.
 
     Args:
         catalog: canonical columns, sorted by time.
         model: an architecture name or a path to a .pt/.json.
-        progress: called with (maps done, maps in all) as the network runs.
+        progress: called with (maps done, maps in all) as the network runs (the total is
+            an upper bound until the coarse pass is done).
         loaded: (net, card) to skip loading weights (the page caches them).
             With settings.runtime "onnx" on the CPU, the net runs through its cached
             ONNX export (seisviz.detect.runtime).
@@ -77,17 +83,30 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
                       settings.background_days)
     timings["rasterize_s"] = time.perf_counter() - t1
 
-    prob, info = window_probabilities(dmaps.maps, run_net, card, device, settings.batch_size,
-                                      progress, should_stop)
-    info = {**info, **runtime_info}
-    timings["detect_s"] = info["seconds"]
-    prob = np.where(dmaps.has_history, prob, np.nan)
-    beta = beta_scores(dmaps)
+    # from the event times: which windows hold too few events to be anomalous
+    n_events = events_per_window(catalog, grid, dmaps.window_start, dmaps.window_end)
+    sparse = n_events < MIN_EVENTS
+    runs = []
 
-    windows = dmaps.window_table()
+    def score(indices, step):
+        p, run_info = window_probabilities(dmaps.maps, run_net, card, device,
+                                           settings.batch_size, step, should_stop, indices)
+        runs.append(run_info)
+        return p
+
+    prob, state = network_passes(dmaps.has_history, sparse, settings.fine_pass(), score,
+                                 progress)
+    info = _device_info(runs, device, settings.batch_size, runtime_info)
+    timings["detect_s"] = info["seconds"]
+    # a sparse window's beta is -inf whether computed or not: no cell holds MIN_EVENTS
+    beta = beta_scores(dmaps, windows=None if settings.exhaustive else ~sparse)
+    beta[~dmaps.has_history] = np.nan
+
+    windows = dmaps.window_table(n_events)
     windows["probability"] = prob
     windows["baseline_beta"] = beta
     windows["has_history"] = dmaps.has_history
+    windows["network"] = state
     result = ScanResult(windows=windows, periods=pd.DataFrame(), dmaps=dmaps,
                         settings=settings, model=card.summary(), card=card,
                         timings=timings, device_info=info)
@@ -106,7 +125,11 @@ def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = 
     settings = result.settings.replace(
         threshold=threshold, baseline_threshold=baseline_threshold,
         max_gap_days=max_gap_days, min_period_days=min_period_days)
-    windows = result.windows.copy()
+    windows = with_network_state(result.windows).copy()
+    note = coverage_note(result.settings.fine_pass(), settings.threshold,
+                         settings.min_period_days, settings.step_days, windows)
+    notes = tuple(n for n in result.notes if not n.startswith("This scan scored windows"))
+    result = replace(result, notes=notes + ((note,) if note else ()))
     prob = windows["probability"].to_numpy()
     windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings.threshold
     windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
@@ -125,6 +148,19 @@ def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
     periods, episodes = refine_periods(scanned_events(catalog, settings, result.dmaps.grid),
                                          result.dmaps, raw, w["flagged"].to_numpy(bool))
     return replace(result, periods=periods, episodes=episodes)
+
+
+def _device_info(runs: list[dict], device: str, batch_size: int | None,
+                 runtime_info: dict) -> dict:
+    """The network's passes summed: device, batch size, seconds and maps/s over all."""
+    from seisviz.settings import auto_batch_size, check_batch_size
+
+    seconds = sum(r["seconds"] for r in runs)
+    n_maps = sum(r["maps"] for r in runs)
+    return {"device": device,
+            "batch_size": check_batch_size(batch_size) or auto_batch_size(device),
+            "seconds": seconds, "maps": n_maps,
+            "maps_per_second": n_maps / seconds if seconds > 0 else 0.0, **runtime_info}
 
 
 def baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None) -> pd.DataFrame:

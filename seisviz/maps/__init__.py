@@ -3,10 +3,10 @@
 from seisviz.maps.grid import (KM_PER_DEGREE, Grid, box3, box_sum, capped_grid, catalog_bbox,
                                make_grid, pixel_index)
 from seisviz.maps.raster import (CHANNELS, DistributionMaps, events_in_window,
-                                 first_window_from, rasterize, save_npz, window_on_or_before,
+                                 events_per_window, first_window_from, rasterize, save_npz, window_on_or_before,
                                  window_starts, windows_between)
 
 __all__ = ["CHANNELS", "KM_PER_DEGREE", "DistributionMaps", "Grid", "box3", "box_sum",
-           "capped_grid", "catalog_bbox", "events_in_window", "first_window_from", "make_grid",
+           "capped_grid", "catalog_bbox", "events_in_window", "events_per_window", "first_window_from", "make_grid",
            "pixel_index", "rasterize", "save_npz", "window_on_or_before", "window_starts",
            "windows_between"]

@@ -62,12 +62,15 @@ class DistributionMaps:
     def channel(self, name):
         return self.maps[:, self.channels.index(name)]
 
-    def window_table(self):
-        """One row per window: start, end (UTC) and its event count."""
+    def window_table(self, n_events: np.ndarray | None = None):
+        """One row per window: start, end (UTC) and its event count (`n_events` when the
+        caller counted them already, e.g. with `events_per_window`: the maps are not read)."""
+        if n_events is None:
+            n_events = self.channel("count").sum(axis=(1, 2))
         return pd.DataFrame({
             "window_start": pd.to_datetime(self.window_start, utc=True),
             "window_end": pd.to_datetime(self.window_end, utc=True),
-            "n_events": self.channel("count").sum(axis=(1, 2)).astype(np.int64),
+            "n_events": np.asarray(n_events).astype(np.int64),
         })
 
     def report(self):
@@ -186,7 +189,9 @@ def _map_array(shape: tuple, budget: int) -> np.ndarray:
     """float32 array of `shape`: in memory within `budget`, else a temporary memmap."""
     size = int(np.prod(shape)) * 4
     if size <= budget:
-        return np.empty(shape, dtype=np.float32)
+        # zeros, not empty: the pages of a quiet catalog's empty maps are never touched
+        # (`_fill_sparse`), so they take no memory
+        return np.zeros(shape, dtype=np.float32)
     folder = tempfile.mkdtemp(prefix="seisviz-maps-")
     path = os.path.join(folder, "maps.f32")
     try:
@@ -201,14 +206,24 @@ def _map_array(shape: tuple, budget: int) -> np.ndarray:
     return arr
 
 
-def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns):
+def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns, sparse=None):
     """Maps of the windows [starts, ends) into `out` [k, 2, ny, nx]: events are binned once
     into the intervals between the chunk's window boundaries, summed cumulatively, and a
-    window is the difference of two rows."""
+    window is the difference of two rows. With few events (a quiet tile: fewer window-event
+    pairs than boundaries x pixels) each event is added to the windows that hold it
+    instead (`_fill_sparse`, the same maps); `sparse` forces one way (tests)."""
     lo, hi = np.searchsorted(t, [bg_starts.min(), ends.max()])
     t, pix = t[lo:hi], pix[lo:hi]
-    boundaries = np.unique(np.concatenate([bg_starts, starts, ends]))
     npix = grid.nx * grid.ny
+    runs = _window_runs(t, starts, ends, bg_starts)
+    if sparse is None:
+        pairs = int(sum((b - a).clip(min=0).sum() for a, b in runs))
+        # an added pair costs some 10 times a pixel of the cumulative sums
+        sparse = 10 * pairs < 3 * len(starts) * npix
+    if sparse:
+        _fill_sparse(out, pix, runs, length, history_ns)
+        return
+    boundaries = np.unique(np.concatenate([bg_starts, starts, ends]))
     interval = np.searchsorted(boundaries, t, side="right") - 1
     keep = (interval >= 0) & (interval < len(boundaries) - 1) & (pix >= 0)
     hist = np.bincount(interval[keep] * npix + pix[keep], minlength=(len(boundaries) - 1) * npix)
@@ -228,6 +243,50 @@ def _fill(out, t, pix, grid, starts, ends, bg_starts, length, history_ns):
         scale = np.where(history_ns > 0, length / history_ns, 0.0)
     bg = np.subtract(at_start, cum[np.searchsorted(boundaries, bg_starts)], out=at_start)
     np.multiply(bg, scale[:, None, None], out=out[:, 1], casting="unsafe")
+
+
+def _window_runs(t, starts, ends, bg_starts):
+    """For each event time, the windows holding it, [a, b) in the count channel and in the
+    background channel: starts, ends and background starts never decrease, so both are
+    runs of consecutive windows."""
+    in_count = (np.searchsorted(ends, t, side="right"), np.searchsorted(starts, t, side="right"))
+    in_background = (in_count[1], np.searchsorted(bg_starts, t, side="right"))
+    return in_count, in_background
+
+
+def _fill_sparse(out, pix, runs, length, history_ns):
+    """`_fill` event by event into `out`, which holds zeros: each event adds 1 to its pixel
+    in the windows of its runs;
+    the background counts are scaled as `_fill` scales them (integer counts times the
+    float64 scale), so the maps are the same to the bit."""
+    flat = out.reshape(-1)  # zeros already (`_map_array`): untouched pages stay unused
+    npix = out.shape[2] * out.shape[3]
+    inside = pix >= 0
+    for channel, (a, b) in enumerate(runs):
+        a, b, p = a[inside], b[inside], pix[inside]
+        n = (b - a).clip(min=0)
+        if n.sum() == 0:
+            continue
+        first = np.repeat(a, n)
+        offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        np.add.at(flat, ((first + offset) * 2 + channel) * npix + np.repeat(p, n), 1)
+        if channel == 1:
+            rows = np.unique(first + offset)  # only windows with background events
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(history_ns[rows] > 0, length / history_ns[rows], 0.0)
+            out[rows, 1] = out[rows, 1] * scale[:, None, None]
+
+
+def events_per_window(catalog: pd.DataFrame, grid: Grid, window_start: ArrayLike,
+                      window_end: ArrayLike) -> np.ndarray:
+    """Events inside `grid` in each window [start, end): the sum of each window's count map,
+    from the event times alone (two binary searches per window, no map)."""
+    pix = pixel_index(catalog["longitude"].to_numpy(float),
+                      catalog["latitude"].to_numpy(float), grid)
+    t = np.sort(to_ns(catalog["time"])[pix >= 0])
+    starts = np.asarray(window_start).astype("datetime64[ns]").astype(np.int64)
+    ends = np.asarray(window_end).astype("datetime64[ns]").astype(np.int64)
+    return np.searchsorted(t, ends) - np.searchsorted(t, starts)
 
 
 def events_in_window(catalog: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:

@@ -87,7 +87,10 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
                            width_px=WIDE_PX):
     """Probability per window (x = window centre) with flagged periods and the threshold.
 
-    windows:       window_start, window_end, probability (NaN without history: a gap).
+    windows:       window_start, window_end, probability (NaN without history: a gap);
+                   with a `network` column, the windows a fast scan's coarse pass left
+                   unscored are left out, so that the line joins the coarse windows
+                   around them instead of breaking (seisviz.detect.passes).
     periods:       the network's flagged periods: [start, end] (when the seismicity
                    changed, to the day) shaded strongly in red; with window_start and
                    window_end columns, the flagged windows' span shaded faintly.
@@ -103,6 +106,8 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
     start, end = utc_naive(windows["window_start"]), utc_naive(windows["window_end"])
     centre = start + (end - start) / 2
     prob = np.asarray(windows["probability"], float)
+    shown = (np.asarray(windows["network"] != "coarse pass") if "network" in windows
+             else np.ones(len(prob), bool))
     fig = go.Figure()
     if "window_start" in periods and "window_end" in periods:
         for i, (s, e) in enumerate(zip(utc_naive(periods["window_start"]),
@@ -122,8 +127,8 @@ def probability_timeseries(windows, periods, threshold, baseline=None, true_peri
         edges += [utc_naive(periods["window_start"]).min(),
                   utc_naive(periods["window_end"]).max()]
     x_range = [min(edges), max(edges)] if edges else None
-    hover = [f"{a:%Y-%m-%d} → {b:%Y-%m-%d}" for a, b in zip(start, end)]
-    fig.add_scatter(x=centre, y=prob, mode="lines", name="network probability",
+    hover = [f"{a:%Y-%m-%d} → {b:%Y-%m-%d}" for a, b in zip(start[shown], end[shown])]
+    fig.add_scatter(x=centre[shown], y=prob[shown], mode="lines", name="network probability",
                     line=dict(color=BLUE, width=1.5), customdata=hover,
                     hovertemplate="window %{customdata}<br>p = %{y:.3f}<extra></extra>")
     # after the probability: it stays the figure's first trace
