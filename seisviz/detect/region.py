@@ -72,9 +72,9 @@ class RegionCut:
         43 km at 1.0 km a pixel, 112 with too few events skipped"."""
         if self.kind == GRID:
             how = " (set by hand)" if self.by_hand else ""
-            return f"one {self.grid}x{self.grid} grid at {self.pixel_km:.2g} km a pixel{how}"
+            return f"one {self.grid}x{self.grid} grid at {self.pixel_km:.1f} km a pixel{how}"
         text = (f"cut into {self.n_scanned} tiles of {self.tile_km:g} km at "
-                f"{self.pixel_km:.2g} km a pixel (overlap {self.overlap_km:g} km), "
+                f"{self.pixel_km:.1f} km a pixel (overlap {self.overlap_km:g} km), "
                 f"{self.n_sparse} with too few events (< {self.min_events}) skipped")
         if self.failed:
             text += f", {len(self.failed)} failed"
@@ -111,7 +111,7 @@ def plan_cut(catalog: pd.DataFrame, card: Any, settings: ScanSettings,
     if by_hand or pixel <= trained[1]:
         warning = ""
         if by_hand and not trained[0] <= pixel <= trained[1]:
-            warning = (f"pixels of {pixel:.2g} km: the model was trained on "
+            warning = (f"pixels of {pixel:.1f} km: the model was trained on "
                        f"{trained[0]:g}-{trained[1]:g} km (leave the grid unset to scan at "
                        "the trained scale)")
         return RegionCut(GRID, settings.grid, round(pixel, 3), trained, by_hand,
@@ -161,6 +161,10 @@ def scan_region(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     whole = settings.replace(bbox=catalog_bbox(scanned))
     result, counts = scan_in_tiles(scanned, tiles, (net, card), whole, min_events,
                                    progress, should_stop)
+    if counts["n_scanned"] == 0:
+        raise SeisvizError(f"no tile of {cut.tile_km:g} km holds {min_events} events or more"
+                           + (f" ({next(iter(counts['failed'].values()))})"
+                              if counts["failed"] else "") + ": nothing to scan")
     cut = replace(cut, n_scanned=counts["n_scanned"], n_sparse=counts["n_sparse"],
                   failed=counts["failed"], min_events=min_events,
                   pixel_km=counts["pixel_km"] or cut.pixel_km)

@@ -50,8 +50,10 @@ def statewide_catalog(seed: int = 0, years: float = 35.0, width_deg: float = 9.0
             kinds[episode] = "induced"
             parts.append(ev)
             episode += 1
-    shocks = [(rng.uniform(180, span - 60), rng.uniform(4.0, 5.6)) for _ in range(10)]
-    shocks += [(span - rng.uniform(30, 330), rng.uniform(4.3, 4.7)) for _ in range(8)]
+    shocks = [(rng.uniform(180, span - 60), rng.uniform(4.0, 5.6))
+              for _ in range(max(1, round(10 * area)))]
+    shocks += [(span - rng.uniform(30, 330), rng.uniform(4.3, 4.7))
+               for _ in range(max(1, round(8 * area)))]
     for onset, magnitude in shocks:
         parts.append(aftershock_sequence(rng, _random_point(rng, bbox), onset, magnitude,
                                          episode, duration_days=200.0, productivity=0.5,
