@@ -1,8 +1,10 @@
 """Detect: run a ResNet detector over the session's catalog, compare with the baseline
 and with manual picks (the paper's Figure S3).
 
-Thin page: widgets, caching and session state; the work is `seisviz.detect.scan_catalog`,
-the figures `seisviz.plots.detection`. torch is only imported inside the seisviz calls.
+Thin page: widgets, caching and session state; the work is `seisviz.detect.scan_region`
+(the region at the model's trained pixel size: one grid, or tiles merged into one result,
+unless the grid is set by hand: a grid other than the card's), the figures
+`seisviz.plots.detection`. torch is only imported inside the seisviz calls.
 
 Session state written here (slots of pages._state.KEYS):
 - detection:       the ScanResult shown (read by the Subregions and Export pages)
@@ -24,8 +26,8 @@ import streamlit as st
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk, store_work)
 from pages._state import KEYS, work
-from seisviz.detect import (available_models, baseline_periods, compare_periods, read_card,
-                            read_picks, resolve_model_path, scan_catalog)
+from seisviz.detect import (available_models, compare_periods, read_card, read_picks,
+                            region_baseline_periods, resolve_model_path, scan_region)
 from seisviz.catalog import check_resolution
 from seisviz.detect.devices import DEVICES, choose_device
 from seisviz.detect.passes import skipped_windows
@@ -105,7 +107,7 @@ def baseline_for(result, catalog):
     memo = KEYS.detect_baseline.get()
     if memo is not None and memo[0] is result and memo[1] is catalog:
         return memo[2]
-    periods = baseline_periods(result, catalog)
+    periods = region_baseline_periods(result, catalog)
     KEYS.detect_baseline.set((result, catalog, periods))
     return periods
 
@@ -207,7 +209,12 @@ c1.number_input("Window (days)", min_value=1.0, max_value=3650.0, step=1.0,
 c2.number_input("Step (days)", min_value=0.05, max_value=365.0, step=1.0,
                 key=KEYS.detect_step.key)
 c3.number_input("Grid (pixels per side)", min_value=8, max_value=256, step=8,
-                key=KEYS.detect_grid.key)
+                key=KEYS.detect_grid.key,
+                help=f"The model card's grid ({card.grid}) looks at the region at the pixel "
+                     f"size the model was trained on ({card.min_pixel_km:g}-"
+                     f"{card.max_pixel_km:g} km): a wider region is cut into tiles at "
+                     f"{card.pixel_km:g} km a pixel and merged. Another value is one grid "
+                     "over the region, set by hand. See docs/detection.md.")
 c4.slider("Probability threshold", 0.0, 1.0, step=0.01, key=KEYS.detect_threshold.key,
           help=f"Default: the model card's ({card_threshold:.2f}), the threshold "
                "that maximised window F1 on its validation maps.")
@@ -294,12 +301,12 @@ if run and not cache.has_scan(scan_key):
     try:
         loaded = loaded_model(model_ref, device, card.sha256)
         bar.progress(0.0, text="Rasterizing the catalog…")
-        scanned = scan_catalog(catalog, model=model_ref, progress=progress, loaded=loaded,
-                               settings=settings)
+        scanned = scan_region(catalog, model=model_ref, progress=progress, loaded=loaded,
+                              settings=settings, by_hand=settings.grid != card.grid)
         cache.put_scan(scan_key, scanned)
         speeds = KEYS.detect_runtime_speed.setdefault({})
         speeds[scanned.device_info.get("runtime", "torch")] = \
-            scanned.device_info["maps_per_second"]
+            scanned.device_info.get("maps_per_second", 0.0)
         keep_on_disk(lambda token: save_scan(token, scan_key, scanned))  # survives a refresh
     except SeisvizError as exc:
         st.error(str(exc))
@@ -329,14 +336,19 @@ if current is None:
 # --- results
 info, t, rs = result.device_info, result.timings, result.settings
 runtime_ran = RUNTIME_LABELS.get(info.get("runtime", "torch"), "torch")
-st.caption(f"Ran on **{info['device']}** with {runtime_ran} · model **{model_label(result)}** · "
-           f"batch {info['batch_size']} · "
-           f"**{info['maps_per_second']:,.0f} maps/s** · {len(result.windows):,} windows "
+st.caption(f"Ran on **{info.get('device')}** with {runtime_ran} · model "
+           f"**{model_label(result)}** · batch {info.get('batch_size')} · "
+           f"**{info.get('maps_per_second', 0):,.0f} maps/s** · {len(result.windows):,} windows "
            f"({skipped_windows(result.windows)}) · "
-           f"rasterize {t['rasterize_s']:.1f} s, detect {t['detect_s']:.1f} s, "
-           f"total {t['total_s']:.1f} s · {result.dmaps.report()}")
+           f"rasterize {t.get('rasterize_s', 0):.1f} s, detect {t.get('detect_s', 0):.1f} s, "
+           f"total {t.get('total_s', 0):.1f} s"
+           + (f" · {result.dmaps.report()}" if result.dmaps is not None else ""))
 for note in result.notes:  # e.g. a threshold under what the fine pass scored
     st.info(note)
+if result.cut:  # how the region was cut (seisviz.detect.region)
+    st.markdown(f"**Region:** {result.cut['description']}")
+if result.cut and result.cut.get("warning"):  # a hand-set grid off the trained scale
+    st.warning(result.cut["warning"])
 baseline = baseline_for(result, catalog)
 
 plot_box = st.container()  # filled below, once the manual picks are known

@@ -27,7 +27,7 @@ png_ok, png_why = export.png_available()
 record = work()
 run_info = {  # run.json: how to redo this run (seisviz.workstate, seisviz.runinfo)
     "load_report": record.source.load_report or KEYS.load_report.get(),
-    "command": scan_command(record, result.settings),
+    "command": scan_command(record, result.settings, cut=result.cut),
     "catalog_source": {k: v for k, v in vars(record.source).items()
                        if k != "load_report" and v not in (None, {}, "")},
     "filters": record.filters.applied(),

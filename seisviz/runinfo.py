@@ -52,6 +52,8 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         "network": network_record(result),
         "outputs": list(outputs),
     }
+    if getattr(result, "cut", None):  # how the region was cut (seisviz.detect.region)
+        info["cut"] = dict(result.cut)
     if catalog_source is not None:
         info["catalog_source"] = dict(catalog_source)
     if filters is not None:

@@ -26,8 +26,10 @@ from typing import Any
 import pandas as pd
 
 from seisviz.detect.passes import with_network_state
+from seisviz.detect.region import reflag_region
 from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import derive_periods
+from seisviz.detect.tiled import tile_scans, tile_windows_table
 from seisviz.errors import SeisvizError
 from seisviz.export.bundle import write_scan_subregions
 from seisviz.export.files import periods_csv
@@ -55,9 +57,17 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
     for col in ("window_start", "window_end"):
         windows[col] = iso_utc(windows[col])
     windows.to_csv(os.path.join(folder, "windows.csv"), index=False)
+    names = ["windows.csv"]
+    if result.tiles:  # a region cut into tiles: each tile's windows, to derive it again
+        tiled = tile_windows_table(result)
+        for col in ("window_start", "window_end"):
+            tiled[col] = iso_utc(tiled[col])
+        tiled.to_csv(os.path.join(folder, "tile_windows.csv"), index=False,
+                     float_format="%.6g")
+        names.append("tile_windows.csv")
     periods_csv(result.periods, os.path.join(folder, "periods.csv"))
     extra = write_scan_subregions(catalog, result, folder)
-    names = ["windows.csv", "periods.csv", *extra, "run.json"]
+    names = [*names, "periods.csv", *extra, "run.json"]
     record = run_record(result, catalog_name=source, load_report=load_report,
                         outputs=names, declustering=declustering)
     with open(os.path.join(folder, "run.json"), "w") as f:
@@ -86,11 +96,38 @@ def load_scan_folder(folder: str, catalog: pd.DataFrame) -> tuple[pd.DataFrame, 
         raise SeisvizError(f"{folder}/run.json: unusable settings ({exc})") from None
     if settings.bbox is None:
         raise SeisvizError(f"{folder}/run.json: unusable bbox {settings.bbox!r}")
+    cut = run.get("cut")
+    if is_tiled_record(cut):  # cut into tiles: derived again tile by tile, no maps kept
+        scans = tile_scans(_read_tile_windows(folder), catalog, cut, settings)
+        result = ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
+                            model=dict(run.get("model") or {}), notes=notes, cut=cut,
+                            tiles=scans)
+        return scanned_catalog(catalog, result), reflag_region(result, catalog)
     result = ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
-                        model=dict(run.get("model") or {}), notes=notes).with_maps(catalog)
+                        model=dict(run.get("model") or {}), notes=notes,
+                        cut=cut).with_maps(catalog)
     # periods, subregions and episodes are derived again from the saved flags, exactly
     # as the scan derived them: a folder of an older format is upgraded this way
     return scanned_catalog(catalog, result), derive_periods(result, catalog)
+
+
+def is_tiled_record(cut: Any) -> bool:
+    """Does run.json's "cut" say the region was cut into tiles?"""
+    return isinstance(cut, dict) and cut.get("kind") == "tiles"
+
+
+def _read_tile_windows(folder: str) -> pd.DataFrame:
+    path = os.path.join(folder, "tile_windows.csv")
+    try:
+        table = pd.read_csv(path)
+        for col in ("window_start", "window_end"):
+            table[col] = pd.to_datetime(table[col], utc=True)
+        table["has_history"] = table["has_history"].astype(str).str.lower().isin(["true", "1"])
+    except (KeyError, ValueError, OSError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise SeisvizError(f"{path}: unreadable ({reason}); run.json says the region was "
+                           "cut into tiles") from None
+    return table
 
 
 def _read_folder(folder: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:

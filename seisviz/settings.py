@@ -56,7 +56,12 @@ FRAME_MS = 150            # milliseconds per frame
 # Movie S3, the anomalous seismicity over a scan's span (seisviz.plots.movie)
 MOVIE_FRAMES = 150        # the default step (whole days) keeps the movie to this many frames
 MAX_MOVIE_FRAMES = 1000   # a smaller step is refused: the file would grow too large
-PIXEL_KM = 1.0            # pixel size when the grid is given in km
+PIXEL_KM = 1.0            # pixel size when the grid is given in km; the tiles' pixel size
+# The pixel sizes (km) the shipped models were trained on: regions 0.3-1.0 degrees wide on
+# a 64x64 grid (seisviz.training.synthetic, docs/training.md). A model card carries its own
+# (ModelCard.min_pixel_km / max_pixel_km); these are the defaults of an older card.
+TRAINED_MIN_PIXEL_KM = 0.5
+TRAINED_MAX_PIXEL_KM = 1.7
 MAX_MAP_PIXELS = 256 * 256  # finer grids are refused: too many pixels to animate
 
 # Settings that only decide which windows are flagged and how they merge: changing them

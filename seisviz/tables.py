@@ -129,6 +129,16 @@ WINDOWS = TableLayout(
 # `network`: what the network did with the window (seisviz.detect.passes): "seen", or not
 # scored (probability NaN) as "sparse", "coarse pass" or "no history".
 
+# A scan cut into tiles (seisviz.detect.tiled): each tile's windows (tile_windows.csv of
+# its scan folder), and windows.csv with the tile whose probability a window shows.
+TILE_WINDOWS = TableLayout(
+    "tile windows",
+    ("tile_id", "window_start", "window_end", "n_events", "probability", "baseline_beta",
+     "has_history"),
+    time_columns=("window_start", "window_end"))
+TILED_WINDOWS = TableLayout("tiled windows", (*WINDOWS.columns, "tile_id"),
+                            time_columns=WINDOWS.time_columns)
+
 # Runs of flagged windows: a period spans its first window's start to its last one's end.
 RAW_PERIODS = TableLayout(
     "raw periods", ("period_id", "start", "end", SCORE, "n_windows"),
@@ -232,6 +242,6 @@ LABELLED_PERIODS = TableLayout(
     time_columns=("start", "end"))
 
 LAYOUTS = {layout.name: layout for layout in (
-    WINDOWS, RAW_PERIODS, SUBREGIONS, RAW_EPISODES, UNITED_PERIODS, PERIODS, EPISODES,
+    WINDOWS, TILE_WINDOWS, TILED_WINDOWS, RAW_PERIODS, SUBREGIONS, RAW_EPISODES, UNITED_PERIODS, PERIODS, EPISODES,
     EPISODE_POLYGONS, TILE_EPISODES, MERGED_EPISODES, MERGED_PERIODS, TILES,
     LABELLED_PERIODS)}

@@ -146,13 +146,16 @@ def _intersection(a: list | None, b: list | None) -> list | None:
     return [max(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3])]
 
 
-def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> str:
+def scan_command(work: Work, settings: Any, catalog_file: str | None = None,
+                 cut: dict | None = None) -> str:
     """The `seisviz scan` command line that redoes the scan of `settings` (a ScanSettings)
     on the catalog of `work.source` with `work.filters`.
 
     `catalog_file`: the catalog's path in the command; by default the demo's path, the
     upload's file name (the user has the file) or, for an FDSN catalog, a file the
-    command's first line fetches it to (`seisviz fetch`)."""
+    command's first line fetches it to (`seisviz fetch`). `cut`: how the scan cut its
+    region (ScanResult.cut): unless its grid was set by hand, the command leaves --grid
+    and --bbox out, so that it cuts the region the same way (seisviz.detect.region)."""
     src, flt = work.source, work.filters
     prefix = ""
     if catalog_file is None:
@@ -206,10 +209,13 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> 
         cmd += ["--min-magnitude", _num(max(mags))]
     if flt.decluster:  # after the filters and the magnitude cut, as on the Catalog page
         cmd += ["--decluster", str(flt.decluster)]
-    if settings.bbox is not None:
+    by_hand = cut is None or bool(cut.get("by_hand"))
+    if settings.bbox is not None and by_hand:
         cmd += ["--bbox", *(repr(float(v)) for v in settings.bbox)]
-    cmd += ["--model", str(settings.model), "--grid", str(int(settings.grid)),
-            "--window", _num(settings.window_days), "--step", _num(settings.step_days),
+    cmd += ["--model", str(settings.model)]
+    if by_hand:
+        cmd += ["--grid", str(int(settings.grid))]
+    cmd += ["--window", _num(settings.window_days), "--step", _num(settings.step_days),
             "--background", _num(settings.background_days),
             "--threshold", repr(float(settings.threshold)),
             "--baseline-threshold", _num(settings.baseline_threshold),

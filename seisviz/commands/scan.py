@@ -25,7 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder")
     add_catalog_arguments(p)
     p.add_argument("--bbox", nargs=4, type=float, metavar=("MINLON", "MAXLON", "MINLAT", "MAXLAT"),
-                   help="the maps' extent (default: the scanned events' extent, padded 2%%)")
+                   help="the maps' extent, set by hand: one grid (default: the scanned "
+                        "events' extent, padded 2%%, at the trained pixel size)")
     f = p.add_argument_group("catalog filters (the dashboard's Catalog page)")
     f.add_argument("--start", help="keep events from this time on (UTC), e.g. 2019-01-01")
     f.add_argument("--end", help="keep events before this time (UTC, exclusive)")
@@ -39,7 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     f.add_argument("--decluster", metavar="METHOD",
                    help="remove clustered events after the filters and the --min-magnitude "
                         "cut, before the maps: gardner-knopoff or zaliapin (docs/statistics.md)")
-    p.add_argument("--grid", type=int, help="pixels per side (default: the model card's)")
+    p.add_argument("--grid", type=int,
+                   help="pixels per side, set by hand: one grid over the region, whatever its "
+                        "pixel size (default: the model card's grid at its trained pixel "
+                        "size; a wider region is cut into tiles, docs/detection.md)")
     p.add_argument("--window", type=float, help="window length in days (default: the card's)")
     p.add_argument("--step", type=float, default=STEP_DAYS, help="window step in days")
     p.add_argument("--model", default=DEFAULT_MODEL,
@@ -75,7 +79,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `seisviz scan` with the parsed `args`; returns the exit status."""
     from seisviz.catalog import load_catalog
-    from seisviz.detect import pick_device, scan_catalog
+    from seisviz.detect import pick_device, scan_region
     from seisviz.detect.runtime import check_runtime
     from seisviz.progress import terminal_progress
     from seisviz.scanfolder import save_scan_folder
@@ -92,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
     catalog = filtered(catalog, args)
     catalog, declustering = declustered(catalog, args)
     bar = terminal_progress("detect", unit="map")
-    result = scan_catalog(catalog, model=args.model, progress=bar, bbox=args.bbox,
+    # no --grid and no --bbox: the region is looked at at the model's trained pixel size
+    # (one grid, or tiles: seisviz.detect.region)
+    result = scan_region(catalog, model=args.model, progress=bar, bbox=args.bbox,
+                          by_hand=args.grid is not None or args.bbox is not None,
                           grid=args.grid, window_days=args.window, step_days=args.step,
                           threshold=args.threshold, background_days=args.background,
                           baseline_threshold=args.baseline_threshold, min_magnitude=args.min_magnitude,
@@ -102,13 +109,16 @@ def run(args: argparse.Namespace) -> int:
                           coarse_step_days=args.coarse_step)
     if bar:
         bar(None, None)
+    print(f"region: {result.cut['description']}", file=sys.stderr)
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
     save_scan_folder(result, args.out, catalog, source=os.path.abspath(args.catalog),
                      load_report=report, declustering=declustering)
     info = result.device_info
     runtime = " with ONNX Runtime" if info.get("runtime") == "onnx" else ""
     seen = int((result.windows["network"] == "seen").sum())
-    print(f"{len(result.windows):,} windows, {seen:,} scored on {info['device']}{runtime} "
-          f"(batch {info['batch_size']}, {info['maps_per_second']:,.0f} maps/s); "
+    print(f"{len(result.windows):,} windows, {seen:,} scored on {info.get('device')}{runtime} "
+          f"(batch {info.get('batch_size')}, {info.get('maps_per_second', 0):,.0f} maps/s); "
           f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods; "
           f"wrote {args.out}")
     return 0

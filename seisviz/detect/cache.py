@@ -63,14 +63,15 @@ class ScanCache:
                sha256: str) -> ScanResult | None:
         """The kept scan for these settings, re-flagged with their thresholds; None when
         the network has not run for them."""
-        from seisviz.detect.scan import reflag
+        from seisviz.detect.region import reflag_region
 
         key = self.scan_key(catalog, settings, sha256)
         if key not in self._scans:
             return None
         full = key + (json.dumps(settings.flag_part(), sort_keys=True),)
         if full not in self._results:
-            self._results[full] = reflag(self._scans[key], catalog, **settings.flag_part())
+            self._results[full] = reflag_region(self._scans[key], catalog,
+                                                **settings.flag_part())
             while len(self._results) > self.max_results:
                 self._results.popitem(last=False)
         return self._results[full]

@@ -31,6 +31,11 @@ class ModelCard:
     sha256: str = ""
     weights_file: str = ""
     grid: int = defaults.GRID_PIXELS
+    # the pixel sizes (km) the training maps had, and the one a wide region is tiled at
+    # (seisviz.detect.region); an older card gets the shipped models' values
+    min_pixel_km: float = defaults.TRAINED_MIN_PIXEL_KM
+    max_pixel_km: float = defaults.TRAINED_MAX_PIXEL_KM
+    pixel_km: float = defaults.PIXEL_KM
     window_days: float = defaults.WINDOW_DAYS
     background_days: float = defaults.BACKGROUND_DAYS
     threshold: float = defaults.THRESHOLD

@@ -34,6 +34,9 @@ class ScanResult:
         settings: the scan's ScanSettings.
         model: what run.json records of the model (architecture, sha256, threshold…).
         card: the full ModelCard when the model was loaded (None for a loaded folder).
+        cut: how the region was cut (`seisviz.detect.region.RegionCut.to_dict()`).
+        tiles: for a region cut into tiles, one `seisviz.detect.tiled.TileScan` per
+            scanned tile (its windows; no maps: `dmaps` is None).
     """
 
     windows: pd.DataFrame
@@ -46,6 +49,11 @@ class ScanResult:
     timings: dict = field(default_factory=dict)
     device_info: dict = field(default_factory=dict)
     notes: tuple = ()  # lines for the user, e.g. that a scan folder was upgraded
+    # how the region was cut (seisviz.detect.region.RegionCut.to_dict()), and for a region
+    # cut into tiles each scanned tile's windows (seisviz.detect.tiled.TileScan): plain
+    # defaults, so that results pickled before them load
+    cut: Any = None
+    tiles: tuple = ()
 
     def __setstate__(self, state: dict) -> None:
         # results pickled into a stored session before the field was named `episodes`
@@ -60,6 +68,8 @@ class ScanResult:
         line when the catalog gives other windows than the result has."""
         from seisviz.maps import make_grid, rasterize
 
+        if self.tiles:  # a tiled result keeps no maps (seisviz.detect.tiled)
+            return self
         s = self.settings
         catalog = scanned_catalog(catalog, self)
         if len(catalog) == 0:

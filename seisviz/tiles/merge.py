@@ -80,14 +80,28 @@ def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = N
     if not tables:
         return MERGED_EPISODES.empty()
     table = pd.concat(tables, ignore_index=True)
-    table = gpd.GeoDataFrame(table, geometry="geometry", crs=CRS)
+    keep = one_row_per_episode(gpd.GeoDataFrame(table, geometry="geometry", crs=CRS),
+                               near_km, slack_days)
+    periods = periods_of(keep)
+    keep["period_id"] = _period_of(keep, periods)
+    return gpd.GeoDataFrame(MERGED_EPISODES.select(keep), geometry=keep.geometry.values,
+                            crs=CRS)
+
+
+def one_row_per_episode(table: gpd.GeoDataFrame, near_km: float = NEAR_KM,
+                        slack_days: float = SLACK_DAYS) -> gpd.GeoDataFrame:
+    """`table` (the tiles' episodes: tile_id, onset, end, n_events, in_core, center_lon,
+    center_lat, geometry, any other columns kept) with one row per episode seen by
+    several tiles (`same_episode_pairs`, joined transitively): the one in its own tile's
+    core, else the one with the most events; `seen_by` and `n_tiles` added, sorted by
+    onset, episode_id 1..n."""
+    table = table.reset_index(drop=True)
     parent = list(range(len(table)))
     for i, j in same_episode_pairs(table, near_km, slack_days):
         ri, rj = _find(parent, i), _find(parent, j)
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
-    group = np.array([_find(parent, i) for i in range(len(table))])
-    table["_group"] = group
+    table = table.assign(_group=[_find(parent, i) for i in range(len(table))])
     table["_core"] = table["in_core"].astype(str).str.lower().isin(["true", "1"])
     table["_n"] = pd.to_numeric(table["n_events"], errors="coerce").fillna(-1)
     seen = table.groupby("_group")["tile_id"].agg(lambda s: ",".join(sorted(set(s))))
@@ -97,10 +111,7 @@ def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = N
     keep["n_tiles"] = keep["seen_by"].str.count(",") + 1
     keep = keep.sort_values(["onset", "center_lon", "center_lat"]).reset_index(drop=True)
     keep["episode_id"] = np.arange(1, len(keep) + 1)
-    periods = periods_of(keep)
-    keep["period_id"] = _period_of(keep, periods)
-    return gpd.GeoDataFrame(MERGED_EPISODES.select(keep), geometry=keep.geometry.values,
-                            crs=CRS)
+    return keep.drop(columns=["_group", "_core", "_n"])
 
 
 def periods_of(episodes: pd.DataFrame) -> pd.DataFrame:

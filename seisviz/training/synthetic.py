@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from seisviz.progress import Progress
 
 EPOCH = pd.Timestamp("2016-01-01", tz="UTC")
+# each catalog's region is this wide in longitude (degrees): the pixel sizes the cards say
+REGION_WIDTH_DEG = (0.3, 1.0)
 ANOMALY_KINDS = ("swarm", "injection", "aftershock")
 DATA_VERSION = 2         # of the generator and the label rule (written into model cards)
 # How an episode is drawn: sizes from ~10 events up, "small" (10-50 events), "diffuse"
@@ -258,7 +260,7 @@ def random_scenario(rng: np.random.Generator, span_days: float = 300.0,
     """
     if style is not None and style not in EPISODE_STYLES:
         raise ValueError(f"unknown episode style {style!r}")
-    width = rng.uniform(0.3, 1.0)
+    width = rng.uniform(*REGION_WIDTH_DEG)
     lon0, lat0 = rng.uniform(100, 110), rng.uniform(22, 40)
     bbox = (lon0, lon0 + width, lat0, lat0 + width * rng.uniform(0.8, 1.2))
     figure_s1 = rng.uniform() < 0.1 if figure_s1 is None else figure_s1

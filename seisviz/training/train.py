@@ -18,7 +18,9 @@ import numpy as np
 
 from seisviz.detect.models import PAPER_HYPERPARAMETERS, build_model, input_statistics, prepare_input
 from seisviz.errors import Cancelled, SeisvizError
-from seisviz.settings import BACKGROUND_DAYS, GRID_PIXELS, TRAINING_STEP_DAYS, WINDOW_DAYS
+from seisviz.maps import KM_PER_DEGREE
+from seisviz.settings import (BACKGROUND_DAYS, GRID_PIXELS, PIXEL_KM, TRAINING_STEP_DAYS,
+                              WINDOW_DAYS)
 from seisviz.training.synthetic import make_dataset
 
 if TYPE_CHECKING:
@@ -365,6 +367,15 @@ def label_rule_text() -> str:
     return " ".join(doc.split("The label rule (`window_labels`)")[1].split()).strip(" ():")
 
 
+def trained_pixel_km(n_pixels: int) -> dict:
+    """The card's pixel sizes: what the training regions (`REGION_WIDTH_DEG` wide) give
+    on `n_pixels` pixels, rounded to the settings' 0.5-1.7 km at 64 pixels."""
+    from seisviz.training.synthetic import REGION_WIDTH_DEG
+
+    lo, hi = (round(w * KM_PER_DEGREE / n_pixels, 1) for w in REGION_WIDTH_DEG)
+    return {"min_pixel_km": max(lo, 0.1), "max_pixel_km": hi, "pixel_km": PIXEL_KM}
+
+
 def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: float,
                wd: float, data_options: dict[str, Any], device: str) -> ModelCard:
     """Everything needed to know what a weights file is and how it was made."""
@@ -387,6 +398,7 @@ def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: fl
         },
         "normalization": result.normalization,
         "grid": opts["n_pixels"],
+        **trained_pixel_km(opts["n_pixels"]),
         "window_days": opts["window_days"],
         "step_days_training": opts["step_days"],
         "background_days": opts["background_days"],

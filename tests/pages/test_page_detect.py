@@ -96,6 +96,26 @@ def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):
     np.testing.assert_allclose(prob, expect, rtol=1e-6)  # NaN where no history, both sides
 
 
+def test_the_page_says_how_the_region_was_cut_and_warns_for_a_hand_set_grid(ran_page):
+    """The demo is one grid at its trained pixel size; a coarse grid set by hand is one
+    grid with a warning line (docs/detection.md, "How a region is cut")."""
+    at = ran_page[0]
+    result = at.session_state["detection"]
+    assert result.cut["kind"] == "grid" and not result.cut["by_hand"]
+    lines = [m.value for m in at.markdown if m.value.startswith("**Region:**")]
+    assert lines == [f"**Region:** {result.cut['description']}"]
+    assert lines[0].startswith("**Region:** one 64x64 grid at 1.1 km a pixel")
+    assert not at.warning
+    at.number_input(key="detect_grid").set_value(24).run()
+    at.button(key="detect_run").click().run()
+    assert not at.exception, at.exception
+    hand = at.session_state["detection"]
+    assert hand.cut["by_hand"] and hand.settings.grid == 24
+    assert [w.value for w in at.warning] == [hand.cut["warning"]]
+    assert hand.cut["warning"].startswith("pixels of 3.0 km: the model was trained on")
+    at.number_input(key="detect_grid").set_value(64).run()  # as the other tests expect it
+
+
 def test_selecting_a_period_sets_session_state_and_links(ran_page):
     at = ran_page[0]
     result = at.session_state["detection"]

@@ -1,0 +1,273 @@
+"""A region wider than the model's trained scale, scanned in tiles in this process and
+merged into one `ScanResult` (the format of a one-grid scan).
+
+Each tile with at least `MIN_EVENTS` events in its scan box is scanned by `scan_catalog`
+at the trained pixel size; of its result only its windows (`TileScan`) and its episodes
+are kept, never its distribution maps, so memory stays that of one tile whatever the
+area. The episodes of all tiles are merged as `seisviz scan-tiles` merges them
+(`seisviz.tiles.merge.one_row_per_episode`: one row per place and time, the tile whose
+core holds it); periods are the unions in time of the merged episodes; windows.csv has
+one row per window time with the highest probability over the tiles and the tile it
+came from (`tile_id`).
+
+Re-flagging (other thresholds) keeps no maps either: each tile's windows are flagged
+anew, and only a tile with flagged windows is rasterized again from its events (no
+network, seconds) to find its episodes (`reflag_tiles`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from seisviz.detect.result import ScanResult
+from seisviz.detect.scan import reflag, scan_catalog
+from seisviz.errors import Cancelled, SeisvizError
+from seisviz.settings import ScanSettings
+from seisviz.tables import CRS, EPISODES, PERIODS, SCORE, TILE_WINDOWS, TILED_WINDOWS
+from seisviz.tiles.grid import Tile, split_events, tile_events
+from seisviz.tiles.merge import one_row_per_episode
+from seisviz.timeutil import DAY_NS, to_ns
+
+
+@dataclass(frozen=True)
+class TileScan:
+    """One scanned tile of a tiled result: the tile and its windows (the columns of
+    `seisviz.tables.TILE_WINDOWS` but tile_id: probability and beta per window)."""
+
+    tile: Tile
+    windows: pd.DataFrame
+
+
+def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
+                  settings: ScanSettings, min_events: int,
+                  progress: Callable[[int, int], None] | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> tuple[ScanResult, dict]:
+    """Scan every tile of `tiles` holding at least `min_events` events of `catalog` (one
+    `scan_catalog` each, the model loaded once: `net_card`), and merge them.
+
+    -> (the merged ScanResult without its `cut`, {n_scanned, n_sparse, failed,
+    pixel_km}). A tile the data cannot scan (a SeisvizError, e.g. too short) is counted
+    in `failed` with its message; a Cancelled run raises."""
+    scans, episode_tables, failed = [], [], {}
+    timings: dict = {}
+    info: dict = {}
+    pixel_km = []
+    busy = [(t, i) for t, i in split_events(catalog, tiles) if len(i) >= min_events]
+    done_maps = {"before": 0}
+    span_days = (to_ns(catalog["time"]).max() - to_ns(catalog["time"]).min()) / DAY_NS
+    per_tile = max(1, int((span_days - settings.window_days) / settings.step_days) + 1)
+
+    def tile_progress(done, total):  # maps over all tiles, each tile's count estimated
+        if progress is not None:
+            progress(done_maps["before"] + done, per_tile * len(busy))
+
+    for tile, index in busy:
+        events = tile_events(catalog, index)
+        try:
+            result = scan_catalog(events, loaded=net_card, progress=tile_progress,
+                                  settings=settings.replace(bbox=tile.box),
+                                  should_stop=should_stop)
+        except Cancelled:
+            raise
+        except SeisvizError as exc:
+            failed[tile.tile_id] = str(exc)
+            continue
+        done_maps["before"] += len(result.windows)
+        for key, value in result.timings.items():
+            timings[key] = timings.get(key, 0.0) + float(value)
+        info = result.device_info
+        pixel_km.append(max(result.dmaps.grid.pixel_km))
+        scans.append(TileScan(tile, tile_windows(result.windows)))
+        episode_tables.append(with_tile(result.episodes, tile))
+        del result  # its maps: one tile's at a time
+    if progress is not None:
+        progress(done_maps["before"], done_maps["before"])
+    merged = merge_tiles(scans, episode_tables, catalog, settings, net_card[1])
+    merged = replace(merged, timings=timings, device_info=info)
+    return merged, {"n_scanned": len(scans), "n_sparse": len(tiles) - len(busy),
+                    "failed": failed,
+                    "pixel_km": round(float(np.mean(pixel_km)), 3) if pixel_km else None}
+
+
+def tile_windows(windows: pd.DataFrame) -> pd.DataFrame:
+    """What a tiled result keeps of one tile's windows (no flags: they are re-derived)."""
+    return TILE_WINDOWS.without("tile_id", name="tile windows").select(windows).reset_index(
+        drop=True)
+
+
+def with_tile(episodes: Any, tile: Tile) -> Any:
+    """A tile's episodes with tile_id and in_core (centre in the tile's core)."""
+    if episodes is None or len(episodes) == 0:
+        return None
+    episodes = episodes.copy()
+    episodes["tile_id"] = tile.tile_id
+    episodes["in_core"] = tile.in_core(episodes["center_lon"], episodes["center_lat"])
+    return episodes
+
+
+def merge_tiles(scans: list[TileScan], episode_tables: list, catalog: pd.DataFrame,
+                settings: ScanSettings, card: Any = None) -> ScanResult:
+    """One ScanResult from the tiles' windows and episodes (flags at `settings`)."""
+    windows = merged_windows(scans, catalog, settings)
+    episodes = merged_episodes(episode_tables)
+    periods = merged_periods(episodes, windows, settings)
+    return ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
+                      episodes=episodes, model=card.summary() if card is not None else {},
+                      card=card, tiles=tuple(scans))
+
+
+def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
+                   settings: ScanSettings) -> pd.DataFrame:
+    """One row per window time over the tiles (`seisviz.tables.TILED_WINDOWS`): the
+    highest probability and beta of any tile, the tile of that probability, and the
+    events of the whole area in the window."""
+    if not scans:
+        return TILED_WINDOWS.empty()
+    starts = np.unique(np.concatenate([to_ns(s.windows["window_start"]) for s in scans]))
+    prob = np.full(len(starts), np.nan)
+    beta = np.full(len(starts), np.nan)
+    history = np.zeros(len(starts), bool)
+    tile = np.full(len(starts), "", dtype=object)
+    for s in scans:
+        at = np.searchsorted(starts, to_ns(s.windows["window_start"]))
+        p = s.windows["probability"].to_numpy(float)
+        better = np.isfinite(p) & ~(np.nan_to_num(prob[at], nan=-1.0) >= p)
+        prob[at[better]] = p[better]
+        tile[at[better]] = s.tile.tile_id
+        beta[at] = np.fmax(beta[at], s.windows["baseline_beta"].to_numpy(float))
+        history[at] |= s.windows["has_history"].to_numpy(bool)
+    length = int(round(settings.window_days * DAY_NS))
+    t = np.sort(to_ns(catalog["time"]))
+    n_events = np.searchsorted(t, starts + length) - np.searchsorted(t, starts)
+    windows = pd.DataFrame({
+        "window_start": pd.to_datetime(starts, utc=True),
+        "window_end": pd.to_datetime(starts + length, utc=True),
+        "n_events": n_events.astype(np.int64), "probability": prob,
+        "flagged": np.nan_to_num(prob, nan=0.0) >= settings.threshold,
+        "baseline_beta": beta,
+        "baseline_flagged": np.nan_to_num(beta, nan=-np.inf) >= settings.baseline_threshold,
+        "has_history": history, "tile_id": tile})
+    return TILED_WINDOWS.select(windows)
+
+
+def merged_episodes(episode_tables: list) -> Any:
+    """The tiles' episodes, one row per place and time (`one_row_per_episode`), with the
+    columns of `seisviz.tables.EPISODES` then tile_id, seen_by, n_tiles; period_id and
+    subregion_id are set by `merged_periods`."""
+    import geopandas as gpd
+
+    tables = [t for t in episode_tables if t is not None and len(t)]
+    extra = ["tile_id", "seen_by", "n_tiles"]
+    if not tables:
+        empty = EPISODES.empty()
+        for col in extra:
+            empty[col] = pd.Series(dtype=object)
+        return empty
+    table = gpd.GeoDataFrame(pd.concat(tables, ignore_index=True), geometry="geometry",
+                             crs=CRS)
+    keep = one_row_per_episode(table)
+    keep["start"] = keep["onset"]
+    # EPISODES first, then whatever else a tile's episodes carry, then where it came from
+    others = [c for c in keep.columns if c not in (*EPISODES.columns, *extra, "in_core",
+                                                   "geometry")]
+    cols = [*EPISODES.columns, *others, *extra]
+    return gpd.GeoDataFrame(keep[cols], geometry=keep.geometry.values, crs=CRS)
+
+
+def merged_periods(episodes: Any, windows: pd.DataFrame,
+                   settings: ScanSettings) -> pd.DataFrame:
+    """Periods as the unions in time of the merged episodes' [onset, end] over the whole
+    area (they never overlap), with the columns of `seisviz.tables.PERIODS`; sets each
+    episode's period_id and subregion_id (1..k by descending event count), in place."""
+    if len(episodes) == 0:
+        return PERIODS.empty()
+    order = episodes.sort_values(["onset", "end"], kind="stable")
+    group, last_end, g = [], None, 0
+    for onset, end in zip(order["onset"], order["end"]):
+        if last_end is None or onset > last_end:
+            g += 1
+            last_end = end
+        last_end = max(last_end, end)
+        group.append(g)
+    episodes.loc[order.index, "period_id"] = np.asarray(group, dtype=np.int64)
+    episodes["period_id"] = episodes["period_id"].astype(np.int64)
+    rank = episodes.sort_values(["period_id", "n_events", "episode_id"],
+                                ascending=[True, False, True], kind="stable")
+    episodes.loc[rank.index, "subregion_id"] = (rank.groupby("period_id").cumcount() + 1
+                                                ).to_numpy()
+    episodes["subregion_id"] = episodes["subregion_id"].astype(np.int64)
+    w_start = to_ns(windows["window_start"])
+    flagged = windows["flagged"].to_numpy(bool)
+    rows = []
+    for pid, e in episodes.groupby("period_id", sort=True):
+        ws, we = e["window_start"].min(), e["window_end"].max()
+        inside = (w_start >= to_ns(ws)) & (w_start < to_ns(we))
+        rows.append({"period_id": int(pid), "start": e["onset"].min(), "end": e["end"].max(),
+                     "window_start": ws, "window_end": we, SCORE: float(e[SCORE].max()),
+                     "n_windows": int(np.count_nonzero(flagged & inside)),
+                     "n_episodes": len(e),
+                     "episode_ids": ";".join(str(int(i)) for i in sorted(e["episode_id"])),
+                     "n_events": int(e["n_events"].sum()), "refined": True})
+    return PERIODS.select(pd.DataFrame(rows))
+
+
+def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
+                 settings: ScanSettings) -> ScanResult:
+    """A tiled `result` flagged anew at `settings`' thresholds: each tile with a flagged
+    window is rasterized again from its events and refined (`reflag`), one at a time."""
+    from seisviz.maps import make_grid, rasterize
+
+    if settings.min_magnitude is not None:
+        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    tiles = [s.tile for s in result.tiles]
+    events_of = dict((t.tile_id, i) for t, i in split_events(catalog, tiles))
+    tables = []
+    for scan in result.tiles:
+        w = scan.windows.copy()
+        if not (np.nan_to_num(w["probability"].to_numpy(float), nan=0.0)
+                >= settings.threshold).any() or scan.tile.tile_id not in events_of:
+            continue
+        events = tile_events(catalog, events_of[scan.tile.tile_id])
+        tile_settings = settings.replace(bbox=scan.tile.box)
+        dmaps = rasterize(events, make_grid(scan.tile.box, settings.grid),
+                          settings.window_days, settings.step_days, settings.background_days)
+        w["flagged"] = False
+        w["baseline_flagged"] = False
+        one = ScanResult(windows=w, periods=pd.DataFrame(), dmaps=dmaps,
+                         settings=tile_settings)
+        tables.append(with_tile(reflag(one, events).episodes, scan.tile))
+    merged = merge_tiles(list(result.tiles), tables, catalog, settings, result.card)
+    return replace(merged, model=result.model, timings=result.timings,
+                   device_info=result.device_info, cut=result.cut, notes=result.notes)
+
+
+def tile_windows_table(result: ScanResult) -> pd.DataFrame:
+    """All tiles' windows of a tiled result as one table (`seisviz.tables.TILE_WINDOWS`:
+    tile_windows.csv of its scan folder)."""
+    if not result.tiles:
+        return TILE_WINDOWS.empty()
+    return TILE_WINDOWS.select(pd.concat(
+        [s.windows.assign(tile_id=s.tile.tile_id) for s in result.tiles], ignore_index=True))
+
+
+def tile_scans(table: pd.DataFrame, catalog: pd.DataFrame, cut: dict,
+               settings: ScanSettings) -> tuple[TileScan, ...]:
+    """The TileScans back from `tile_windows_table` output: the tiles are made again over
+    the scanned catalog's area with the cut's tile size and overlap."""
+    from seisviz.tiles.grid import catalog_area, make_tiles
+
+    if settings.min_magnitude is not None:
+        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    tiles = {t.tile_id: t for t in make_tiles(catalog_area(catalog), cut["tile_km"],
+                                              cut["overlap_km"])}
+    out = []
+    for tile_id, w in table.groupby("tile_id", sort=True):
+        if tile_id not in tiles:
+            raise SeisvizError(f"tile_windows.csv: tile {tile_id} is not a tile of this "
+                               "catalog's area: is it the catalog the scan read?")
+        out.append(TileScan(tiles[tile_id], tile_windows(w)))
+    return tuple(out)
