@@ -134,7 +134,7 @@ WINDOWS = TableLayout(
 TILE_WINDOWS = TableLayout(
     "tile windows",
     ("tile_id", "window_start", "window_end", "n_events", "probability", "baseline_beta",
-     "has_history"),
+     "has_history", "network"),
     time_columns=("window_start", "window_end"))
 TILED_WINDOWS = TableLayout("tiled windows", (*WINDOWS.columns, "tile_id"),
                             time_columns=WINDOWS.time_columns)

@@ -33,7 +33,8 @@ Progress = Callable[[int, int], None]
 def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
                  progress: Progress | None = None, loaded: tuple | None = None,
                  settings: ScanSettings | None = None,
-                 should_stop: Callable[[], bool] | None = None, **options: Any) -> ScanResult:
+                 should_stop: Callable[[], bool] | None = None,
+                 span: tuple[Any, Any] | None = None, **options: Any) -> ScanResult:
     """Run the detector (and the baseline) over the windows of `catalog`.
 
     Every window gets a row; the network scores only those where something can happen
@@ -50,6 +51,10 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
             ONNX export (seisviz.detect.runtime).
         settings: the scan's settings; else built from `options` (ScanSettings fields,
             None meaning "the model card's default").
+        span: (start, end) of the windows, when `catalog` is part of a larger one (a tile
+            of a region): every tile then has the same windows, and a place quiet until
+            its first event has that quiet time as its history. Default: the days of
+            `catalog`'s first and last events.
         should_stop: asked before every batch of maps; True raises
             `seisviz.errors.Cancelled` ("cancelled after N of M windows"), and nothing
             of the scan comes back.
@@ -79,8 +84,9 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     grid = make_grid(settings.bbox, settings.grid)
 
     t1 = time.perf_counter()
+    start, end = span if span is not None else (None, None)
     dmaps = rasterize(catalog, grid, settings.window_days, settings.step_days,
-                      settings.background_days)
+                      settings.background_days, start=start, end=end)
     timings["rasterize_s"] = time.perf_counter() - t1
 
     # from the event times: which windows hold too few events to be anomalous

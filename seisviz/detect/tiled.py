@@ -30,6 +30,7 @@ from seisviz.settings import ScanSettings
 from seisviz.tables import CRS, EPISODES, PERIODS, SCORE, TILE_WINDOWS, TILED_WINDOWS
 from seisviz.tiles.grid import Tile, split_events, tile_events
 from seisviz.tiles.merge import one_row_per_episode
+from seisviz.detect.passes import COARSE, NO_HISTORY, SEEN, SPARSE, with_network_state
 from seisviz.timeutil import DAY_NS, to_ns
 
 
@@ -40,6 +41,16 @@ class TileScan:
 
     tile: Tile
     windows: pd.DataFrame
+
+
+def region_span(catalog: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end) of every tile's windows: the day of the region's first event and the
+    day after its last. Shared, so that the tiles' windows line up, and so that a place
+    quiet until a new sequence starts has that quiet time as its history instead of
+    starting its windows (and its missing history) at the sequence's first event."""
+    t = to_ns(catalog["time"])
+    first, last = (int(t.min()) // DAY_NS) * DAY_NS, (int(t.max()) // DAY_NS + 1) * DAY_NS
+    return pd.Timestamp(first, tz="UTC"), pd.Timestamp(last, tz="UTC")
 
 
 def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
@@ -58,7 +69,8 @@ def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
     pixel_km = []
     busy = [(t, i) for t, i in split_events(catalog, tiles) if len(i) >= min_events]
     done_maps = {"before": 0}
-    span_days = (to_ns(catalog["time"]).max() - to_ns(catalog["time"]).min()) / DAY_NS
+    span = region_span(catalog)
+    span_days = (span[1] - span[0]) / pd.Timedelta(days=1)
     per_tile = max(1, int((span_days - settings.window_days) / settings.step_days) + 1)
 
     def tile_progress(done, total):  # maps over all tiles, each tile's count estimated
@@ -70,7 +82,7 @@ def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
         try:
             result = scan_catalog(events, loaded=net_card, progress=tile_progress,
                                   settings=settings.replace(bbox=tile.box),
-                                  should_stop=should_stop)
+                                  should_stop=should_stop, span=span)
         except Cancelled:
             raise
         except SeisvizError as exc:
@@ -132,8 +144,13 @@ def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
     beta = np.full(len(starts), np.nan)
     history = np.zeros(len(starts), bool)
     tile = np.full(len(starts), "", dtype=object)
+    # what the network did with the window in the tile that did most with it
+    rank = np.zeros(len(starts), np.int64)
+    order = (SPARSE, NO_HISTORY, COARSE, SEEN)
     for s in scans:
         at = np.searchsorted(starts, to_ns(s.windows["window_start"]))
+        state = with_network_state(s.windows)["network"].map(order.index).to_numpy(np.int64)
+        np.maximum.at(rank, at, state)
         p = s.windows["probability"].to_numpy(float)
         better = np.isfinite(p) & ~(np.nan_to_num(prob[at], nan=-1.0) >= p)
         prob[at[better]] = p[better]
@@ -150,7 +167,8 @@ def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
         "flagged": np.nan_to_num(prob, nan=0.0) >= settings.threshold,
         "baseline_beta": beta,
         "baseline_flagged": np.nan_to_num(beta, nan=-np.inf) >= settings.baseline_threshold,
-        "has_history": history, "tile_id": tile})
+        "has_history": history, "network": np.asarray(order, dtype=object)[rank],
+        "tile_id": tile})
     return TILED_WINDOWS.select(windows)
 
 
@@ -223,6 +241,7 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
 
     if settings.min_magnitude is not None:
         catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    start, end = region_span(catalog)  # as scan_in_tiles, which gets the cut catalog
     tiles = [s.tile for s in result.tiles]
     events_of = dict((t.tile_id, i) for t, i in split_events(catalog, tiles))
     tables = []
@@ -234,7 +253,8 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
         events = tile_events(catalog, events_of[scan.tile.tile_id])
         tile_settings = settings.replace(bbox=scan.tile.box)
         dmaps = rasterize(events, make_grid(scan.tile.box, settings.grid),
-                          settings.window_days, settings.step_days, settings.background_days)
+                          settings.window_days, settings.step_days, settings.background_days,
+                          start=start, end=end)
         w["flagged"] = False
         w["baseline_flagged"] = False
         one = ScanResult(windows=w, periods=pd.DataFrame(), dmaps=dmaps,
@@ -269,5 +289,5 @@ def tile_scans(table: pd.DataFrame, catalog: pd.DataFrame, cut: dict,
         if tile_id not in tiles:
             raise SeisvizError(f"tile_windows.csv: tile {tile_id} is not a tile of this "
                                "catalog's area: is it the catalog the scan read?")
-        out.append(TileScan(tiles[tile_id], tile_windows(w)))
+        out.append(TileScan(tiles[tile_id], tile_windows(with_network_state(w))))
     return tuple(out)

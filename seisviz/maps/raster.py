@@ -135,8 +135,12 @@ def rasterize(catalog: pd.DataFrame, grid: Grid | None = None, window_days: floa
         t, pix = t[order], pix[order]
     starts, length = window_starts(t[0], t[-1], window_days, step_days, start, end)
     ends = starts + length
-    # The background may reach back before the first window, but not before the catalog.
+    # The background may reach back before the first window, but not before the catalog:
+    # the events' first day, or `start` when the events are part of a larger catalog that
+    # begins earlier (a tile of a region: quiet there since `start`, not unknown).
     history_start = (int(t[0]) // DAY_NS) * DAY_NS
+    if start is not None:
+        history_start = min(history_start, int(starts[0]))
     bg_starts = np.minimum(
         np.maximum(starts - int(round(background_days * DAY_NS)), history_start), starts)
     history_ns = (starts - bg_starts).astype(np.float64)
