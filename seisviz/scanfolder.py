@@ -4,6 +4,8 @@ A scan folder holds
 - ``windows.csv``: one row per window (window_start, window_end, n_events, probability,
   flagged, baseline_beta, baseline_flagged, has_history), times ISO-8601 UTC;
 - ``periods.csv``: the flagged periods;
+- ``unlocated.csv``: the unlocated alarms, runs of flagged windows with no place elevated
+  (`seisviz.tables.UNLOCATED`; folders written before them have none);
 - ``episodes.csv``, ``subregions.geojson`` and ``condensed_catalog.csv`` (see
   seisviz.export);
 - ``run.json``: everything needed to reproduce it (seisviz.runinfo.run_record), with
@@ -27,7 +29,7 @@ from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import derive_periods
 from seisviz.errors import SeisvizError
 from seisviz.export.bundle import write_scan_subregions
-from seisviz.export.files import periods_csv
+from seisviz.export.files import periods_csv, unlocated_csv
 from seisviz.runinfo import SCAN_FORMAT, json_default, run_record
 from seisviz.settings import ScanSettings
 from seisviz.subregions.condensed import scanned_catalog
@@ -53,8 +55,9 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
         windows[col] = iso_utc(windows[col])
     windows.to_csv(os.path.join(folder, "windows.csv"), index=False)
     periods_csv(result.periods, os.path.join(folder, "periods.csv"))
+    unlocated_csv(result.unlocated, os.path.join(folder, "unlocated.csv"))
     extra = write_scan_subregions(catalog, result, folder)
-    names = ["windows.csv", "periods.csv", *extra, "run.json"]
+    names = ["windows.csv", "periods.csv", "unlocated.csv", *extra, "run.json"]
     record = run_record(result, catalog_name=source, load_report=load_report,
                         outputs=names, declustering=declustering)
     with open(os.path.join(folder, "run.json"), "w") as f:

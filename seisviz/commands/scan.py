@@ -98,9 +98,15 @@ def run(args: argparse.Namespace) -> int:
     runtime = " with ONNX Runtime" if info.get("runtime") == "onnx" else ""
     print(f"{len(result.windows):,} windows scanned on {info['device']}{runtime} "
           f"(batch {info['batch_size']}, {info['maps_per_second']:,.0f} maps/s); "
-          f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods; "
-          f"wrote {args.out}")
+          f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods"
+          f"{_unlocated_note(result)}; wrote {args.out}")
     return 0
+
+
+def _unlocated_note(result) -> str:
+    """', 2 unlocated alarms (unlocated.csv)' when runs of flagged windows had no place."""
+    n = 0 if result.unlocated is None else len(result.unlocated)
+    return f", {n} unlocated alarm{'s' * (n != 1)} (unlocated.csv)" if n else ""
 
 
 def filtered(catalog: "pd.DataFrame", args: argparse.Namespace) -> "pd.DataFrame":

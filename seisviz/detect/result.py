@@ -34,6 +34,9 @@ class ScanResult:
         settings: the scan's ScanSettings.
         model: what run.json records of the model (architecture, sha256, threshold…).
         card: the full ModelCard when the model was loaded (None for a loaded folder).
+        unlocated: the unlocated alarms (`seisviz.tables.UNLOCATED`): runs of flagged
+            windows during which no place was elevated; they are not periods. None for a
+            result made before they existed.
     """
 
     windows: pd.DataFrame
@@ -46,12 +49,15 @@ class ScanResult:
     timings: dict = field(default_factory=dict)
     device_info: dict = field(default_factory=dict)
     notes: tuple = ()  # lines for the user, e.g. that a scan folder was upgraded
+    unlocated: Any = None
 
     def __setstate__(self, state: dict) -> None:
         # results pickled into a stored session before the field was named `episodes`
         if "subregions" in state:
             state = {**state, "episodes": state["subregions"]}
             del state["subregions"]
+        # results pickled before unlocated alarms existed: not known, rather than none
+        state = {"unlocated": None, **state}
         self.__dict__.update(state)
 
     def with_maps(self, catalog: pd.DataFrame) -> "ScanResult":

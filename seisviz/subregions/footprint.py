@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seisviz.maps import box3
+from seisviz.maps import box_sum, label_neighbourhoods
 from seisviz.settings import MIN_EVENTS
 from seisviz.timeutil import to_ns
 
@@ -134,22 +134,28 @@ def regional_change(c: np.ndarray, b: np.ndarray, min_background: float = 5.0,
 
 def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MIN_EVENTS,
               ratio: float = 2.0, alpha: float = 0.1,
-              regional: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel over `windows`: (footprint mask, largest excess count c - b).
+              regional: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pixel over `windows`: (footprint mask, largest excess count c - b, reach).
 
-    See steps 1-2 of the module docstring."""
+    `reach` is the half-width (pixels) of the neighbourhood that put the pixel in the
+    footprint: 1 for a hot 3x3 neighbourhood, the larger one of `label_neighbourhoods`
+    (about 5 km a side) for a place that only that one finds hot; 0 outside the
+    footprint. See steps 1-2 of the module docstring."""
     ny, nx = dmaps.grid.ny, dmaps.grid.nx
     mask = np.zeros((ny, nx), bool)
+    reach = np.zeros((ny, nx), np.int64)
     excess = np.zeros((ny, nx), np.float64)
     count, background = dmaps.channel("count"), dmaps.channel("background")
     history = np.full(len(dmaps), dmaps.background_days, np.float64) \
         if dmaps.history_days is None else np.asarray(dmaps.history_days, np.float64)
+    halves = label_neighbourhoods(dmaps.grid)
     # alpha is for the whole period: split it over its independent tests, about one per
-    # 3x3 neighbourhood and per window length of the period (Bonferroni)
+    # neighbourhood of each size and per window length of the period (Bonferroni)
     ws = dmaps.window_start.astype("datetime64[ns]").astype(np.int64)[windows]
     we = dmaps.window_end.astype("datetime64[ns]").astype(np.int64)[windows]
     span = (we.max() - ws.min()) / 86_400e9 if len(windows) else dmaps.window_days
-    n_tests = max(1.0, ny * nx / 9.0) * max(1.0, span / dmaps.window_days)
+    n_tests = sum(max(1.0, ny * nx / (2 * h + 1) ** 2) for h in halves) \
+        * max(1.0, span / dmaps.window_days)
     alpha_cell = alpha / n_tests
     for lo in range(0, len(windows), _CHUNK):
         idx = windows[lo:lo + _CHUNK]
@@ -157,31 +163,54 @@ def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MI
         b = background[idx].astype(np.float64)
         g = regional_change(c, b) if regional else np.ones(len(idx))
         hist = history[idx]  # days of each window's background period
-        c3, b3 = box3(c), box3(b)
-        hot = (c3 >= min_events) & (c3 >= ratio * g[:, None, None] * b3)
-        if not hot.any():
-            continue
         # background events in their own period: b is scaled to one window's length
-        h3 = b3 * (hist / dmaps.window_days)[:, None, None]
         share = (g * dmaps.window_days / (g * dmaps.window_days + hist))[:, None, None]
-        hot &= binomial_sf(c3, c3 + h3, share) <= alpha_cell
+        hot_by_size = [_hot(c, b, g, hist / dmaps.window_days, share, h, min_events, ratio,
+                            alpha_cell) for h in halves]
+        if not any(hot.any() for hot in hot_by_size):
+            continue
         b = b * g[:, None, None]
-        near = box3(hot.astype(np.float64)) > 0
-        pix = near & (c >= 1) & (c > b)
+        near = np.zeros(c.shape, np.int64)
+        found = np.zeros(c.shape, bool)  # hot 3x3 centres, then those of the larger one
+        for h, hot in zip(halves, hot_by_size):
+            # the larger neighbourhood adds only places that no hot 3x3 one lies in: a
+            # compact episode keeps its tight footprint, a diffuse one gets one at all
+            hot = hot & ~(box_sum(found.astype(np.float64), h) > 0)
+            near = np.where((near == 0) & (box_sum(hot.astype(np.float64), h) > 0), h, near)
+            found |= hot
+        pix = (near > 0) & (c >= 1) & (c > b)
         mask |= pix.any(axis=0)
+        reach = np.maximum(reach, np.where(pix, near, 0).max(axis=0))
         excess = np.maximum(excess, np.where(pix, c - b, 0.0).max(axis=0))
-    return mask, excess
+    return mask, excess, reach
 
 
-def _groups(mask, dilation):
-    """Label the footprint: list of boolean pixel masks, one per group."""
+def _hot(c, b, g, hist_windows, share, half, min_events, ratio, alpha_cell):
+    """Hot neighbourhoods of half-width `half` per window: at least `min_events` events,
+    `ratio` x their scaled background, and significant (the binomial test of step 1)."""
+    cn, bn = box_sum(c, half), box_sum(b, half)
+    hot = (cn >= min_events) & (cn >= ratio * g[:, None, None] * bn)
+    if hot.any():
+        hn = bn * hist_windows[:, None, None]
+        hot &= binomial_sf(cn, cn + hn, share) <= alpha_cell
+    return hot
+
+
+def _groups(mask, dilation, reach=None):
+    """Label the footprint: list of boolean pixel masks, one per group. Pixels that a
+    larger neighbourhood found (`reach` > 1) are bridged over its half-width: they lie
+    in one hot neighbourhood, however scattered its events."""
     from scipy import ndimage
 
     if not mask.any():
         return []
     eight = np.ones((3, 3), bool)
     grown = ndimage.binary_dilation(mask, structure=eight, iterations=dilation) \
-        if dilation > 0 else mask
+        if dilation > 0 else mask.copy()
+    if reach is not None:
+        for h in np.unique(reach[reach > max(dilation, 1)]):
+            grown |= ndimage.binary_dilation(mask & (reach == h), structure=eight,
+                                             iterations=int(h))
     labels, n = ndimage.label(grown, structure=eight)
     return [mask & (labels == g) for g in range(1, n + 1)]
 

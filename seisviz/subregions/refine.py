@@ -59,11 +59,11 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
                                         keep_geometry=True, score=score)
     # A subregion whose events show no elevated stretch is no episode: keeping it with the
     # raw window span would stretch its period back to the first window's start. A raw
-    # period none of whose subregions is elevated keeps its window span, marked
-    # refined = False.
+    # period none of whose subregions is elevated is no period either: it is an unlocated
+    # alarm (seisviz.subregions.unlocated), so the raw periods are not passed on here.
     episodes = episodes[episodes["refined"].astype(bool)].reset_index(drop=True)
     episodes["episode_id"] = np.arange(1, len(episodes) + 1, dtype=np.int64)
-    periods = periods_from_episodes(episodes, raw_periods, score=score)
+    periods = periods_from_episodes(episodes, score=score)
     periods["refined"] = periods["n_episodes"] > 0
     episodes = with_episode_stats(catalog, _in_refined_periods(episodes, periods, subs))
     n_windows = dict(zip(raw_periods["period_id"].astype(int),

@@ -105,15 +105,17 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
         win = period_windows(dmaps, start, end, flagged)
         if len(win) == 0:
             continue
-        mask, excess = footprint(dmaps, win, settings["min_events"], settings["ratio"],
-                                 settings["alpha"], settings["regional"])
+        mask, excess, reach = footprint(dmaps, win, settings["min_events"], settings["ratio"],
+                                        settings["alpha"], settings["regional"])
         found = []
         counts = count[win]
-        for pixels in _groups(mask, settings["dilation"]):
+        for pixels in _groups(mask, settings["dilation"], reach):
             peak = int(counts[:, pixels].sum(axis=1).max())
             if peak < settings["min_events"]:
                 continue
-            geom = pixel_polygon(grid, pixels, settings["dilation"])
+            # a place found in the larger neighbourhood is closed over its half-width
+            geom = pixel_polygon(grid, pixels, max(settings["dilation"],
+                                                   int(reach[pixels].max())))
             if catalog is not None:
                 n_events = _count_inside(geom, t_ns, ev_lon, ev_lat, start, end)
             else:
