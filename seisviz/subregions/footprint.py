@@ -27,7 +27,14 @@ places whose counts rise sharply over their own earlier rate:
    background (and at least one) form the anomaly's footprint in that window; the
    footprint of the period is the union over its windows (an injection front that grows
    is covered as a whole).
-3. The footprint is dilated by ``dilation`` pixels and labelled with 8-connectivity
+   Steps 1-2 are done in each of the label rule's neighbourhoods
+   (`seisviz.maps.label_neighbourhoods`): 3x3 pixels, and a square about 5 km a side when
+   that is larger. A diffuse swarm or injection front of a few km radius holds 10 events
+   in no 3x3 neighbourhood of half-kilometre pixels, yet the network (trained on both
+   sizes) flags it. The larger square adds only places that no hot 3x3 neighbourhood lies
+   in, so compact episodes keep their tight footprints; ``n_tests`` counts both sizes.
+3. The footprint is dilated by ``dilation`` pixels (its pixels from the larger square by
+   that square's half-width: they lie in one neighbourhood) and labelled with 8-connectivity
    (``scipy.ndimage.label``), so pieces a pixel or two apart make one subregion; each
    subregion keeps only its footprint pixels, and a subregion with fewer than
    ``min_events`` events in its busiest window is dropped.
