@@ -49,6 +49,9 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         "n_windows": int(len(windows)),
         "n_flagged_windows": int(windows["flagged"].sum()) if "flagged" in windows else None,
         "n_periods": int(len(result.periods)),
+        # runs of flagged windows with no place (unlocated.csv); None: not known
+        "n_unlocated_alarms": None if getattr(result, "unlocated", None) is None
+        else int(len(result.unlocated)),
         "outputs": list(outputs),
     }
     if catalog_source is not None:

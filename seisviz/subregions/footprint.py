@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seisviz.maps import box_sum, label_neighbourhoods
+from seisviz.maps import NEIGHBOURHOOD_KM, box_sum, label_neighbourhoods
 from seisviz.settings import MIN_EVENTS
 from seisviz.timeutil import to_ns
 
@@ -140,14 +140,15 @@ def regional_change(c: np.ndarray, b: np.ndarray, min_background: float = 5.0,
 
 
 def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MIN_EVENTS,
-              ratio: float = 2.0, alpha: float = 0.1,
-              regional: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              ratio: float = 2.0, alpha: float = 0.1, regional: bool = True,
+              neighbourhood_km: float = NEIGHBOURHOOD_KM
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel over `windows`: (footprint mask, largest excess count c - b, reach).
 
     `reach` is the half-width (pixels) of the neighbourhood that put the pixel in the
     footprint: 1 for a hot 3x3 neighbourhood, the larger one of `label_neighbourhoods`
-    (about 5 km a side) for a place that only that one finds hot; 0 outside the
-    footprint. See steps 1-2 of the module docstring."""
+    (about `neighbourhood_km` a side; 0: none) for a place that only that one finds hot;
+    0 outside the footprint. See steps 1-2 of the module docstring."""
     ny, nx = dmaps.grid.ny, dmaps.grid.nx
     mask = np.zeros((ny, nx), bool)
     reach = np.zeros((ny, nx), np.int64)
@@ -155,7 +156,7 @@ def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MI
     count, background = dmaps.channel("count"), dmaps.channel("background")
     history = np.full(len(dmaps), dmaps.background_days, np.float64) \
         if dmaps.history_days is None else np.asarray(dmaps.history_days, np.float64)
-    halves = label_neighbourhoods(dmaps.grid)
+    halves = label_neighbourhoods(dmaps.grid, neighbourhood_km)
     # alpha is for the whole period: split it over its independent tests, about one per
     # neighbourhood of each size and per window length of the period (Bonferroni)
     ws = dmaps.window_start.astype("datetime64[ns]").astype(np.int64)[windows]

@@ -136,7 +136,7 @@ def test_a_scan_folder_round_trip_keeps_the_unlocated_alarms(diffuse_swarm, tmp_
     names = save_scan_folder(result, str(tmp_path / "scan"), catalog)
     assert "unlocated.csv" in names
     run = json.loads((tmp_path / "scan" / "run.json").read_text())
-    assert "unlocated.csv" in run["outputs"]
+    assert "unlocated.csv" in run["outputs"] and run["n_unlocated_alarms"] == 1
     csv = pd.read_csv(tmp_path / "scan" / "unlocated.csv")
     assert list(csv.columns) == list(UNLOCATED.columns) and len(csv) == 1
     assert pd.Timestamp(csv["window_start"].iloc[0]) == day(250)
@@ -170,3 +170,19 @@ def test_refine_periods_keeps_no_period_without_a_place(diffuse_swarm):
     flagged = np.ones(len(result.windows), bool)
     periods, episodes = refine_periods(catalog, result.dmaps, raw, flagged)
     assert len(periods) == 0 and len(episodes) == 0
+
+
+def test_the_scan_summary_line_counts_the_unlocated_alarms():
+    from dataclasses import replace
+
+    from seisviz.commands.scan import _unlocated_note
+
+    result = ScanResult(windows=pd.DataFrame(), periods=pd.DataFrame(), dmaps=None,
+                        settings=ScanSettings())
+    assert _unlocated_note(result) == ""  # a result from before they existed
+    alarms = pd.DataFrame({"alarm_id": [1, 2]})
+    assert _unlocated_note(replace(result, unlocated=alarms)) == \
+        ", 2 unlocated alarms (unlocated.csv)"
+    assert _unlocated_note(replace(result, unlocated=alarms.iloc[:1])) == \
+        ", 1 unlocated alarm (unlocated.csv)"
+    assert _unlocated_note(replace(result, unlocated=alarms.iloc[:0])) == ""
