@@ -34,7 +34,8 @@ places whose counts rise sharply over their own earlier rate:
    sizes) flags it. The larger square adds only places that no hot 3x3 neighbourhood lies
    in, so compact episodes keep their tight footprints; ``n_tests`` counts both sizes.
 3. The footprint is dilated by ``dilation`` pixels (its pixels from the larger square by
-   that square's half-width: they lie in one neighbourhood) and labelled with 8-connectivity
+   that square's half-width: they lie in one neighbourhood; such a group is kept only
+   apart from the 3x3 ones) and labelled with 8-connectivity
    (``scipy.ndimage.label``), so pieces a pixel or two apart make one subregion; each
    subregion keeps only its footprint pixels, and a subregion with fewer than
    ``min_events`` events in its busiest window is dropped.
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 
 
 _CHUNK = 256  # windows processed at a time (bounds memory for long periods)
+_NONE = np.iinfo(np.int64).max  # no neighbourhood found the pixel
 
 
 def binomial_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
@@ -145,10 +147,10 @@ def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MI
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel over `windows`: (footprint mask, largest excess count c - b, reach).
 
-    `reach` is the half-width (pixels) of the neighbourhood that put the pixel in the
-    footprint: 1 for a hot 3x3 neighbourhood, the larger one of `label_neighbourhoods`
-    (about `neighbourhood_km` a side; 0: none) for a place that only that one finds hot;
-    0 outside the footprint. See steps 1-2 of the module docstring."""
+    `reach` is the half-width (pixels) of the smallest neighbourhood that put the pixel
+    in the footprint in any window: 1 for a hot 3x3 neighbourhood, the larger one of
+    `label_neighbourhoods` (about `neighbourhood_km` a side; 0: none) for a place that
+    only that one finds hot; 0 outside the footprint. See steps 1-2 of the module docstring."""
     ny, nx = dmaps.grid.ny, dmaps.grid.nx
     mask = np.zeros((ny, nx), bool)
     reach = np.zeros((ny, nx), np.int64)
@@ -173,22 +175,28 @@ def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MI
         hist = history[idx]  # days of each window's background period
         # background events in their own period: b is scaled to one window's length
         share = (g * dmaps.window_days / (g * dmaps.window_days + hist))[:, None, None]
-        hot_by_size = [_hot(c, b, g, hist / dmaps.window_days, share, h, min_events, ratio,
-                            alpha_cell) for h in halves]
-        if not any(hot.any() for hot in hot_by_size):
-            continue
-        b = b * g[:, None, None]
         near = np.zeros(c.shape, np.int64)
         found = np.zeros(c.shape, bool)  # hot 3x3 centres, then those of the larger one
-        for h, hot in zip(halves, hot_by_size):
-            # the larger neighbourhood adds only places that no hot 3x3 one lies in: a
-            # compact episode keeps its tight footprint, a diffuse one gets one at all
-            hot = hot & ~(box_sum(found.astype(np.float64), h) > 0)
-            near = np.where((near == 0) & (box_sum(hot.astype(np.float64), h) > 0), h, near)
+        for h in halves:
+            # the larger neighbourhood looks only beyond its half-width of the places
+            # already found: a compact episode keeps its tight footprint (its outer events
+            # make no second place), a diffuse one gets a footprint at all
+            rest = ~(box_sum(found.astype(np.float64), h) > 0)
+            hot = _hot(c * rest, b * rest, g, hist / dmaps.window_days, share, h, min_events,
+                       ratio, alpha_cell)
+            near = np.where((near == 0) & rest & (box_sum(hot.astype(np.float64), h) > 0),
+                            h, near)
             found |= hot
+        if not found.any():
+            continue
+        b = b * g[:, None, None]
         pix = (near > 0) & (c >= 1) & (c > b)
         mask |= pix.any(axis=0)
-        reach = np.maximum(reach, np.where(pix, near, 0).max(axis=0))
+        # the smallest neighbourhood that found the pixel in any window: a place that a
+        # 3x3 neighbourhood found in one window stays compact
+        found_by = np.where(pix, near, _NONE).min(axis=0)
+        reach = np.where((reach > 0) & (reach < found_by), reach,
+                         np.where(found_by < _NONE, found_by, reach))
         excess = np.maximum(excess, np.where(pix, c - b, 0.0).max(axis=0))
     return mask, excess, reach
 
@@ -205,20 +213,36 @@ def _hot(c, b, g, hist_windows, share, half, min_events, ratio, alpha_cell):
 
 
 def _groups(mask, dilation, reach=None):
-    """Label the footprint: list of boolean pixel masks, one per group. Pixels that a
-    larger neighbourhood found (`reach` > 1) are bridged over its half-width: they lie
-    in one hot neighbourhood, however scattered its events."""
+    """Label the footprint: list of boolean pixel masks, one per group.
+
+    The pixels of hot 3x3 neighbourhoods are grouped over `dilation` pixels. Those that
+    only the larger neighbourhood found (`reach` > 1) are grouped over its half-width
+    (they lie in one neighbourhood, however scattered), and such a group is kept only
+    apart from the 3x3 groups: next to one, it would only widen a place already found
+    (and its polygon, and with it the place's background rate)."""
+    wide = np.zeros_like(mask) if reach is None else mask & (reach > 1)
+    compact = mask & ~wide
+    groups = _label(compact, dilation)
+    if wide.any():
+        from scipy import ndimage
+
+        h = max(int(reach.max()), dilation)
+        touch = ndimage.binary_dilation(compact, structure=np.ones((3, 3), bool),
+                                        iterations=h) if compact.any() else compact
+        groups += [g for g in _label(wide, h) if not (g & touch).any()]
+    return groups
+
+
+def _label(mask, dilation):
+    """Groups of `mask`'s pixels, those up to 2 x `dilation` pixels apart joined
+    (8-connectivity), each holding only its own pixels."""
     from scipy import ndimage
 
     if not mask.any():
         return []
     eight = np.ones((3, 3), bool)
     grown = ndimage.binary_dilation(mask, structure=eight, iterations=dilation) \
-        if dilation > 0 else mask.copy()
-    if reach is not None:
-        for h in np.unique(reach[reach > max(dilation, 1)]):
-            grown |= ndimage.binary_dilation(mask & (reach == h), structure=eight,
-                                             iterations=int(h))
+        if dilation > 0 else mask
     labels, n = ndimage.label(grown, structure=eight)
     return [mask & (labels == g) for g in range(1, n + 1)]
 
