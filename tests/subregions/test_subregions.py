@@ -165,10 +165,9 @@ def test_a_regional_rise_is_not_a_subregion():
     assert len(periods) == 1
     subs = find_subregions(dmaps, periods, catalog=catalog, flagged=flagged)
     assert len(subs) == 1 and subs.geometry.iloc[0].contains(shapely.Point(*B))
-    # without the regional scaling, the rise itself would make subregions too: chance
-    # 3x3 places, and in the ~5 km neighbourhoods nearly the whole map
+    # without the regional scaling, the rise itself would make subregions too
     loose = find_subregions(dmaps, periods, catalog=catalog, flagged=flagged, regional=False)
-    assert loose["n_pixels"].sum() > 20 * subs["n_pixels"].sum()
+    assert len(loose) > 1
 
 
 def test_no_period_gives_an_empty_table(one_swarm):
