@@ -31,8 +31,9 @@ places whose counts rise sharply over their own earlier rate:
    (`seisviz.maps.label_neighbourhoods`): 3x3 pixels, and a square about 5 km a side when
    that is larger. A diffuse swarm or injection front of a few km radius holds 10 events
    in no 3x3 neighbourhood of half-kilometre pixels, yet the network (trained on both
-   sizes) flags it. The larger square adds only places that no hot 3x3 neighbourhood lies
-   in, so compact episodes keep their tight footprints; ``n_tests`` counts both sizes.
+   sizes) flags it. The larger square is tested on the events beyond its half-width of
+   the window's hot 3x3 neighbourhoods, so compact episodes keep their tight footprints;
+   ``n_tests`` counts both sizes.
 3. The footprint is dilated by ``dilation`` pixels (its pixels from the larger square by
    that square's half-width: they lie in one neighbourhood; such a group is kept only
    apart from the 3x3 ones) and labelled with 8-connectivity
