@@ -105,7 +105,7 @@ def main(argv=None):
 
     line("over a true episode", true)
     for kind in ("swarm", "injection", "aftershock"):
-        line(f"over a {kind}", true[true["kinds"].map(lambda k: kind in k)])
+        line(f"over {kind} episodes", true[true["kinds"].map(lambda k: kind in k)])
     for name in args.sets:
         line(f"set: {name}", true[true["set"] == name])
     line("false alarms (no true episode)", table[table["kinds"].map(len) == 0])
