@@ -97,6 +97,17 @@ def period_table(periods, score, prefix="P"):
         + " (" + periods["n_windows"].astype(str) + ")"})
 
 
+def unlocated_table(unlocated):
+    """The unlocated alarms as shown: the flagged windows' span, to the day."""
+    day = lambda s: pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%d")  # noqa: E731
+    return pd.DataFrame({
+        "alarm": "U" + unlocated["alarm_id"].astype(str),
+        "flagged windows": day(unlocated["window_start"]) + " → " + day(unlocated["window_end"])
+        + " (" + unlocated["n_windows"].astype(str) + ")",
+        "peak probability": unlocated["peak_probability"].astype(float).round(3),
+        "events in the span": unlocated["n_events"]})
+
+
 def model_label(result):
     """The model that made `result` (its ScanResult.model record), not the one chosen now."""
     return (result.model or {}).get("architecture") or result.settings.model
@@ -374,6 +385,16 @@ with left:
         st.page_link("pages/5_subregions.py", label="Find its subregions", icon="📍")
     else:
         st.caption("Select a row to open that period on the Maps or Subregions page.")
+    unlocated = result.unlocated
+    if unlocated is not None and len(unlocated):
+        st.markdown(f"**Unlocated alarms: {len(unlocated)}**")
+        st.caption("Runs of flagged windows in which no place rose over its own rate: the "
+                   "network flagged them, but no episode and no polygon came out, so they "
+                   "are not periods (unlocated.csv).")
+        st.dataframe(unlocated_table(unlocated), hide_index=True, key="detect_unlocated_table",
+                     width="stretch")
+    elif unlocated is not None:
+        st.caption("No unlocated alarms: every run of flagged windows has a place.")
 with right:
     st.markdown(f"**Baseline** (beta ≥ {rs.baseline_threshold:g}, the same refinement): "
                 f"{len(baseline)} periods")

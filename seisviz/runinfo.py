@@ -50,6 +50,9 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         "n_flagged_windows": int(windows["flagged"].sum()) if "flagged" in windows else None,
         "n_periods": int(len(result.periods)),
         "network": network_record(result),
+        # runs of flagged windows with no place (unlocated.csv); None: not known
+        "n_unlocated_alarms": None if getattr(result, "unlocated", None) is None
+        else int(len(result.unlocated)),
         "outputs": list(outputs),
     }
     if getattr(result, "cut", None):  # how the region was cut (seisviz.detect.region)

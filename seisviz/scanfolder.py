@@ -6,6 +6,8 @@ A scan folder holds
   `network` says whether the network scored the window (seisviz.detect.passes); a folder
   from before it existed reads as every window with history scored;
 - ``periods.csv``: the flagged periods;
+- ``unlocated.csv``: the unlocated alarms, runs of flagged windows with no place elevated
+  (`seisviz.tables.UNLOCATED`; folders written before them have none);
 - ``episodes.csv``, ``subregions.geojson`` and ``condensed_catalog.csv`` (see
   seisviz.export);
 - ``run.json``: everything needed to reproduce it (seisviz.runinfo.run_record), with
@@ -32,7 +34,7 @@ from seisviz.detect.scan import derive_periods
 from seisviz.detect.tiled import tile_scans, tile_windows_table
 from seisviz.errors import SeisvizError
 from seisviz.export.bundle import write_scan_subregions
-from seisviz.export.files import periods_csv
+from seisviz.export.files import periods_csv, unlocated_csv
 from seisviz.runinfo import SCAN_FORMAT, json_default, run_record
 from seisviz.settings import ScanSettings
 from seisviz.subregions.condensed import scanned_catalog
@@ -66,8 +68,9 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
                      float_format="%.6g")
         names.append("tile_windows.csv")
     periods_csv(result.periods, os.path.join(folder, "periods.csv"))
+    unlocated_csv(result.unlocated, os.path.join(folder, "unlocated.csv"))
     extra = write_scan_subregions(catalog, result, folder)
-    names = [*names, "periods.csv", *extra, "run.json"]
+    names = [*names, "periods.csv", "unlocated.csv", *extra, "run.json"]
     record = run_record(result, catalog_name=source, load_report=load_report,
                         outputs=names, declustering=declustering)
     with open(os.path.join(folder, "run.json"), "w") as f:

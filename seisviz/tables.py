@@ -10,6 +10,7 @@ listed here once, as a `TableLayout`, and everything else refers to the layout:
   (`episodes_from_subregions`, `periods_from_episodes`);
 - `PERIODS`, `EPISODES`: the refined periods and their episodes, one row per place and
   time (periods.csv, episodes.csv; `EPISODE_POLYGONS` is what the polygon files keep);
+- `UNLOCATED`: runs of flagged windows in which no place is elevated (unlocated.csv);
 - `TILE_EPISODES`, `MERGED_EPISODES`, `MERGED_PERIODS`, `TILES`: the tables of a
   `scan-tiles` run (docs/tiles.md);
 - `LABELLED_PERIODS`: the true (or manually picked) periods of the demo data.
@@ -180,6 +181,15 @@ PERIODS = TableLayout(
      "n_episodes", "episode_ids", "n_events", "refined"),
     time_columns=("start", "end", "window_start", "window_end"))
 
+# Unlocated alarms (unlocated.csv; docs/detection.md): runs of flagged windows during which
+# no episode is active, i.e. no place rose over its own rate; not periods. Typed even when
+# empty.
+UNLOCATED = TableLayout(
+    "unlocated alarms",
+    ("alarm_id", "window_start", "window_end", SCORE, "n_windows", "n_events"),
+    time_columns=("window_start", "window_end"),
+    dtypes=("int64", UTC, UTC, "float64", "int64", "int64"))
+
 # What each episode is, from its own events (seisviz.stats.characterise_episode,
 # docs/statistics.md): NaN, and an empty kind, where it has too few events.
 EPISODE_STATS = ("mc", "b_value", "b_value_err", "omori_p", "omori_c", "omori_k",
@@ -242,6 +252,7 @@ LABELLED_PERIODS = TableLayout(
     time_columns=("start", "end"))
 
 LAYOUTS = {layout.name: layout for layout in (
-    WINDOWS, TILE_WINDOWS, TILED_WINDOWS, RAW_PERIODS, SUBREGIONS, RAW_EPISODES, UNITED_PERIODS, PERIODS, EPISODES,
-    EPISODE_POLYGONS, TILE_EPISODES, MERGED_EPISODES, MERGED_PERIODS, TILES,
+    WINDOWS, TILE_WINDOWS, TILED_WINDOWS, RAW_PERIODS, SUBREGIONS, RAW_EPISODES, UNITED_PERIODS,
+    PERIODS, UNLOCATED, EPISODES, EPISODE_POLYGONS, TILE_EPISODES, MERGED_EPISODES,
+    MERGED_PERIODS, TILES,
     LABELLED_PERIODS)}

@@ -119,9 +119,15 @@ def run(args: argparse.Namespace) -> int:
     seen = int((result.windows["network"] == "seen").sum())
     print(f"{len(result.windows):,} windows, {seen:,} scored on {info.get('device')}{runtime} "
           f"(batch {info.get('batch_size')}, {info.get('maps_per_second', 0):,.0f} maps/s); "
-          f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods; "
-          f"wrote {args.out}")
+          f"{int(result.windows['flagged'].sum()):,} flagged in {len(result.periods)} periods"
+          f"{_unlocated_note(result)}; wrote {args.out}")
     return 0
+
+
+def _unlocated_note(result) -> str:
+    """', 2 unlocated alarms (unlocated.csv)' when runs of flagged windows had no place."""
+    n = 0 if result.unlocated is None else len(result.unlocated)
+    return f", {n} unlocated alarm{'s' * (n != 1)} (unlocated.csv)" if n else ""
 
 
 def filtered(catalog: "pd.DataFrame", args: argparse.Namespace) -> "pd.DataFrame":

@@ -37,6 +37,9 @@ class ScanResult:
         cut: how the region was cut (`seisviz.detect.region.RegionCut.to_dict()`).
         tiles: for a region cut into tiles, one `seisviz.detect.tiled.TileScan` per
             scanned tile (its windows; no maps: `dmaps` is None).
+        unlocated: the unlocated alarms (`seisviz.tables.UNLOCATED`): runs of flagged
+            windows during which no place was elevated; they are not periods. None for a
+            result made before they existed.
     """
 
     windows: pd.DataFrame
@@ -54,12 +57,15 @@ class ScanResult:
     # defaults, so that results pickled before them load
     cut: Any = None
     tiles: tuple = ()
+    unlocated: Any = None
 
     def __setstate__(self, state: dict) -> None:
         # results pickled into a stored session before the field was named `episodes`
         if "subregions" in state:
             state = {**state, "episodes": state["subregions"]}
             del state["subregions"]
+        # results pickled before unlocated alarms existed: not known, rather than none
+        state = {"unlocated": None, **state}
         self.__dict__.update(state)
 
     def with_maps(self, catalog: pd.DataFrame) -> "ScanResult":

@@ -24,6 +24,7 @@ from seisviz.errors import SeisvizError
 from seisviz.maps import catalog_bbox, events_per_window, make_grid, pixel_index, rasterize
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, ScanSettings
 from seisviz.subregions.refine import refine_periods
+from seisviz.subregions.unlocated import unlocated_alarms
 from seisviz.tables import BASELINE_SCORE, WINDOWS
 from seisviz.timeutil import to_ns
 
@@ -147,13 +148,15 @@ def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = 
 def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
     """`result` with periods, subregions and episodes derived from its flagged windows:
     runs of flagged windows (`flagged_periods`), refined to the day from the events
-    (`seisviz.subregions.refine.refine_periods`)."""
+    (`seisviz.subregions.refine.refine_periods`); the runs with no place elevated are
+    its unlocated alarms (`seisviz.subregions.unlocated_alarms`)."""
     w, settings = result.windows, result.settings
     raw = flagged_periods(w, w["flagged"], settings.max_gap_days,
                           w["probability"].to_numpy(), settings.min_period_days)
-    periods, episodes = refine_periods(scanned_events(catalog, settings, result.dmaps.grid),
-                                         result.dmaps, raw, w["flagged"].to_numpy(bool))
-    return replace(result, periods=periods, episodes=episodes)
+    events = scanned_events(catalog, settings, result.dmaps.grid)
+    periods, episodes = refine_periods(events, result.dmaps, raw, w["flagged"].to_numpy(bool))
+    return replace(result, periods=periods, episodes=episodes,
+                   unlocated=unlocated_alarms(raw, episodes, events))
 
 
 def _device_info(runs: list[dict], device: str, batch_size: int | None,

@@ -6,7 +6,8 @@ The single-file writers are in `seisviz.export.files` and `seisviz.export.figure
 zips them.
 
 Formats (names for `formats=`):
-- ``csv``: periods.csv, episodes.csv and condensed_catalog.csv
+- ``csv``: periods.csv, episodes.csv, unlocated.csv (runs of flagged windows with no place
+  elevated: `seisviz.tables.UNLOCATED`) and condensed_catalog.csv
 - ``geojson`` / ``gpkg``: subregions.geojson / subregions.gpkg (EPSG:4326), one polygon per
   episode (place and time), with the attributes of `seisviz.tables.EPISODE_POLYGONS`;
   times are ISO-8601 UTC strings
@@ -32,7 +33,8 @@ from seisviz.errors import SeisvizError
 from seisviz.export.figures import (MAX_FIGURES, figure_html, figures_png, png_available,
                                     subregion_figures)
 from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, episodes_csv,
-                                  periods_csv, subregions_geojson, subregions_gpkg)
+                                  periods_csv, subregions_geojson, subregions_gpkg,
+                                  unlocated_csv)
 from seisviz.runinfo import json_default, run_record
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ def export_files(catalog: pd.DataFrame, result: Any,
     if "csv" in formats:
         files["periods.csv"] = periods_csv(result.periods)
         files["episodes.csv"] = episodes_csv(subregions)
+        files["unlocated.csv"] = unlocated_csv(getattr(result, "unlocated", None))
         files["condensed_catalog.csv"] = condensed_csv(condensed)
     if "geojson" in formats:
         files["subregions.geojson"] = subregions_geojson(subregions)

@@ -50,6 +50,16 @@ def periods_csv(periods: pd.DataFrame, path: str | None = None) -> bytes | str:
     return _out(with_iso_times(periods).to_csv(index=False).encode(), path)
 
 
+def unlocated_csv(unlocated: pd.DataFrame | None, path: str | None = None) -> bytes | str:
+    """The unlocated alarms (`seisviz.tables.UNLOCATED`: runs of flagged windows with no
+    place elevated) as CSV, times as ISO-8601 UTC; only the header when there are none
+    (or when the result predates them, `unlocated` None)."""
+    from seisviz.tables import UNLOCATED
+
+    frame = UNLOCATED.empty() if unlocated is None else unlocated
+    return _out(with_iso_times(frame).to_csv(index=False).encode(), path)
+
+
 def episodes_csv(subregions: pd.DataFrame, path: str | None = None) -> bytes | str:
     """The episodes (one per place and time) as CSV without their polygons, times as
     ISO-8601 UTC; the polygons are in subregions.geojson (same episode_id)."""

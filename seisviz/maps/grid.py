@@ -14,6 +14,7 @@ from seisviz.errors import SeisvizError
 from seisviz.settings import GRID_PIXELS, MAX_MAP_PIXELS
 
 KM_PER_DEGREE = 111.195
+NEIGHBOURHOOD_KM = 5.0   # side of the larger neighbourhood of the label rule and subregions
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,18 @@ def box_sum(a: np.ndarray, half: int) -> np.ndarray:
         -1).cumsum(-2)
     k = 2 * half + 1
     return c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
+
+
+def label_neighbourhoods(grid: Grid, neighbourhood_km: float = NEIGHBOURHOOD_KM) -> list[int]:
+    """Half-widths (pixels) of the neighbourhoods a local increase is looked for in, on
+    `grid`: 1 (3x3 pixels) and the square about `neighbourhood_km` a side, when that is
+    larger. The label rule (`seisviz.training.labels`) and the subregions
+    (`seisviz.subregions.footprint`) use the same ones: 3x3 pixels is 1.5 km on a
+    0.3-degree region but 5 km on a 1-degree one, and a swarm or injection front of a few
+    km radius only gathers its events in the larger one."""
+    km = float(np.mean(grid.pixel_km))
+    half = int(round((neighbourhood_km / max(km, 1e-9) - 1) / 2))
+    return [1] + ([half] if half > 1 else [])
 
 
 def box3(a: np.ndarray) -> np.ndarray:

@@ -27,7 +27,16 @@ places whose counts rise sharply over their own earlier rate:
    background (and at least one) form the anomaly's footprint in that window; the
    footprint of the period is the union over its windows (an injection front that grows
    is covered as a whole).
-3. The footprint is dilated by ``dilation`` pixels and labelled with 8-connectivity
+   Steps 1-2 are done in each of the label rule's neighbourhoods
+   (`seisviz.maps.label_neighbourhoods`): 3x3 pixels, and a square about 5 km a side when
+   that is larger. A diffuse swarm or injection front of a few km radius holds 10 events
+   in no 3x3 neighbourhood of half-kilometre pixels, yet the network (trained on both
+   sizes) flags it. The larger square is tested on the events beyond its half-width of
+   the window's hot 3x3 neighbourhoods, so compact episodes keep their tight footprints;
+   ``n_tests`` counts both sizes.
+3. The footprint is dilated by ``dilation`` pixels (its pixels from the larger square by
+   that square's half-width: they lie in one neighbourhood; such a group is kept only
+   apart from the 3x3 ones) and labelled with 8-connectivity
    (``scipy.ndimage.label``), so pieces a pixel or two apart make one subregion; each
    subregion keeps only its footprint pixels, and a subregion with fewer than
    ``min_events`` events in its busiest window is dropped.
@@ -53,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seisviz.maps import box3
+from seisviz.maps import NEIGHBOURHOOD_KM, box_sum, label_neighbourhoods
 from seisviz.settings import MIN_EVENTS
 from seisviz.timeutil import to_ns
 
@@ -64,6 +73,7 @@ if TYPE_CHECKING:
 
 
 _CHUNK = 256  # windows processed at a time (bounds memory for long periods)
+_NONE = np.iinfo(np.int64).max  # no neighbourhood found the pixel
 
 
 def binomial_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
@@ -133,23 +143,30 @@ def regional_change(c: np.ndarray, b: np.ndarray, min_background: float = 5.0,
 
 
 def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MIN_EVENTS,
-              ratio: float = 2.0, alpha: float = 0.1,
-              regional: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel over `windows`: (footprint mask, largest excess count c - b).
+              ratio: float = 2.0, alpha: float = 0.1, regional: bool = True,
+              neighbourhood_km: float = NEIGHBOURHOOD_KM
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pixel over `windows`: (footprint mask, largest excess count c - b, reach).
 
-    See steps 1-2 of the module docstring."""
+    `reach` is the half-width (pixels) of the smallest neighbourhood that put the pixel
+    in the footprint in any window: 1 for a hot 3x3 neighbourhood, the larger one of
+    `label_neighbourhoods` (about `neighbourhood_km` a side; 0: none) for a place that
+    only that one finds hot; 0 outside the footprint. See steps 1-2 of the module docstring."""
     ny, nx = dmaps.grid.ny, dmaps.grid.nx
     mask = np.zeros((ny, nx), bool)
+    reach = np.zeros((ny, nx), np.int64)
     excess = np.zeros((ny, nx), np.float64)
     count, background = dmaps.channel("count"), dmaps.channel("background")
     history = np.full(len(dmaps), dmaps.background_days, np.float64) \
         if dmaps.history_days is None else np.asarray(dmaps.history_days, np.float64)
+    halves = label_neighbourhoods(dmaps.grid, neighbourhood_km)
     # alpha is for the whole period: split it over its independent tests, about one per
-    # 3x3 neighbourhood and per window length of the period (Bonferroni)
+    # neighbourhood of each size and per window length of the period (Bonferroni)
     ws = dmaps.window_start.astype("datetime64[ns]").astype(np.int64)[windows]
     we = dmaps.window_end.astype("datetime64[ns]").astype(np.int64)[windows]
     span = (we.max() - ws.min()) / 86_400e9 if len(windows) else dmaps.window_days
-    n_tests = max(1.0, ny * nx / 9.0) * max(1.0, span / dmaps.window_days)
+    n_tests = sum(max(1.0, ny * nx / (2 * h + 1) ** 2) for h in halves) \
+        * max(1.0, span / dmaps.window_days)
     alpha_cell = alpha / n_tests
     for lo in range(0, len(windows), _CHUNK):
         idx = windows[lo:lo + _CHUNK]
@@ -157,24 +174,69 @@ def footprint(dmaps: DistributionMaps, windows: np.ndarray, min_events: int = MI
         b = background[idx].astype(np.float64)
         g = regional_change(c, b) if regional else np.ones(len(idx))
         hist = history[idx]  # days of each window's background period
-        c3, b3 = box3(c), box3(b)
-        hot = (c3 >= min_events) & (c3 >= ratio * g[:, None, None] * b3)
-        if not hot.any():
-            continue
         # background events in their own period: b is scaled to one window's length
-        h3 = b3 * (hist / dmaps.window_days)[:, None, None]
         share = (g * dmaps.window_days / (g * dmaps.window_days + hist))[:, None, None]
-        hot &= binomial_sf(c3, c3 + h3, share) <= alpha_cell
+        near = np.zeros(c.shape, np.int64)
+        found = np.zeros(c.shape, bool)  # hot 3x3 centres, then those of the larger one
+        for h in halves:
+            # the larger neighbourhood looks only beyond its half-width of the places
+            # already found: a compact episode keeps its tight footprint (its outer events
+            # make no second place), a diffuse one gets a footprint at all
+            rest = ~(box_sum(found.astype(np.float64), h) > 0)
+            hot = _hot(c * rest, b * rest, g, hist / dmaps.window_days, share, h, min_events,
+                       ratio, alpha_cell)
+            near = np.where((near == 0) & rest & (box_sum(hot.astype(np.float64), h) > 0),
+                            h, near)
+            found |= hot
+        if not found.any():
+            continue
         b = b * g[:, None, None]
-        near = box3(hot.astype(np.float64)) > 0
-        pix = near & (c >= 1) & (c > b)
+        pix = (near > 0) & (c >= 1) & (c > b)
         mask |= pix.any(axis=0)
+        # the smallest neighbourhood that found the pixel in any window: a place that a
+        # 3x3 neighbourhood found in one window stays compact
+        found_by = np.where(pix, near, _NONE).min(axis=0)
+        reach = np.where((reach > 0) & (reach < found_by), reach,
+                         np.where(found_by < _NONE, found_by, reach))
         excess = np.maximum(excess, np.where(pix, c - b, 0.0).max(axis=0))
-    return mask, excess
+    return mask, excess, reach
 
 
-def _groups(mask, dilation):
-    """Label the footprint: list of boolean pixel masks, one per group."""
+def _hot(c, b, g, hist_windows, share, half, min_events, ratio, alpha_cell):
+    """Hot neighbourhoods of half-width `half` per window: at least `min_events` events,
+    `ratio` x their scaled background, and significant (the binomial test of step 1)."""
+    cn, bn = box_sum(c, half), box_sum(b, half)
+    hot = (cn >= min_events) & (cn >= ratio * g[:, None, None] * bn)
+    if hot.any():
+        hn = bn * hist_windows[:, None, None]
+        hot &= binomial_sf(cn, cn + hn, share) <= alpha_cell
+    return hot
+
+
+def _groups(mask, dilation, reach=None):
+    """Label the footprint: list of boolean pixel masks, one per group.
+
+    The pixels of hot 3x3 neighbourhoods are grouped over `dilation` pixels. Those that
+    only the larger neighbourhood found (`reach` > 1) are grouped over its half-width
+    (they lie in one neighbourhood, however scattered), and such a group is kept only
+    apart from the 3x3 groups: next to one, it would only widen a place already found
+    (and its polygon, and with it the place's background rate)."""
+    wide = np.zeros_like(mask) if reach is None else mask & (reach > 1)
+    compact = mask & ~wide
+    groups = _label(compact, dilation)
+    if wide.any():
+        from scipy import ndimage
+
+        h = max(int(reach.max()), dilation)
+        touch = ndimage.binary_dilation(compact, structure=np.ones((3, 3), bool),
+                                        iterations=h) if compact.any() else compact
+        groups += [g for g in _label(wide, h) if not (g & touch).any()]
+    return groups
+
+
+def _label(mask, dilation):
+    """Groups of `mask`'s pixels, those up to 2 x `dilation` pixels apart joined
+    (8-connectivity), each holding only its own pixels."""
     from scipy import ndimage
 
     if not mask.any():

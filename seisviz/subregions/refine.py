@@ -68,7 +68,8 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
                                         keep_geometry=True, score=score)
     # A subregion whose events show no elevated stretch is no episode: keeping it with the
     # raw window span would stretch its period back to the first window's start. A raw
-    # period none of whose subregions is elevated gives no period.
+    # period none of whose subregions is elevated is no period either: it is an unlocated
+    # alarm (seisviz.subregions.unlocated), so the raw periods are not passed on here.
     episodes = episodes[episodes["refined"].astype(bool)].reset_index(drop=True)
     episodes = _with_shapes(episodes, subs)
     episodes = merge_same_place(catalog, episodes, score=score)
@@ -76,7 +77,7 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
     episodes = episodes.sort_values(["onset", "period_id", "subregion_id"], kind="stable")
     episodes = episodes.reset_index(drop=True)
     episodes["episode_id"] = np.arange(1, len(episodes) + 1, dtype=np.int64)
-    periods = periods_from_episodes(episodes, raw_periods, score=score)
+    periods = periods_from_episodes(episodes, score=score)
     periods["refined"] = periods["n_episodes"] > 0
     episodes = with_episode_stats(catalog, _in_refined_periods(episodes, periods))
     n_windows = dict(zip(raw_periods["period_id"].astype(int),

@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
+from seisviz.maps import NEIGHBOURHOOD_KM
 from seisviz.settings import MIN_EVENTS
 from seisviz.tables import CRS, SUBREGIONS
 from seisviz.timeutil import to_ns
@@ -27,6 +28,8 @@ DEFAULTS = {
     "alpha": 0.1,              # chance per period of a hot place where nothing changed
     "dilation": 1,             # pixels bridged when grouping
     "regional": True,          # scale backgrounds by the map-wide rate change
+    # side of the larger neighbourhood, as the label rule's (0: 3x3 pixels only)
+    "neighbourhood_km": NEIGHBOURHOOD_KM,
 }
 def _resolve(result_or_dmaps, periods, flagged):
     """(dmaps, periods, flagged mask or None) from a ScanResult or DistributionMaps."""
@@ -58,7 +61,8 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
                     catalog: pd.DataFrame | None = None, flagged: ArrayLike | None = None,
                     min_events: int | None = None, ratio: float | None = None,
                     alpha: float | None = None, dilation: int | None = None,
-                    regional: bool | None = None) -> gpd.GeoDataFrame:
+                    regional: bool | None = None,
+                    neighbourhood_km: float | None = None) -> gpd.GeoDataFrame:
     """Subregions of each period, as a GeoDataFrame (EPSG:4326), one row per subregion.
 
     `result_or_dmaps`: a seisviz.detect.ScanResult (periods and flagged windows are taken
@@ -70,20 +74,22 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
     center_lat, n_pixels, area_km2, geometry. With `catalog`, n_events is the number of its
     events in [start, end) inside the polygon (the rule `condensed_catalog` applies);
     without, it is the events in the subregion's pixels in its busiest window. The centre
-    is the mean of the subregion's pixel centres weighted by their excess counts. Settings
-    used are in ``table.attrs["settings"]``.
+    is the mean of the subregion's pixel centres weighted by their excess counts. Places
+    are looked for in 3x3 pixels and in a square of `neighbourhood_km` (the label rule's
+    ~5 km; 0: 3x3 pixels only). Settings used are in ``table.attrs["settings"]``.
     """
     import geopandas as gpd
 
     dmaps, periods, flagged = _resolve(result_or_dmaps, periods, flagged)
     given = {"min_events": min_events, "ratio": ratio, "alpha": alpha,
-             "dilation": dilation, "regional": regional}
+             "dilation": dilation, "regional": regional, "neighbourhood_km": neighbourhood_km}
     settings = {k: (DEFAULTS[k] if v is None else v) for k, v in given.items()}
     if settings["min_events"] < 1 or settings["ratio"] < 0 or not 0 < settings["alpha"] <= 1 \
-            or settings["dilation"] < 0:
+            or settings["dilation"] < 0 or not settings["neighbourhood_km"] >= 0:
         raise SeisvizError(f"subregion settings out of range: {settings}")
     settings["dilation"] = int(settings["dilation"])
     settings["regional"] = bool(settings["regional"])
+    settings["neighbourhood_km"] = float(settings["neighbourhood_km"])
     grid = dmaps.grid
     px_w, px_h = grid.pixel_km
     lon_c, lat_c = np.meshgrid(grid.lon_centers, grid.lat_centers)
@@ -105,15 +111,18 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
         win = period_windows(dmaps, start, end, flagged)
         if len(win) == 0:
             continue
-        mask, excess = footprint(dmaps, win, settings["min_events"], settings["ratio"],
-                                 settings["alpha"], settings["regional"])
+        mask, excess, reach = footprint(dmaps, win, settings["min_events"], settings["ratio"],
+                                        settings["alpha"], settings["regional"],
+                                        settings["neighbourhood_km"])
         found = []
         counts = count[win]
-        for pixels in _groups(mask, settings["dilation"]):
+        for pixels in _groups(mask, settings["dilation"], reach):
             peak = int(counts[:, pixels].sum(axis=1).max())
             if peak < settings["min_events"]:
                 continue
-            geom = pixel_polygon(grid, pixels, settings["dilation"])
+            # a place found in the larger neighbourhood is closed over its half-width
+            geom = pixel_polygon(grid, pixels, max(settings["dilation"],
+                                                   int(reach[pixels].max())))
             if catalog is not None:
                 n_events = _count_inside(geom, t_ns, ev_lon, ev_lat, start, end)
             else:

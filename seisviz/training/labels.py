@@ -14,26 +14,19 @@ and the late, slow tail of an aftershock sequence is not (its own earlier rate i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from seisviz.maps import box_sum, rasterize
+# the neighbourhoods live with the maps: the subregion finder looks in the same ones
+from seisviz.maps import NEIGHBOURHOOD_KM, box_sum, label_neighbourhoods, rasterize
 from seisviz.settings import MIN_EVENTS
 
 if TYPE_CHECKING:
     from seisviz.maps import DistributionMaps
 
-NEIGHBOURHOOD_KM = 5.0   # side of the label rule's larger neighbourhood
-
-
-def label_neighbourhoods(grid: Any, neighbourhood_km: float = NEIGHBOURHOOD_KM) -> list[int]:
-    """Half-widths (pixels) of the label rule's neighbourhoods on `grid`: 1 (3x3 pixels)
-    and the one about `neighbourhood_km` a side, when that is larger."""
-    km = float(np.mean(grid.pixel_km))
-    half = int(round((neighbourhood_km / max(km, 1e-9) - 1) / 2))
-    return [1] + ([half] if half > 1 else [])
+__all__ = ["NEIGHBOURHOOD_KM", "label_neighbourhoods", "window_labels"]
 
 
 def window_labels(catalog: pd.DataFrame, dmaps: DistributionMaps,

@@ -164,8 +164,8 @@ def test_write_exports_writes_every_format_and_run_json(scan, tmp_path):
     catalog, result, subs, cond = scan
     names = export.write_exports(catalog, result, str(tmp_path), "csv,geojson,gpkg,quakeml,html",
                                  catalog_name="test catalog")
-    expected = ["periods.csv", "episodes.csv", "condensed_catalog.csv", "subregions.geojson",
-                "subregions.gpkg", "condensed_catalog.xml", "subregion_figures.html", "run.json"]
+    expected = ["periods.csv", "episodes.csv", "unlocated.csv", "condensed_catalog.csv",
+                "subregions.geojson", "subregions.gpkg", "condensed_catalog.xml", "subregion_figures.html", "run.json"]
     assert names == expected
     assert sorted(os.listdir(tmp_path)) == sorted(expected)
     run = json.loads((tmp_path / "run.json").read_text())
@@ -191,8 +191,8 @@ def test_bundle_zips_the_same_files(scan):
     data = export.export_bundle(catalog, result, ["csv", "geojson"], subregions=subs,
                                 condensed=cond)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert z.namelist() == ["periods.csv", "episodes.csv", "condensed_catalog.csv",
-                                "subregions.geojson", "run.json"]
+        assert z.namelist() == ["periods.csv", "episodes.csv", "unlocated.csv",
+                                "condensed_catalog.csv", "subregions.geojson", "run.json"]
         back = pd.read_csv(z.open("condensed_catalog.csv"))
         assert len(back) == len(cond)
         assert json.loads(z.read("run.json"))["outputs"] == z.namelist()
@@ -228,7 +228,7 @@ def test_png_without_a_browser_is_one_clear_line(scan, tmp_path, monkeypatch):
     with pytest.raises(SeisvizError, match="other formats were written"):
         export.write_exports(catalog, result, str(out), "csv,png")
     assert sorted(os.listdir(out)) == ["condensed_catalog.csv", "episodes.csv", "periods.csv",
-                                       "run.json"]
+                                       "run.json", "unlocated.csv"]
 
 
 @pytest.mark.slow
@@ -275,7 +275,7 @@ def test_export_command_rederives_the_subregions(scan, tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(os.listdir(tmp_path / "out")) == ["condensed_catalog.csv", "episodes.csv",
                                                      "periods.csv", "run.json",
-                                                     "subregions.geojson"]
+                                                     "subregions.geojson", "unlocated.csv"]
     # the folder has no scan_format (written before episodes): it is upgraded, and says so
     assert "note:" in r.stderr and "older seisviz (scan format 1)" in r.stderr
     # its periods and episodes are those the scan's own flags give, to the day

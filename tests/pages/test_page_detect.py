@@ -80,6 +80,16 @@ def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):
     assert tables["detect_periods_table"]["period"].tolist() == [
         f"P{i}" for i in result.periods["period_id"]]
     assert any("maps/s" in c.value and "cpu" in c.value for c in at.caption)
+    # the unlocated alarms, under the periods: a table with its line, or a line saying none
+    assert result.unlocated is not None
+    if len(result.unlocated):
+        # (a table without selection has no key in AppTest: found by its columns)
+        shown = [d.value for d in at.dataframe if "alarm" in d.value.columns]
+        assert len(shown) == 1 and len(shown[0]) == len(result.unlocated)
+        assert shown[0]["alarm"].tolist() == [f"U{i}" for i in result.unlocated["alarm_id"]]
+        assert any("no place rose over its own rate" in c.value for c in at.caption)
+    else:
+        assert any("No unlocated alarms" in c.value for c in at.caption)
 
     # Figure S3: red manual picks (the demo's true periods) and green network periods
     fig = plotly_figure(at, "detect_figure_s3")
