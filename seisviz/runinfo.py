@@ -49,6 +49,7 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         "n_windows": int(len(windows)),
         "n_flagged_windows": int(windows["flagged"].sum()) if "flagged" in windows else None,
         "n_periods": int(len(result.periods)),
+        **_sequence_record(result),
         "outputs": list(outputs),
     }
     if catalog_source is not None:
@@ -87,3 +88,13 @@ def json_default(o: Any) -> Any:
     if isinstance(o, np.generic):
         return o.item()
     return str(o)
+
+
+def _sequence_record(result: Any) -> dict:
+    """How many sequences the scan's episodes form, and the rule that grouped them."""
+    from seisviz.settings import SEQUENCE_DISTANCE_KM, SEQUENCE_GAP_DAYS
+
+    sequences = getattr(result, "sequences", None)
+    return {"n_sequences": None if sequences is None else int(len(sequences)),
+            "sequence_rule": {"max_gap_days": SEQUENCE_GAP_DAYS,
+                              "max_distance_km": SEQUENCE_DISTANCE_KM}}

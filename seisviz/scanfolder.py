@@ -4,6 +4,8 @@ A scan folder holds
 - ``windows.csv``: one row per window (window_start, window_end, n_events, probability,
   flagged, baseline_beta, baseline_flagged, has_history), times ISO-8601 UTC;
 - ``periods.csv``: the flagged periods;
+- ``sequences.csv``: the episodes grouped into sequences (seisviz.subregions.sequences;
+  episodes.csv names each episode's sequence_id);
 - ``episodes.csv``, ``subregions.geojson`` and ``condensed_catalog.csv`` (see
   seisviz.export);
 - ``run.json``: everything needed to reproduce it (seisviz.runinfo.run_record), with
@@ -27,10 +29,11 @@ from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import derive_periods
 from seisviz.errors import SeisvizError
 from seisviz.export.bundle import write_scan_subregions
-from seisviz.export.files import periods_csv
+from seisviz.export.files import periods_csv, sequences_csv
 from seisviz.runinfo import SCAN_FORMAT, json_default, run_record
 from seisviz.settings import ScanSettings
 from seisviz.subregions.condensed import scanned_catalog
+from seisviz.subregions.sequences import scan_sequences
 from seisviz.timeutil import iso_utc
 
 
@@ -53,8 +56,9 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
         windows[col] = iso_utc(windows[col])
     windows.to_csv(os.path.join(folder, "windows.csv"), index=False)
     periods_csv(result.periods, os.path.join(folder, "periods.csv"))
+    sequences_csv(scan_sequences(result)[1], os.path.join(folder, "sequences.csv"))
     extra = write_scan_subregions(catalog, result, folder)
-    names = ["windows.csv", "periods.csv", *extra, "run.json"]
+    names = ["windows.csv", "periods.csv", "sequences.csv", *extra, "run.json"]
     record = run_record(result, catalog_name=source, load_report=load_report,
                         outputs=names, declustering=declustering)
     with open(os.path.join(folder, "run.json"), "w") as f:
@@ -85,8 +89,9 @@ def load_scan_folder(folder: str, catalog: pd.DataFrame) -> tuple[pd.DataFrame, 
         raise SeisvizError(f"{folder}/run.json: unusable bbox {settings.bbox!r}")
     result = ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
                         model=dict(run.get("model") or {}), notes=notes).with_maps(catalog)
-    # periods, subregions and episodes are derived again from the saved flags, exactly
-    # as the scan derived them: a folder of an older format is upgraded this way
+    # periods, subregions, episodes and sequences are derived again from the saved flags,
+    # exactly as the scan derived them: a folder of an older format (e.g. without
+    # sequences.csv) is upgraded this way
     return scanned_catalog(catalog, result), derive_periods(result, catalog)
 
 

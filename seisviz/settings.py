@@ -35,6 +35,11 @@ DEFAULT_RUNTIME = RUNTIMES[0]
 # on the CPU larger ones only cost memory.
 GPU_BATCH_SIZE = 1024
 CPU_BATCH_SIZE = 128
+# Sequences (seisviz.subregions.sequences, docs/detection.md "What a sequence is"): two
+# episodes belong to one sequence when their polygons lie within this many km and the
+# quiet time from one's end to the other's onset is at most this many days, chained.
+SEQUENCE_DISTANCE_KM = 5.0  # the label rule's neighbourhood: touching places are one
+SEQUENCE_GAP_DAYS = 90.0    # a season of quiet at a place ends its sequence
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
