@@ -23,6 +23,7 @@ import streamlit as st
 
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk, store_work)
+from pages._sequences import show_sequences
 from pages._state import KEYS, work
 from seisviz.detect import (available_models, baseline_periods, compare_periods, read_card,
                             read_picks, resolve_model_path, scan_catalog)
@@ -336,6 +337,7 @@ st.caption(f"Ran on **{info['device']}** with {runtime_ran} · model **{model_la
 baseline = baseline_for(result, catalog)
 
 plot_box = st.container()  # filled below, once the manual picks are known
+show_sequences(result, key="detect")  # sequences first, their episodes inside
 
 st.subheader(f"Network: {len(result.periods)} periods")
 st.caption("**Onset** and **end** are when the seismicity of the period's places rose above "

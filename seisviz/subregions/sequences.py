@@ -239,10 +239,10 @@ def sequence_episodes(episodes: pd.DataFrame, sequence_id: int) -> pd.DataFrame:
     sequence's previous episode ended."""
     e = episodes[episodes["sequence_id"] == sequence_id]
     onset = pd.to_datetime(e["onset" if "onset" in e else "start"], utc=True)
-    e = e.assign(_onset=onset).sort_values(["_onset", "episode_id"], kind="stable")
+    e = e.assign(_onset=onset).sort_values("_onset", kind="stable")
     ends = pd.to_datetime(e["end"], utc=True)
     quiet = (e["_onset"] - ends.cummax().shift(1)).dt.total_seconds() / 86400.0
-    out = {"episode": e["episode_id"].astype(int)}
+    out = {"episode": e["episode_id"].astype(int)} if "episode_id" in e else {}
     for col in ("period_id", "subregion_id", "tile_id"):
         if col in e:
             out[col.replace("_id", "")] = e[col]
@@ -252,6 +252,13 @@ def sequence_episodes(episodes: pd.DataFrame, sequence_id: int) -> pd.DataFrame:
                 "largest": _magnitude(e["max_magnitude"]) if "max_magnitude" in e else "",
                 "quiet days before": quiet.clip(lower=0).round(1)})
     return pd.DataFrame(out).reset_index(drop=True)
+
+
+def first_episode(episodes: pd.DataFrame, sequence_id: int) -> int:
+    """The row position in `episodes` of the sequence's first episode (earliest onset)."""
+    onset = pd.to_datetime(episodes["onset" if "onset" in episodes else "start"], utc=True)
+    mine = np.flatnonzero(episodes["sequence_id"].to_numpy() == sequence_id)
+    return int(mine[np.argmin(to_ns(onset.iloc[mine]))])
 
 
 def _minute(series: pd.Series) -> pd.Series:
