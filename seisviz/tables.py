@@ -178,10 +178,10 @@ EPISODE_STATS = ("mc", "b_value", "b_value_err", "omori_p", "omori_c", "omori_k"
 # then their statistics (EPISODE_STATS).
 EPISODES = TableLayout(
     "episodes",
-    ("period_id", "subregion_id", "episode_id", "sequence_id", "start", "end", "onset", "window_start",
-     "window_end", "n_events", "background_rate_per_day", "peak_daily_count", "rate_ratio",
-     "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat", "n_pixels",
-     "area_km2", "refined", *EPISODE_STATS),
+    ("period_id", "subregion_id", "episode_id", "sequence_id", "start", "end", "onset",
+     "window_start", "window_end", "n_events", "background_rate_per_day", "peak_daily_count",
+     "rate_ratio", "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat",
+     "n_pixels", "area_km2", "refined", *EPISODE_STATS),
     time_columns=("start", "end", "onset", "window_start", "window_end",
                   "max_magnitude_time"),
     geometry=True)
@@ -249,5 +249,5 @@ LABELLED_PERIODS = TableLayout(
 
 LAYOUTS = {layout.name: layout for layout in (
     WINDOWS, RAW_PERIODS, SUBREGIONS, RAW_EPISODES, UNITED_PERIODS, PERIODS, EPISODES,
-    UNGROUPED_EPISODES, SEQUENCES, EPISODE_POLYGONS, TILE_EPISODES, MERGED_EPISODES, MERGED_PERIODS, TILES,
-    LABELLED_PERIODS)}
+    UNGROUPED_EPISODES, SEQUENCES, EPISODE_POLYGONS, TILE_EPISODES, MERGED_EPISODES,
+    MERGED_PERIODS, TILES, LABELLED_PERIODS)}

@@ -20,6 +20,7 @@ SUBREGION_ATTRIBUTES = list(EPISODE_POLYGONS.columns)
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "MAX_FIGURES", "SUBREGION_ATTRIBUTES",
            "condensed_csv", "condensed_quakeml", "episodes_csv",
            "export_bundle", "export_files", "figure_html", "figure_png", "figures_png", "find_browser",
-           "parse_formats", "periods_csv", "png_available", "sequences_csv", "run_json", "subregion_figures",
+           "parse_formats", "periods_csv", "png_available", "run_json", "sequences_csv",
+           "subregion_figures",
            "subregions_frame", "subregions_geojson", "subregions_gpkg", "write_exports",
            "write_scan_subregions"]
