@@ -255,7 +255,7 @@ def test_sequences_are_listed_first_with_their_episodes(scanned, quick_model_dir
         f"Sequence {first['sequence_id']} · period {first['period_id']}")
 
 
-def AppTest_detect(quick_model_dir, catalog, result):  # noqa: N802
+def open_detect_with(quick_model_dir, catalog, result):
     """The Detect page with the quick model chosen and `result` as the last detection."""
     from streamlit.testing.v1 import AppTest
 
