@@ -150,7 +150,7 @@ def sequence_table(episodes: pd.DataFrame) -> gpd.GeoDataFrame:
     layout = SEQUENCES.scored(score)
     if len(episodes) == 0:
         return layout.empty()
-    e = pd.DataFrame(episodes).copy()
+    e = pd.DataFrame(episodes).reset_index(drop=True)  # unique labels for idxmax
     e["_onset"] = pd.to_datetime(e["onset" if "onset" in e else "start"], utc=True)
     e["_end"] = pd.to_datetime(e["end"], utc=True)
     for col in ("n_events", "max_magnitude", "center_lon", "center_lat", "episode_id",
