@@ -228,14 +228,13 @@ def test_sequences_are_listed_first_with_their_episodes(scanned, quick_model_dir
         assert heads[first] == f"Sequences: {len(seqs)} (of {len(eps)} episodes)"
         assert all(not h.startswith(heads_before) for h in heads[:first])
         assert any(h.startswith(heads_before) for h in heads[first:])
-        tables = {d.key: d.value for d in at.dataframe if d.key}
-        assert tables[f"{key}_sequences_table"]["sequence"].tolist() == [
-            f"S{i}" for i in seqs["sequence_id"]]
-        assert tables[f"{key}_sequences_table"]["episodes"].sum() == len(eps)
+        listed = table_with(at, "sequence")
+        assert listed["sequence"].tolist() == [f"S{i}" for i in seqs["sequence_id"]]
+        assert listed["episodes"].sum() == len(eps)
         last = len(seqs) - 1
         at.selectbox(key=f"{key}_sequence_pick").set_value(last).run()
         assert not at.exception, at.exception
-        inside = {d.key: d.value for d in at.dataframe if d.key}[f"{key}_sequence_episodes"]
+        inside = table_with(at, "quiet days before")
         mine = eps[eps["sequence_id"] == seqs["sequence_id"].iloc[last]]
         assert sorted(inside["episode"]) == sorted(mine["episode_id"])
         return mine
@@ -253,6 +252,13 @@ def test_sequences_are_listed_first_with_their_episodes(scanned, quick_model_dir
     pick = at.selectbox(key="subregions_pick")
     assert pick.options[pick.index].startswith(
         f"Sequence {first['sequence_id']} · period {first['period_id']}")
+
+
+def table_with(at, column):
+    """The one dataframe on the page with `column` (plain tables have no key in AppTest)."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
 
 
 def open_detect_with(quick_model_dir, catalog, result):
