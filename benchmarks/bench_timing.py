@@ -116,6 +116,26 @@ def summary(table, correct_b, n_b, correct_a, n_a, correct_p, n_p):
     return out
 
 
+CLEAN = {m: {"periods": 0, "overlapping": 0, "empty": 0, "episodes": 0, "under_min": 0}
+         for m in ("network", "baseline")}
+
+
+def count_clean(method, scanned, periods, eps):
+    """Issue 19's clean list: overlapping period pairs, periods without an episode,
+    episodes under the label rule's minimum of distinct events."""
+    from seisviz.settings import MIN_EVENTS
+    from seisviz.subregions.united import distinct_events
+
+    c = CLEAN[method]
+    order = np.argsort(to_ns(periods["start"]), kind="stable")
+    s, e = to_ns(periods["start"])[order], to_ns(periods["end"])[order]
+    c["periods"] += len(periods)
+    c["overlapping"] += int((s[1:] <= np.maximum.accumulate(e)[:-1]).sum())
+    c["empty"] += int((periods["n_episodes"] == 0).sum())
+    c["episodes"] += len(eps)
+    c["under_min"] += int((distinct_events(scanned, eps) < MIN_EVENTS).sum()) if len(eps) else 0
+
+
 def synthetic(args, loaded):
     rng = np.random.default_rng(HELDOUT_SEED + args.offset)
     tables = {"network": [], "baseline": []}
@@ -129,6 +149,7 @@ def synthetic(args, loaded):
         labelled = set(np.unique(cause[labels & result.dmaps.has_history])) - {-1}
         for method in tables:
             periods, refined, eps = method_outputs(result, scanned, method)
+            count_clean(method, scanned, refined, eps)
             t, cb, nb, ca, na = match(sc.episodes, periods, eps, args.tolerance)
             # the refined periods (union of episodes), matched in time only like the raw
             tp, cp, np_, _, _ = match(sc.episodes, refined, eps, args.tolerance)
@@ -201,6 +222,11 @@ def main(argv=None):
             print(f"| {method} | {STAGES[stage]} | {len(table)} | {v['recall']:.3f} | "
                   f"{v['precision']:.3f} ({v['n']}) | {v['onset_med']:.2f} | "
                   f"{v['onset_p90']:.2f} | {v['end_med']:.2f} | {v['end_p90']:.2f} |")
+    print()
+    for method, c in CLEAN.items():
+        print(f"{method}: {c['periods']} refined periods, {c['overlapping']} overlapping "
+              f"pairs, {c['empty']} without an episode; {c['episodes']} episodes, "
+              f"{c['under_min']} under the label rule's minimum of distinct events")
     print()
     print("after refinement, per kind (network):")
     table = res["network"][0]

@@ -20,14 +20,15 @@ from pages._state import KEYS, widget, work
 from pages._common import (DATA, DEFAULT_DEMO, DEMO_CATALOGS, clear_load_failed, demo_banner,
                            demo_source, forget_upload, keep_upload, map_layers,
                            load_demo, load_failed, seed, set_catalog, store_work)
-from seisviz.catalog import (FORMAT_NAMES, catalog_from_table, clip_to_region, fetch_fdsn,
-                             filter_catalog, format_choices, load_catalog, read_region,
-                             summarize)
+from seisviz.catalog import (FORMAT_NAMES, LoadOptions, catalog_from_table, clip_to_region,
+                             fetch_fdsn, filter_catalog, format_choices, load_catalog,
+                             read_region, summarize)
 from seisviz.catalog.mapping import remembered
 from seisviz.errors import SeisvizError
 from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.catalog import cumulative_count, epicentre_map, frequency_magnitude, magnitude_time
 from seisviz.plots.statistics import mc_b_time
+from seisviz.settings import DUPLICATE_KM, DUPLICATE_MAGNITUDE, DUPLICATE_SECONDS
 from seisviz.stats import (DECLUSTER_METHODS, b_value, decluster, magnitude_of_completeness,
                            magnitude_types, mc_b_over_time)
 from seisviz.tiles.overview import tile_catalog
@@ -43,14 +44,16 @@ MC_B_WINDOW, MC_B_WINDOWS = 250, 400  # Mc(t)/b(t): events per window, at most ~
 
 
 @st.cache_data(show_spinner="Reading the catalog…", max_entries=4)
-def load_uploaded(data, name, fmt, columns=(), delimiter=None, timezone=None):
+def load_uploaded(data, name, fmt, columns=(), delimiter=None, timezone=None,
+                  keep_duplicates=False):
     return load_catalog(data, format=fmt, name=name, columns=dict(columns), delimiter=delimiter,
-                        timezone=timezone)
+                        timezone=timezone, keep_duplicates=keep_duplicates)
 
 
 @st.cache_data(show_spinner="Downloading from the FDSN service…", ttl=3600, max_entries=8)
-def fetch_catalog(service, start, end, bbox, min_magnitude):
-    return fetch_fdsn(service, start, end, bbox=bbox, min_magnitude=min_magnitude)
+def fetch_catalog(service, start, end, bbox, min_magnitude, keep_duplicates=False):
+    return fetch_fdsn(service, start, end, bbox=bbox, min_magnitude=min_magnitude,
+                      keep_duplicates=keep_duplicates)
 
 
 @st.cache_data(show_spinner="Reading the region…", max_entries=4)
@@ -100,6 +103,13 @@ source = st.radio("Source", SOURCES, horizontal=True, key="catalog_source",
                   label_visibility="collapsed")
 KEYS.catalog_tab.set(source)
 is_demo, periods = False, None
+seed("catalog_keep_duplicates", bool(record.source.keep_duplicates))
+keep_dups = st.checkbox(
+    "Keep near-duplicate events", key="catalog_keep_duplicates",
+    help=f"One earthquake located by two agencies of a merged catalog: origins within "
+         f"{DUPLICATE_SECONDS:g} s and {DUPLICATE_KM:g} km, magnitudes within "
+         f"{DUPLICATE_MAGNITUDE:g}. Off: the most complete copy is kept and the others are "
+         "dropped (listed below); on: every copy is kept.")
 
 if source == SOURCES[0]:
     available = [label for label, stem in DEMO_CATALOGS.items()
@@ -114,7 +124,7 @@ if source == SOURCES[0]:
          else DEFAULT_DEMO if DEFAULT_DEMO in available else available[0])
     name = st.selectbox("Demo catalog", available, key="catalog_demo")
     try:
-        catalog_full, report, periods = load_demo(DEMO_CATALOGS[name])
+        catalog_full, report, periods = load_demo(DEMO_CATALOGS[name], keep_dups)
     except SeisvizError as exc:
         fail(str(exc), loading=name)
     is_demo = True
@@ -146,7 +156,7 @@ elif source == SOURCES[1]:
     known = remembered(data, name, st.session_state)  # columns chosen before for this header
     choice = known[1] if known else None
     try:
-        catalog_full, report = load_uploaded(data, name, fmt, *choice_args(choice))
+        catalog_full, report = load_uploaded(data, name, fmt, *choice_args(choice), keep_dups)
     except SeisvizError as exc:
         st.error(str(exc))
         load_failed(name, str(exc))
@@ -170,7 +180,8 @@ elif source == SOURCES[3]:
     name = tile.name
     try:
         events = tile_catalog(str(work_path(tile.path)), tile.tile)
-        catalog_full, report = catalog_from_table(events, name, "table")
+        catalog_full, report = catalog_from_table(events, name, "table",
+                                                  options=LoadOptions(keep_duplicates=keep_dups))
     except SeisvizError as exc:
         fail(str(exc), loading=name)
     st.caption(f"Tile {tile.tile} of the tiled scan **{tile.path}** (opened on the Overview "
@@ -211,7 +222,7 @@ else:
         st.info("Fill in the form and press Fetch.")
         st.stop()
     try:
-        catalog_full, report = fetch_catalog(*request)
+        catalog_full, report = fetch_catalog(*request, keep_dups)
     except SeisvizError as exc:
         fail(str(exc), loading=KEYS.fdsn_label.get(request[0]))
     name = KEYS.fdsn_label.get(request[0])
@@ -221,6 +232,7 @@ else:
         "min_magnitude": request[4]})
 
 clear_load_failed()  # this load worked
+new_source.keep_duplicates = bool(keep_dups)
 
 # 2. load report ------------------------------------------------------------------------------
 st.subheader("2. Load report")
@@ -353,7 +365,7 @@ flt.decluster, flt.decluster_share = method, share
 store_work()
 
 signature = (source, str(name), report.n_rows, report.n_kept, str(days), min_magnitude, depth,
-             bbox, region_id, new_source.sha256, method)
+             bbox, region_id, new_source.sha256, method, keep_dups)
 if KEYS.catalog_signature.get() != signature:
     set_catalog(catalog, name, report, is_demo=is_demo, true_periods=periods,
                 source=new_source)

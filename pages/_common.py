@@ -30,11 +30,12 @@ CUSTOM_MODEL = "custom weights file (.pt)…"  # the Detect page's Model choice 
 
 
 @st.cache_data(show_spinner="Loading demo catalog…")
-def load_demo(stem):
+def load_demo(stem, keep_duplicates=False):
     from seisviz.catalog import load_catalog
     from seisviz.tables import LABELLED_PERIODS
 
-    catalog, report = load_catalog(os.path.join(DATA, stem + ".csv"))
+    catalog, report = load_catalog(os.path.join(DATA, stem + ".csv"),
+                                   keep_duplicates=keep_duplicates)
     periods_path = os.path.join(DATA, stem + "_periods.csv")
     periods = None
     if os.path.exists(periods_path):

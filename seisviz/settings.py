@@ -40,6 +40,12 @@ CPU_BATCH_SIZE = 128
 # quiet time from one's end to the other's onset is at most this many days, chained.
 SEQUENCE_DISTANCE_KM = 5.0  # the label rule's neighbourhood: touching places are one
 SEQUENCE_GAP_DAYS = 90.0    # a season of quiet at a place ends its sequence
+# Near-duplicate events (seisviz.catalog.duplicates): one earthquake located by two agencies
+# of a merged catalog, origin times a second or so and epicentres a few km apart. The loader
+# keeps one of each group unless asked to keep all (--keep-duplicates).
+DUPLICATE_SECONDS = 2.0    # origin times at most this far apart
+DUPLICATE_KM = 5.0         # epicentres at most this far apart
+DUPLICATE_MAGNITUDE = 1.0  # magnitudes at most this far apart (agencies' scales differ)
 MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the label rule's floor)
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth

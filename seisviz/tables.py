@@ -154,12 +154,13 @@ RAW_EPISODES = TableLayout(
     time_columns=("onset", "end", "window_start", "window_end", "max_magnitude_time"),
     stage_of="episodes")
 
-# The unions in time of the raw episodes of each raw period; the score follows the last
-# column when known. `refine_periods` adds n_windows and refined.
+# The unions in time of all raw episodes, whichever raw period found them (raw_period_id
+# that of the first, raw_period_ids all as "1;2"); the score follows the last column when
+# known. `refine_periods` adds n_windows and refined.
 UNITED_PERIODS = TableLayout(
     "united periods",
     ("period_id", "raw_period_id", "start", "end", "window_start", "window_end",
-     "n_episodes", "episode_ids", "n_events"),
+     "n_episodes", "episode_ids", "n_events", "raw_period_ids"),
     time_columns=("start", "end", "window_start", "window_end"), stage_of="periods")
 
 # The refined periods (periods.csv; docs/detection.md).

@@ -45,6 +45,8 @@ class Source:
     tile_box: list | None = None  # [min_lon, max_lon, min_lat, max_lat], overlap included
     tile_catalog: str | None = None
     load_report: str | None = None  # LoadReport.summary() of the load
+    # every copy of a near-duplicate event kept (the Catalog page's box, --keep-duplicates)
+    keep_duplicates: bool = False
 
 
 @dataclass
@@ -177,6 +179,8 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None) -> 
             cmd += ["--delimiter", src.delimiter]
         if src.timezone:
             cmd += ["--timezone", src.timezone]
+    if src.keep_duplicates:
+        cmd += ["--keep-duplicates"]
     # the Catalog page's filters
     if flt.start_day:
         cmd += ["--start", str(flt.start_day)]

@@ -50,7 +50,8 @@ def load_catalog(source: str | os.PathLike | bytes | BinaryIO, format: str = "au
                  name: str | None = None,
                  max_bytes: int | None = DEFAULT_MAX_BYTES, columns: dict | None = None,
                  delimiter: str | None = None,
-                 timezone: str | tzinfo | None = None) -> tuple[pd.DataFrame, LoadReport]:
+                 timezone: str | tzinfo | None = None,
+                 keep_duplicates: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Read a catalog file into ``(catalog, report)``.
 
     source: a path, bytes, or a binary file-like object (e.g. a Streamlit upload, whose
@@ -61,12 +62,16 @@ def load_catalog(source: str | os.PathLike | bytes | BinaryIO, format: str = "au
     "month": ..., "day": ..., "hour": ..., "minute": ..., "second": ...}), delimiter (one
     character or "whitespace") and timezone of times written without an offset ("Asia/Tokyo",
     "+09:00"). Columns and delimiter apply to tables with a header (csv, cenc, fdsn), the time
-    zone also to ZMAP and hypoDD rows (QuakeML times carry their own). Raises CatalogError
-    (one line, naming the file) when nothing can be used.
+    zone also to ZMAP and hypoDD rows (QuakeML times carry their own). Near-duplicate
+    events (one earthquake located by two agencies: origins within
+    settings.DUPLICATE_SECONDS and DUPLICATE_KM) are dropped but for one, each dropped copy
+    reported with the row kept in its place (``kept_row``); keep_duplicates keeps them all
+    and says so in a note. Raises CatalogError (one line, naming the file) when nothing can
+    be used.
     """
     registry.check_format(format)
     data, name = read_source(source, name, max_bytes)
-    options = make_options(columns, delimiter, timezone, name)
+    options = make_options(columns, delimiter, timezone, name, keep_duplicates)
     payload = Payload(data, name, options)
     catalog, report = registry.read(payload, format)
     if not payload.is_workbook and report.format != "quakeml":

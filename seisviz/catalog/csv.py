@@ -35,7 +35,7 @@ def read_delimited(text: str, name: str, fmt: str,
                    options: LoadOptions | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Find the header and delimiter, read the rows with their line numbers, and build the
     catalog; fmt is the format the report names."""
-    options = options or LoadOptions()
+    options = LoadOptions() if options is None else options
     header_idx, header, delim = find_header(text, name, options.columns, options.delimiter)
     header, notes = _fit_header(header, text, header_idx, delim)
     names = unique_names(header)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.catalog.csv import read_delimited
+from seisviz.catalog.options import LoadOptions
 from seisviz.catalog.report import LoadReport
 from seisviz.catalog.source import Payload
 from seisviz.catalog.validate import catalog_from_table
@@ -142,13 +143,15 @@ def _first_line(body):
 
 def fetch_fdsn(service: str, start: Any, end: Any, bbox: tuple | None = None,
                min_magnitude: float | None = None, page_days: float | None = None,
-               limit: int | None = None, timeout: float = 30) -> tuple[pd.DataFrame, LoadReport]:
+               limit: int | None = None, timeout: float = 30,
+               keep_duplicates: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Download events between start and end into ``(catalog, report)``.
 
     service: "usgs", "iris"/"earthscope", "isc" or a query URL. bbox: (min_lon, max_lon,
     min_lat, max_lat). page_days: length of each request's time span (None: one request,
     split only when the server says it is too large). limit: events per request; a page
-    returning exactly `limit` events is split in two. Events are de-duplicated by event id;
+    returning exactly `limit` events is split in two. Events are de-duplicated by event id,
+    near-duplicates (two agencies' copies) as by `load_catalog` unless keep_duplicates;
     rows that fail validation are dropped and reported as for files; a dropped row's ``row``
     is its event number in the order received.
     """
@@ -219,6 +222,7 @@ def fetch_fdsn(service: str, start: Any, end: Any, bbox: tuple | None = None,
             extra["reason"] = "duplicate"
             table = table.loc[~dup].reset_index(drop=True)
             rows = rows[~dup]
-    catalog, report = catalog_from_table(table, url, "fdsn", rows=rows, extra_dropped=extra)
+    catalog, report = catalog_from_table(table, url, "fdsn", rows=rows, extra_dropped=extra,
+                                         options=LoadOptions(keep_duplicates=keep_duplicates))
     report.notes[:0] = notes
     return catalog, report

@@ -22,18 +22,22 @@ class LoadOptions:
     {"year": "YYYY", "month": "MM", "day": "DD", ...}; keys are CANONICAL_KEYS.
     delimiter: one character, or "whitespace"; None: sniffed.
     timezone: what naive times in the file are (a tzinfo); None: UTC (or Beijing time for
-    CENC columns that say so)."""
+    CENC columns that say so).
+    keep_duplicates: keep every copy of a near-duplicate event (seisviz.catalog.duplicates)
+    instead of one; not a reading hint, so it does not make the options true."""
 
     columns: dict = field(default_factory=dict)
     delimiter: str | None = None
     timezone: dt.tzinfo | None = None
+    keep_duplicates: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.columns or self.delimiter or self.timezone)
 
 
 def make_options(columns: dict | None = None, delimiter: str | None = None,
-                 timezone: str | dt.tzinfo | None = None, name: str = "catalog") -> LoadOptions:
+                 timezone: str | dt.tzinfo | None = None, name: str = "catalog",
+                 keep_duplicates: bool = False) -> LoadOptions:
     """Checked LoadOptions; a bad key, delimiter or time zone is a one-line CatalogError
     naming the file."""
     columns = {str(k).strip(): str(v) for k, v in (columns or {}).items() if str(v).strip()}
@@ -45,7 +49,8 @@ def make_options(columns: dict | None = None, delimiter: str | None = None,
         raise CatalogError(f"{name}: give the time as one column (time=...) or as its parts "
                            f"(year=..., month=..., ...), not both")
     return LoadOptions(columns=columns, delimiter=parse_delimiter(delimiter, name),
-                       timezone=parse_timezone(timezone, name))
+                       timezone=parse_timezone(timezone, name),
+                       keep_duplicates=bool(keep_duplicates))
 
 
 def parse_delimiter(delimiter: str | None, name: str = "catalog") -> str | None:

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 
+from seisviz.catalog.options import LoadOptions
 from seisviz.catalog.source import Payload
 from seisviz.catalog.times import format_time
 from seisviz.catalog.validate import catalog_from_table
@@ -72,7 +73,9 @@ def _read_quakeml(payload: Payload):
     if len(table) == 0:
         raise CatalogError(f"{payload.name}: QuakeML file contains no events")
     rows = table.pop("row").to_numpy()
-    return catalog_from_table(table, payload.name, "quakeml", rows=rows)
+    # the user's column hints do not apply to QuakeML; keeping near-duplicates does
+    options = LoadOptions(keep_duplicates=payload.options.keep_duplicates)
+    return catalog_from_table(table, payload.name, "quakeml", rows=rows, options=options)
 
 
 def read_quakeml(source: str | os.PathLike | bytes | BinaryIO,

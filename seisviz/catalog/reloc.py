@@ -37,4 +37,4 @@ def _read_reloc(payload: Payload):
     columns = {"time": "YR MO DY HR MI SC", "latitude": "LAT", "longitude": "LON",
                "depth": "DEPTH", "magnitude": "MAG", "event_id": "ID"}
     return finish(name, "reloc", table, rows, time, np.zeros(len(table), bool), values,
-                  columns, [], bad)
+                  columns, [], bad, keep_duplicates=payload.options.keep_duplicates)

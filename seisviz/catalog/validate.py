@@ -9,8 +9,9 @@ from numpy.typing import ArrayLike
 
 from seisviz.catalog.columns import (MAG_TYPE_COLUMNS, check_user_columns, map_columns,
                                      missing_columns, missing_message, norm_name)
+from seisviz.catalog.duplicates import groups_of, near_duplicates_in_table
 from seisviz.catalog.options import LoadOptions
-from seisviz.catalog.report import LoadReport, describe_counts
+from seisviz.catalog.report import NEAR_DUPLICATE, LoadReport, describe_counts
 from seisviz.catalog.resolution import column_resolution, resolution_note
 from seisviz.catalog.schema import (DEPTH_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE,
                                     MAGNITUDE_RANGE, TIME_UNIT)
@@ -35,7 +36,7 @@ def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table",
     canonical columns when the names are not recognised. options: the columns the user named
     (they win over the guesses) and the time zone of naive times.
     """
-    options = options or LoadOptions()
+    options = LoadOptions() if options is None else options
     names = [str(c) for c in table.columns]
     check_user_columns(name, names, options.columns)
     found = map_columns(names, options.columns)
@@ -111,17 +112,20 @@ def catalog_from_table(table: pd.DataFrame, name: str, format: str = "table",
         notes.append(f"magnitude type {values['magnitude_type'].iloc[0] if len(table) else ''} "
                      f"taken from the column name")
     return finish(name, format, table, rows, time, np.asarray(blank, bool), values, used, notes,
-                  extra_dropped, resolution)
+                  extra_dropped, resolution, options.keep_duplicates)
 
 
 def finish(name: str, fmt: str, table: pd.DataFrame, rows: LazyRows | ArrayLike | None,
            time: pd.Series, time_blank: np.ndarray,
            values: dict, used: dict, notes: list,
            extra_dropped: pd.DataFrame | None = None,
-           resolution: str = "second") -> tuple[pd.DataFrame, LoadReport]:
+           resolution: str = "second",
+           keep_duplicates: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Validate, drop with reasons, de-duplicate, sort: -> (catalog, LoadReport).
     resolution: how finely the file gives times ('year', 'day', 'second'), recorded in the
-    report and in ``catalog.attrs["time_resolution"]``."""
+    report and in ``catalog.attrs["time_resolution"]``. Near-duplicate events (one
+    earthquake from two agencies, seisviz.catalog.duplicates) are dropped but for one, or
+    only named in a note when keep_duplicates."""
     n = len(table)
     if isinstance(rows, LazyRows):
         lazy_rows, rows = rows, None
@@ -168,6 +172,10 @@ def finish(name: str, fmt: str, table: pd.DataFrame, rows: LazyRows | ArrayLike 
         dup[valid] = catalog.loc[valid, ["time", "latitude", "longitude", "magnitude"]] \
             .duplicated(keep="first").to_numpy()
     mark(dup, "duplicate")
+    near, kept_for = (near_duplicates_in_table(table, catalog, code == 0)
+                      if resolution == "second" else (np.array([], np.int64),) * 2)
+    if not keep_duplicates:
+        mark(np.isin(np.arange(n), near), NEAR_DUPLICATE)
 
     keep = code == 0
     catalog = catalog.loc[keep].sort_values("time", kind="stable").reset_index(drop=True)
@@ -176,11 +184,16 @@ def finish(name: str, fmt: str, table: pd.DataFrame, rows: LazyRows | ArrayLike 
 
     drop_idx = np.flatnonzero(~keep)
     if lazy_rows is not None:
-        rows = lazy_rows.resolve() if len(drop_idx) else None
+        rows = lazy_rows.resolve() if len(drop_idx) or len(near) else None
     dropped = table.iloc[drop_idx].reset_index(drop=True).copy()
-    dropped.columns = [c if c not in ("row", "reason") else f"{c}_in_file" for c in dropped.columns]
+    dropped.columns = [c if c not in ("row", "reason", "kept_row") else f"{c}_in_file"
+                       for c in dropped.columns]
     dropped.insert(0, "row", rows[drop_idx] if rows is not None else np.array([], np.int64))
     dropped["reason"] = np.asarray(reasons, dtype=object)[code[drop_idx]]
+    if len(near) and not keep_duplicates:
+        kept_row = pd.array(np.full(n, pd.NA), dtype="Int64")
+        kept_row[near] = rows[kept_for]
+        dropped["kept_row"] = kept_row[drop_idx]
     n_rows = n
     if extra_dropped is not None and len(extra_dropped):
         dropped = pd.concat([dropped, extra_dropped], ignore_index=True)
@@ -188,7 +201,9 @@ def finish(name: str, fmt: str, table: pd.DataFrame, rows: LazyRows | ArrayLike 
         n_rows += len(extra_dropped)
     report = LoadReport(source=str(name), format=fmt, n_rows=n_rows, n_kept=len(catalog),
                         dropped=dropped, columns=dict(used), notes=list(notes),
-                        time_resolution=resolution)
+                        time_resolution=resolution,
+                        duplicates_kept=groups_of(rows[near], rows[kept_for])
+                        if len(near) and keep_duplicates else [])
     if len(catalog) == 0:
         if n_rows == 0:
             raise CatalogError(f"{name}: has a header but no data rows")

@@ -44,4 +44,4 @@ def _read_zmap(payload: Payload):
     time = localize(time, payload.options.timezone)
     return finish(name, "zmap", table, rows, time, np.zeros(len(table), bool),
                   {k: table[k] for k in ("latitude", "longitude", "depth", "magnitude")},
-                  columns, [], bad)
+                  columns, [], bad, keep_duplicates=payload.options.keep_duplicates)

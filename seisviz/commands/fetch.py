@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch in pages of this many days (default: one request, split if too large)")
     parser.add_argument("--limit", type=int, help="events per request (pages that hit it are split)")
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait per request (default 30)")
+    parser.add_argument("--keep-duplicates", action="store_true",
+                        help="keep every copy of a near-duplicate event (two agencies' "
+                             "solutions of one earthquake); by default one is kept")
     parser.add_argument("--out", required=True,
                         help="output file: .csv (canonical columns) or .xml/.quakeml (QuakeML 1.2)")
 
@@ -30,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     """Run `seisviz fetch` with the parsed `args`; returns the exit status."""
     catalog, report = fetch_fdsn(args.service, args.start, args.end, bbox=args.bbox,
                                  min_magnitude=args.min_magnitude, page_days=args.page_days,
-                                 limit=args.limit, timeout=args.timeout)
+                                 limit=args.limit, timeout=args.timeout,
+                                 keep_duplicates=args.keep_duplicates)
     if args.out.lower().endswith((".xml", ".quakeml", ".qml")):
         from seisviz.catalog.quakeml import write_quakeml
 

@@ -39,8 +39,27 @@ which would make any single event infinitely significant.
    the end; the event closes the busy segment). Needed because block edges lie midway
    between events: a mainshock after a quiet gap of days would have to carry half that
    gap into its block, and Bayesian blocks leave it in the quiet block before.
-   Both lie inside the raw span by construction. When no block is elevated, the episode
-   keeps the raw span (``refined`` False).
+   When no block is elevated, the episode keeps the raw span (``refined`` False;
+   `seisviz.subregions.refine` drops it).
+5. **The end follows the events.** When the span's last block is still elevated (the
+   place's rate has not come back when the flagged windows end) and its rate is below
+   that of the block before it in the same run (a tail that is falling, as aftershocks
+   do: one long block of a mildly doubled rate is no tail to follow), the blocks are fitted
+   again on the raw span *and* up to ``follow_days`` (90) after it, on the place's own
+   events (inside its polygon) from the catalog after the span, cut at the catalog's
+   last event, and steps 2-4 run on them. The episode of the span's last run keeps its
+   onset and takes the end of the last new run that overlaps it; after the raw span the
+   rate may only fall, so it stops before a block whose rate rises over the block before
+   it (a new rise, a new run or a rate jump is a later flag's episode). So the end passes the
+   last flagged window while the place's rate stays at ``ratio`` x its reference, and
+   stops when it comes back to about twice its background, or at ``follow_days`` after
+   the raw span. The other episodes, and every episode of a burst that ended inside the
+   span, keep the blocks of the span alone.
+   Why 90 days: three window lengths at the default 30-day window; an Omori tail
+   (p 1.1) of 3,000 events over a place of 2 events a day comes back to twice that rate
+   75-120 days after its mainshock, 45-90 days after windows that end a month after it
+   (tested), while over a quiet place (0.05 a day) it stays above twice its rate for
+   years, and the limit stops it.
 
 Why Bayesian blocks rather than a single-change Poisson likelihood ratio or a CUSUM:
 
@@ -72,8 +91,8 @@ span, is its normal rate.
   mainshock (tested). `max_magnitude_time` always names the largest event.
 - **Slow Omori tail**: the rate ``K / (t + c)^p`` becomes a staircase of blocks; the end is
   the last event of the last block still at ``ratio`` x the reference, i.e. when the tail
-  comes back to twice the place's own rate, or the last event of the raw span if it has
-  not by then (the refined end never leaves the span).
+  comes back to twice the place's own rate, or the last event within ``follow_days``
+  after the raw span if it has not by then (step 5; tested).
 
 Times are UTC (`seisviz.timeutil`). Pure numpy/pandas; shapely only to select the events
 inside a subregion's polygon.
@@ -89,7 +108,7 @@ import pandas as pd
 # bayesian_blocks is not used here, and stays importable from here as it always was
 from seisviz.subregions.blocks import (Blocks, _poisson_sf, _rate_change, background_rate,
                                        bayesian_blocks, fit_blocks)  # noqa: F401
-from seisviz.tables import CRS, RAW_EPISODES, SCORE, UNITED_PERIODS
+from seisviz.tables import CRS, RAW_EPISODES, SCORE
 from seisviz.timeutil import DAY_NS, to_ns, utc
 
 DEFAULTS = {
@@ -101,6 +120,7 @@ DEFAULTS = {
     "lull_days": 2.0,     # shorter quiet stretches inside a burst do not end it
     "background_days": 180.0,
     "background_floor": 0.5,  # events over the background span, when it holds none
+    "follow_days": 90.0,  # an end may pass the raw span by at most this much (step 5)
 }
 
 
@@ -110,7 +130,7 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
                     p0: float = DEFAULTS["p0"], quiet_days: float = DEFAULTS["quiet_days"],
                     min_events: int = DEFAULTS["min_events"],
                     lull_days: float = DEFAULTS["lull_days"],
-                    one_episode: bool = False) -> list[dict]:
+                    one_episode: bool = False, follow_end: Any = None) -> list[dict]:
     """Every episode of one subregion within a raw period, in time order.
 
     Usually one. More when the place's rate rose more than once in the span: separate
@@ -129,35 +149,80 @@ def refine_episodes(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_s
         ratio, alpha, p0, quiet_days, min_events, lull_days: see the module docstring.
         one_episode: the place's activity as one episode: no run is split at a rate
             jump, and only the strongest run is kept (`refine_episode`).
+        follow_end: how far an end may follow the place's events past `window_end`
+            (step 5 of the module docstring); default `window_end`: ends stay in the span.
     Returns:
-        list of dicts with onset, end (UTC Timestamps, inside the span), n_events (in
+        list of dicts with onset (inside the span), end (before `follow_end`; UTC
+        Timestamps), n_events (in
         [onset, end]), background_rate_per_day, peak_daily_count (largest count of one
         UTC day in [onset, end]), rate_ratio (n_events / max(end - onset, 1 day) /
         background rate), max_magnitude, max_magnitude_time, refined (False when no
         block was elevated and the raw span is kept, as the only episode).
     """
     w0, w1 = to_ns(window_start), to_ns(window_end)
-    t, mag = _events_in_span(event_times_ns, magnitudes, w0, w1)
+    w2 = max(w1, to_ns(follow_end)) if follow_end is not None else w1
+    t, mag = _events_in_span(event_times_ns, magnitudes, w0, w2)
     lam0 = float(background_rate_per_day)
     raw = [episode_stats(t, mag, w0, w1, lam0) | {"refined": False}]
-    if len(t) == 0:
+    if not (t < w1).any():
         return raw
     days = (t - w0) / DAY_NS
-    blocks = fit_blocks(days, (w1 - w0) / DAY_NS, p0, lam0, quiet_days)
-    elevated = (blocks.n >= ratio * blocks.mu) & (_poisson_sf(blocks.n, blocks.mu) <= alpha) \
-        & (blocks.n > 0)
+    n_span = int((t < w1).sum())  # t is sorted: the span's events come first
+    blocks = fit_blocks(days[:n_span], (w1 - w0) / DAY_NS, p0, lam0, quiet_days)
+    elevated = _elevated(blocks, ratio, alpha)
     if not elevated.any():
         return raw
-    runs = _elevated_runs(blocks, elevated, ratio, alpha, lull_days,
-                          split_events=None if one_episode else min_events)
+    split = None if one_episode else min_events
+    runs = _elevated_runs(blocks, elevated, ratio, alpha, lull_days, split_events=split)
+    places = _onsets_and_ends(days[:n_span], blocks.edges, runs)
+    last = runs[-1]
+    if w2 > w1 and elevated[-1] and last[1] > last[0] and \
+            blocks.rate[last[1]] < blocks.rate[last[1] - 1]:
+        # still elevated, and falling, when the flagged windows end: a tail, whose end
+        # follows the events (step 5)
+        places[-1] = (places[-1][0], _followed_end(
+            days, places[-1], (w1 - w0) / DAY_NS, (w2 - w0) / DAY_NS, lam0, ratio, alpha,
+            p0, quiet_days, lull_days, split))
     episodes, strength = [], []
-    for (lo, hi), (onset_i, end_i) in zip(runs, _onsets_and_ends(days, blocks.edges, runs)):
+    for (lo, hi), (onset_i, end_i) in zip(runs, places):
         episodes.append(episode_stats(t, mag, int(t[onset_i]), int(t[end_i]), lam0)
                         | {"refined": True})
         strength.append(float((blocks.n - blocks.mu)[lo:hi + 1].sum()))
     strongest = int(np.argmax(strength))
     return [ep for i, ep in enumerate(episodes)
             if i == strongest or (not one_episode and ep["n_events"] >= min_events)]
+
+
+def _followed_end(days: np.ndarray, run: tuple[int, int], span_end: float,
+                  follow_end: float, lam0: float, ratio: float, alpha: float, p0: float,
+                  quiet_days: float, lull_days: float, split: int | None) -> int:
+    """The end (event position) of the run `run` = (onset, end) of the raw span [0,
+    `span_end`) days, when the blocks are fitted again on [0, `follow_end`) (step 5 of
+    the module docstring): the end of the last new run that overlaps it; after the raw
+    span the rate may only fall, so the end stops before a block whose rate rises over
+    the block before it (a new rise is a later flag's episode). `run`'s own end when no
+    new run overlaps it."""
+    blocks = fit_blocks(days, follow_end, p0, lam0, quiet_days)
+    runs = _elevated_runs(blocks, _elevated(blocks, ratio, alpha), ratio, alpha, lull_days,
+                          split_events=split)
+    onset_i, end_i = run
+    found = [(r, e) for r, (o, e) in zip(runs, _onsets_and_ends(days, blocks.edges, runs))
+             if days[o] <= days[end_i] and days[e] >= days[onset_i]]
+    if not found:
+        return end_i
+    (lo, hi), end = found[-1]
+    first_after = int(np.searchsorted(blocks.edges, span_end, side="right"))
+    for k in range(max(first_after, lo + 1), hi + 1):
+        if blocks.rate[k] > blocks.rate[k - 1]:
+            end = int(np.searchsorted(days, blocks.edges[k], side="left")) - 1
+            break
+    return max(end, onset_i)
+
+
+def _elevated(blocks: Blocks, ratio: float, alpha: float) -> np.ndarray:
+    """Which blocks are elevated (step 2 of the module docstring)."""
+    return (blocks.n >= ratio * blocks.mu) & (_poisson_sf(blocks.n, blocks.mu) <= alpha) \
+        & (blocks.n > 0)
 
 
 def refine_episode(event_times_ns: np.ndarray, magnitudes: np.ndarray, window_start: Any,
@@ -299,7 +364,8 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
                              alpha: float = DEFAULTS["alpha"], p0: float = DEFAULTS["p0"],
                              quiet_days: float = DEFAULTS["quiet_days"],
                              min_events: int = DEFAULTS["min_events"],
-                             keep_geometry: bool = False, score: str = SCORE) -> pd.DataFrame:
+                             keep_geometry: bool = False, score: str = SCORE,
+                             follow_days: float = DEFAULTS["follow_days"]) -> pd.DataFrame:
     """The episodes of every (period, subregion): refined onset and end, and statistics.
 
     Usually one episode per subregion; more when its rate rose more than once in the
@@ -318,6 +384,9 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
         keep_geometry: also return the polygon (GeoDataFrame, EPSG:4326).
         score: the periods' score column (`seisviz.tables.SCORE`, peak_probability, or
             the baseline's `BASELINE_SCORE`).
+        follow_days: an end may follow the place's events this long past the raw span,
+            up to the catalog's last event (step 5 of the module docstring; 0: ends stay
+            in the span).
     Returns:
         DataFrame with the columns of `seisviz.tables.RAW_EPISODES` (+ `score` when
         periods have it, + geometry with keep_geometry), episode_id 1..n by onset (ties:
@@ -330,6 +399,7 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
     lat = catalog["latitude"].to_numpy(np.float64)[order]
     mag = catalog["magnitude"].to_numpy(np.float64)[order]
     first = to_ns(catalog_start) if catalog_start is not None else (int(t[0]) if len(t) else 0)
+    last = int(t[-1]) + 1 if len(t) else 0  # the catalog's end: no quiet block after it
     bounds = {int(pid): (to_ns(s), to_ns(e)) for pid, s, e in
               zip(periods["period_id"], periods["start"], periods["end"])}
     peak_p = dict(zip(periods["period_id"].astype(int), periods[score])) \
@@ -341,14 +411,15 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
             continue
         w0, w1 = bounds[pid]
         b0 = max(w0 - int(round(background_days * DAY_NS)), first)
-        lo, hi = np.searchsorted(t, [b0, w1])
+        w2 = max(w1, min(w1 + int(round(follow_days * DAY_NS)), last))
+        lo, hi = np.searchsorted(t, [b0, w2])
         geom = getattr(sub, "geometry", None)
         near = _inside(geom, lon[lo:hi], lat[lo:hi])
         ts, ms = t[lo:hi][near], mag[lo:hi][near]
         n_bg = int((ts < w0).sum())
         lam0 = background_rate(n_bg, (w0 - b0) / DAY_NS)
         for ep in refine_episodes(ts, ms, w0, w1, lam0, ratio, alpha, p0, quiet_days,
-                                  min_events):
+                                  min_events, follow_end=w2):
             row = {"period_id": pid, "subregion_id": int(sub.subregion_id),
                    "window_start": utc(w0), "window_end": utc(w1), **ep,
                    "center_lon": float(sub.center_lon), "center_lat": float(sub.center_lat)}
@@ -369,67 +440,4 @@ def episodes_from_subregions(catalog: pd.DataFrame, periods: pd.DataFrame,
         import geopandas as gpd
 
         return gpd.GeoDataFrame(out, geometry=list(geoms), crs=CRS)
-    return out
-
-
-def periods_from_episodes(episodes: pd.DataFrame, raw_periods: pd.DataFrame | None = None,
-                          score: str = SCORE) -> pd.DataFrame:
-    """Periods as the union in time of their episodes' [onset, end].
-
-    Episodes of one raw period that overlap (or touch) in time form one period; a raw
-    period whose episodes are apart in time gives several. Raw periods without any
-    episode (the detector flagged them but no subregion was found) keep their raw span
-    when `raw_periods` is given.
-
-    Args:
-        episodes: `episodes_from_subregions` output.
-        raw_periods: the raw periods (period_id, start, end[, `score`]).
-        score: the periods' score column, as for `episodes_from_subregions`.
-    Returns:
-        DataFrame with the columns of `seisviz.tables.UNITED_PERIODS` (+ `score` when
-        known): period_id 1..n by start; raw_period_id the detector's period; start, end
-        the union's interval; window_start, window_end the raw span; episode_ids as
-        "1;4"; n_events the sum over its episodes.
-    """
-    rows = []
-    has_p = score in episodes or (raw_periods is not None and score in raw_periods)
-    peak_p = {}
-    if raw_periods is not None and score in raw_periods:
-        peak_p = dict(zip(raw_periods["period_id"].astype(int), raw_periods[score]))
-    for pid, group in episodes.groupby("period_id", sort=True):
-        g = group.sort_values(["onset", "end"], kind="stable")
-        current = None
-        for ep in g.itertuples(index=False):
-            if current is not None and ep.onset <= current["end"]:
-                current["end"] = max(current["end"], ep.end)
-                current["ids"].append(int(ep.episode_id))
-                current["n_events"] += int(ep.n_events)
-                continue
-            current = {"raw_period_id": int(pid), "start": ep.onset, "end": ep.end,
-                       "window_start": ep.window_start, "window_end": ep.window_end,
-                       "ids": [int(ep.episode_id)], "n_events": int(ep.n_events),
-                       score: getattr(ep, score, peak_p.get(int(pid), np.nan))}
-            rows.append(current)
-    if raw_periods is not None:
-        done = set(episodes["period_id"].astype(int))
-        for p in raw_periods.itertuples(index=False):
-            if int(p.period_id) in done:
-                continue
-            rows.append({"raw_period_id": int(p.period_id), "start": utc(p.start),
-                         "end": utc(p.end), "window_start": utc(p.start),
-                         "window_end": utc(p.end), "ids": [],
-                         "n_events": int(getattr(p, "n_events", 0)),
-                         score: peak_p.get(int(p.period_id), np.nan)})
-    for r in rows:
-        ids = r.pop("ids")
-        r["n_episodes"] = len(ids)
-        r["episode_ids"] = ";".join(str(i) for i in ids)
-    cols = UNITED_PERIODS.columns + ((score,) if has_p else ())
-    out = pd.DataFrame(rows, columns=[c for c in cols if c != "period_id"])
-    for col in UNITED_PERIODS.time_columns:
-        out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
-    out = out.sort_values(["start", "raw_period_id"], kind="stable").reset_index(drop=True)
-    out.insert(0, "period_id", np.arange(1, len(out) + 1, dtype=np.int64))
-    out["n_episodes"] = out["n_episodes"].astype(np.int64)
-    out["n_events"] = out["n_events"].astype(np.int64)
     return out

@@ -6,9 +6,16 @@ module turns raw periods into what a seismologist exports:
 
 1. the subregions of each raw period (`seisviz.subregions.find_subregions`: where);
 2. one or more *episodes* per subregion, with `onset` and `end` from the subregion's own
-   events (`seisviz.subregions.episodes`: when);
-3. the periods as the union in time of their episodes' [onset, end], with the raw window
-   span kept as `window_start` / `window_end`.
+   events (`seisviz.subregions.episodes`: when; an end may follow the events past the
+   last flagged window);
+3. one episode per place and time, each with at least `settings.MIN_EVENTS` distinct
+   events (`seisviz.subregions.united`: the same place found by two runs of windows at
+   overlapping times is one episode);
+4. the periods as the union in time of all episodes' [onset, end], so that no two
+   periods overlap, with the earliest and latest raw window span kept as
+   `window_start` / `window_end`. A raw period without an elevated place of enough
+   events gives no period (`refined` is therefore True on every row; the column stays
+   for the files' layout).
 
 The table every consumer reads (pages, exports, the condensed catalog) has one row per
 episode, i.e. one row per place and time: its polygon with `start` = onset and `end` =
@@ -23,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from seisviz.stats.episode import EPISODE_STAT_COLUMNS, characterise_episode
-from seisviz.subregions.episodes import (episodes_from_subregions, events_in_episode,
-                                         periods_from_episodes)
+from seisviz.subregions.episodes import episodes_from_subregions, events_in_episode
 from seisviz.subregions.regions import find_subregions
+from seisviz.subregions.united import merge_same_place, periods_from_episodes, with_min_events
 from seisviz.tables import BASELINE_SCORE, CRS, PERIODS, SCORE, UNGROUPED_EPISODES
 
 
@@ -45,7 +52,9 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
         subregion_options: passed to `find_subregions`.
     Returns:
         (periods, episodes): periods with the columns of `seisviz.tables.PERIODS`,
-        numbered 1..n by start; episodes a GeoDataFrame (EPSG:4326) with the columns of
+        numbered 1..n by start, never overlapping, each with at least one episode;
+        n_windows the sum over the raw periods it holds, the score their highest;
+        episodes a GeoDataFrame (EPSG:4326) with the columns of
         `seisviz.tables.UNGROUPED_EPISODES` + geometry (the scan groups them into
         sequences: `seisviz.subregions.sequences`), numbered 1..n by onset, subregion_id 1..k
         within each period by descending event count, each characterised from its own
@@ -60,16 +69,22 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
                                         keep_geometry=True, score=score)
     # A subregion whose events show no elevated stretch is no episode: keeping it with the
     # raw window span would stretch its period back to the first window's start. A raw
-    # period none of whose subregions is elevated keeps its window span, marked
-    # refined = False.
+    # period none of whose subregions is elevated gives no period.
     episodes = episodes[episodes["refined"].astype(bool)].reset_index(drop=True)
+    episodes = _with_shapes(episodes, subs)
+    episodes = merge_same_place(catalog, episodes, score=score)
+    episodes = with_min_events(catalog, episodes)
+    episodes = episodes.sort_values(["onset", "period_id", "subregion_id"], kind="stable")
+    episodes = episodes.reset_index(drop=True)
     episodes["episode_id"] = np.arange(1, len(episodes) + 1, dtype=np.int64)
     periods = periods_from_episodes(episodes, raw_periods, score=score)
     periods["refined"] = periods["n_episodes"] > 0
-    episodes = with_episode_stats(catalog, _in_refined_periods(episodes, periods, subs))
+    episodes = with_episode_stats(catalog, _in_refined_periods(episodes, periods))
     n_windows = dict(zip(raw_periods["period_id"].astype(int),
                          raw_periods["n_windows"].astype(int)))
-    periods["n_windows"] = periods["raw_period_id"].map(n_windows).fillna(0).astype(np.int64)
+    periods["n_windows"] = [sum(n_windows.get(int(r), 0) for r in str(ids).split(";") if r)
+                            for ids in periods["raw_period_ids"]]
+    periods["n_windows"] = periods["n_windows"].astype(np.int64)
     periods = PERIODS.scored(score).select(periods)
     table = gpd.GeoDataFrame(UNGROUPED_EPISODES.scored(score).select(episodes),
                              geometry=episodes.geometry.values, crs=CRS)
@@ -77,20 +92,25 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
     return periods.reset_index(drop=True), table
 
 
-def _in_refined_periods(episodes: pd.DataFrame, periods: pd.DataFrame,
-                        subs: pd.DataFrame) -> pd.DataFrame:
+def _with_shapes(episodes: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """The episodes with their subregion's n_pixels and area_km2 (by raw period and
+    subregion), geometry kept."""
+    shape = subs[["period_id", "subregion_id", "n_pixels", "area_km2"]]
+    merged = pd.DataFrame(episodes.drop(columns="geometry")).merge(
+        pd.DataFrame(shape), on=["period_id", "subregion_id"], how="left")
+    return episodes.assign(n_pixels=merged["n_pixels"].to_numpy(),
+                           area_km2=merged["area_km2"].to_numpy())
+
+
+def _in_refined_periods(episodes: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """The episodes numbered within the refined period that holds them: period_id that
     period's, subregion_id 1..k by descending event count, start = onset; the raw
-    period and subregion kept as raw_period_id, raw_subregion_id, with the subregion's
-    n_pixels and area_km2."""
+    period and subregion kept as raw_period_id, raw_subregion_id."""
     period_of = {int(e): int(pid) for pid, ids in zip(periods["period_id"], periods["episode_ids"])
                  for e in str(ids).split(";") if e}
     episodes = episodes.rename(columns={"period_id": "raw_period_id",
                                         "subregion_id": "raw_subregion_id"})
     episodes["period_id"] = episodes["episode_id"].map(period_of).astype(np.int64)
-    shape = subs[["period_id", "subregion_id", "n_pixels", "area_km2"]].rename(
-        columns={"period_id": "raw_period_id", "subregion_id": "raw_subregion_id"})
-    episodes = episodes.merge(shape, on=["raw_period_id", "raw_subregion_id"], how="left")
     episodes["start"], episodes["end"] = episodes["onset"], episodes["end"]
     episodes = episodes.sort_values(["period_id", "n_events", "episode_id"],
                                     ascending=[True, False, True], kind="stable")

@@ -216,12 +216,14 @@ E = [good(i) for i in range(5)]
 # agency's solution of one event often differs in depth only)
 other_depth = (E[2][0], E[2][1], E[2][2], E[2][3] + 1.0, E[2][4])
 one_second_later = (E[2][0][:-3] + f"{int(E[2][0][-3:-1]) + 1:02d}Z",) + E[2][1:]
+ten_seconds_later = (E[2][0][:-3] + f"{int(E[2][0][-3:-1]) + 10:02d}Z",) + E[2][1:]
 lines_case("duplicates.csv", [HEADER], [ok(e) for e in E] + [
     bad(csv_line(E[1]), "duplicate"), bad(csv_line(E[3]), "duplicate"),
     bad(csv_line(E[3]), "duplicate"), bad(csv_line(other_depth), "duplicate"),
-    ok(one_second_later)],
+    bad(csv_line(one_second_later), "near-duplicate"), ok(ten_seconds_later)],
     note="the same time, epicentre and magnitude again (depth not compared) is a duplicate; "
-         "one second later is another event")
+         "one second later a near-duplicate (one earthquake, two agencies: within 2 s and "
+         "5 km); ten seconds later another event")
 
 E = [good(i) for i in range(12)]
 random.Random(3).shuffle(E)

@@ -117,6 +117,31 @@ def test_page_upload_shows_report_and_dropped_rows(app):
     assert len(app.session_state["catalog"]) == 4
 
 
+MERGED = ("time,lat,lon,depth,mag,agency,herr\n"
+          "2020-01-01T00:00:00Z,28.10,104.10,3.0,1.0,A,0.5\n"
+          "2020-01-02T00:00:00.0Z,28.20,104.20,3.0,2.1,GLOBAL,\n"
+          "2020-01-02T00:00:00.8Z,28.21,104.20,4.0,2.3,LOCAL,0.4\n"
+          "2020-01-04T00:00:00Z,28.80,104.80,3.0,1.5,A,0.5\n").encode()
+
+
+def test_page_upload_drops_near_duplicates_and_the_box_keeps_them(app):
+    upload(app, "merged.csv", MERGED)
+    assert not app.error
+    assert any("**merged.csv** (CSV): kept 3 of 4 rows; dropped 1: 1 near-duplicate; of "
+               "near-duplicate events kept row 4 over 3" in md.value for md in app.markdown)
+    dropped = next(d.value for d in app.dataframe if "kept_row" in d.value.columns)
+    assert dropped[["row", "reason", "kept_row"]].values.tolist() == [[3, "near-duplicate", 4]]
+    assert len(app.session_state["catalog"]) == 3
+    box = app.checkbox(key="catalog_keep_duplicates")
+    assert box.value is False
+    box.check().run()
+    assert not app.exception and not app.error
+    assert any("kept 4 of 4 rows; dropped none; kept every copy of 1 near-duplicate event "
+               "as asked (rows 3 and 4)" in md.value for md in app.markdown)
+    assert len(app.session_state["catalog"]) == 4
+    assert app.session_state["work"].source.keep_duplicates is True
+
+
 def test_page_upload_of_an_image_is_one_error_line(app):
     upload(app, "photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(100))
     assert [e.value for e in app.error] == [

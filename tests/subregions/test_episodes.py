@@ -6,8 +6,9 @@ import pytest
 import shapely
 
 from seisviz.subregions.episodes import (background_rate, bayesian_blocks,
-                                         episodes_from_subregions, periods_from_episodes,
-                                         refine_episode, refine_episodes)
+                                         episodes_from_subregions, refine_episode,
+                                         refine_episodes)
+from seisviz.subregions.united import periods_from_episodes
 from seisviz.timeutil import DAY_NS, to_ns, utc
 
 EPOCH = utc("2020-01-01")
@@ -244,7 +245,7 @@ def test_the_union_of_episodes_gives_the_periods():
     assert p["n_events"] == eps["n_events"].sum() and p["peak_probability"] == 0.97
 
 
-def test_episodes_apart_in_time_split_the_period_and_empty_periods_keep_their_span():
+def test_episodes_apart_in_time_split_the_period_and_empty_periods_give_none():
     rng = np.random.default_rng(31)
     cat = catalog_of(events(poisson_times(rng, 0, 500, 0.2), PLACE_A, rng),
                      events(poisson_times(rng, 0, 500, 0.2), PLACE_B, rng),
@@ -255,12 +256,12 @@ def test_episodes_apart_in_time_split_the_period_and_empty_periods_keep_their_sp
     subs = pd.DataFrame([subregion(1, 1, PLACE_A), subregion(1, 2, PLACE_B)])
     eps = episodes_from_subregions(cat, periods, subs)
     out = periods_from_episodes(eps, periods)
-    assert list(out["raw_period_id"]) == [1, 1, 2]
-    assert list(out["n_episodes"]) == [1, 1, 0]
+    # raw period 2 has no place: no period (issue 19: no rows with 0 events)
+    assert list(out["raw_period_id"]) == [1, 1]
+    assert list(out["n_episodes"]) == [1, 1]
     starts = ((out["start"] - EPOCH) / pd.Timedelta(days=1)).to_numpy()
-    assert np.abs(starts[:2] - [300, 330]).max() <= 1.0
-    assert (out["start"].iloc[2], out["end"].iloc[2]) == (days(420), days(460))
-    assert list(out["period_id"]) == [1, 2, 3]
+    assert np.abs(starts - [300, 330]).max() <= 1.0
+    assert list(out["period_id"]) == [1, 2]
 
 
 def test_no_subregions_and_no_events_give_typed_empty_tables():
@@ -270,7 +271,6 @@ def test_no_subregions_and_no_events_give_typed_empty_tables():
                                                        "subregion_id", "onset", "end"]
     assert str(eps["onset"].dtype) == "datetime64[ns, UTC]"
     out = periods_from_episodes(eps, periods)
-    assert list(out["raw_period_id"]) == [1] and list(out["n_episodes"]) == [0]
-    assert (out["start"].iloc[0], out["end"].iloc[0]) == (days(272), days(345))
+    assert len(out) == 0 and str(out["start"].dtype) == "datetime64[ns, UTC]"
     ep = refine_episode(np.array([], np.int64), np.array([]), days(272), days(345), 0.2)
     assert not ep["refined"] and ep["n_events"] == 0 and ep["peak_daily_count"] == 0

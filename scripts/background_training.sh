@@ -1,0 +1,32 @@
+#!/bin/bash
+# Detector v3's long CPU runs, one after the other, each resumable (docs/training.md,
+# "Long runs in the background"): the paper's sweeps at 1,000 training / 500 validation
+# maps and 8 epochs with patience 3, and ResNet-34/101 trained on from the shipped weights
+# until the validation loss stops falling.
+#
+#   nohup scripts/background_training.sh [OUT] &      # OUT defaults to runs/v3
+#
+# Run it again after a stop (a session's end, a reboot): every sweep goes on from its record
+# (OUT/sweep_<arch>/sweep_<arch>_runs.json: finished runs are not trained again) and every
+# training from its checkpoint (OUT/full_<arch>/<arch>_checkpoint.pt: the epoch under way
+# is lost, the finished ones are kept). Progress: OUT/*.log.
+set -u
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/v3}
+mkdir -p "$OUT"
+PYTHON=${PYTHON:-.venv/bin/python}
+# one thread each and a low priority: the machine stays usable for other work
+train() { nice -n 15 env PYTHONPATH="$PWD" "$PYTHON" -m seisviz train --threads 1 "$@"; }
+sweep() {
+  train --sweep --arch "$1" --n-train 1000 --n-val 500 --epochs 8 --patience 3 --seed 0 \
+    --out "$OUT/sweep_$1" >> "$OUT/sweep_$1.log" 2>&1
+}
+full() {
+  train --arch "$1" --init "weights/$1.json" --n-train 6000 --n-val 1500 --epochs 40 \
+    --patience 3 --seed 5 --out "$OUT/full_$1" >> "$OUT/full_$1.log" 2>&1
+}
+sweep resnet18
+full resnet34
+sweep resnet34
+full resnet101
+sweep resnet101
