@@ -25,6 +25,7 @@ import streamlit as st
 
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk, store_work)
+from pages._sequences import show_sequences
 from pages._state import KEYS, work
 from seisviz.detect import (available_models, compare_periods, read_card, read_picks,
                             region_baseline_periods, resolve_model_path, scan_region)
@@ -363,6 +364,7 @@ if result.cut and result.cut.get("warning"):  # a hand-set grid off the trained 
 baseline = baseline_for(result, catalog)
 
 plot_box = st.container()  # filled below, once the manual picks are known
+show_sequences(result, key="detect")  # sequences first, their episodes inside
 
 st.subheader(f"Network: {len(result.periods)} periods")
 st.caption("**Onset** and **end** are when the seismicity of the period's places rose above "

@@ -15,12 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import demo_banner, detection_and_subregions, map_layers
+from pages._sequences import show_sequences
 from pages._state import KEYS
 from seisviz.plots.basemap import format_lat, format_lon
 from seisviz.plots.episode_stats import (episode_events, episode_metrics, episode_statistics,
                                          episode_stats_figures)
 from seisviz.plots.subregions import subregion_figure
 from seisviz.subregions import same_place, shrinkage
+from seisviz.subregions.sequences import first_episode
 
 PICK = KEYS.subregions_pick
 
@@ -37,13 +39,20 @@ if len(subs) == 0:
             "rise sharply over its own background (see docs/subregions.md for the test).")
     st.stop()
 
+# --- sequences first, their episodes inside; subs gains each episode's sequence_id
+subs, _, sequence = show_sequences(result, subs, key="subregions")
+if sequence is not None:
+    st.button("Show its first episode below", key="subregions_open_sequence",
+              on_click=PICK.set, args=(first_episode(subs, sequence),))
+
 pairs = list(zip(subs["period_id"].astype(int), subs["subregion_id"].astype(int)))
 n = len(pairs)
 
 
 def label(i):
     r = subs.iloc[i]
-    return (f"Period {r['period_id']} · subregion {r['subregion_id']} — "
+    return (f"Sequence {r['sequence_id']} · period {r['period_id']} · subregion "
+            f"{r['subregion_id']} — "
             f"{r['start']:%Y-%m-%d %H:%M} → {r['end']:%Y-%m-%d %H:%M}, {r['n_events']:,} events")
 
 

@@ -53,6 +53,7 @@ def run_record(result: Any, catalog_name: str | None = None, load_report: Any = 
         # runs of flagged windows with no place (unlocated.csv); None: not known
         "n_unlocated_alarms": None if getattr(result, "unlocated", None) is None
         else int(len(result.unlocated)),
+        **_sequence_record(result),
         "outputs": list(outputs),
     }
     if getattr(result, "cut", None):  # how the region was cut (seisviz.detect.region)
@@ -108,3 +109,13 @@ def json_default(o: Any) -> Any:
     if isinstance(o, np.generic):
         return o.item()
     return str(o)
+
+
+def _sequence_record(result: Any) -> dict:
+    """How many sequences the scan's episodes form, and the rule that grouped them."""
+    from seisviz.settings import SEQUENCE_DISTANCE_KM, SEQUENCE_GAP_DAYS
+
+    sequences = getattr(result, "sequences", None)
+    return {"n_sequences": None if sequences is None else int(len(sequences)),
+            "sequence_rule": {"max_gap_days": SEQUENCE_GAP_DAYS,
+                              "max_distance_km": SEQUENCE_DISTANCE_KM}}

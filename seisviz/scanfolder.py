@@ -6,6 +6,8 @@ A scan folder holds
   `network` says whether the network scored the window (seisviz.detect.passes); a folder
   from before it existed reads as every window with history scored;
 - ``periods.csv``: the flagged periods;
+- ``sequences.csv``: the episodes grouped into sequences (seisviz.subregions.sequences;
+  episodes.csv names each episode's sequence_id);
 - ``unlocated.csv``: the unlocated alarms, runs of flagged windows with no place elevated
   (`seisviz.tables.UNLOCATED`; folders written before them have none);
 - ``episodes.csv``, ``subregions.geojson`` and ``condensed_catalog.csv`` (see
@@ -34,10 +36,11 @@ from seisviz.detect.scan import derive_periods
 from seisviz.detect.tiled import tile_scans, tile_windows_table
 from seisviz.errors import SeisvizError
 from seisviz.export.bundle import write_scan_subregions
-from seisviz.export.files import periods_csv, unlocated_csv
+from seisviz.export.files import periods_csv, sequences_csv, unlocated_csv
 from seisviz.runinfo import SCAN_FORMAT, json_default, run_record
 from seisviz.settings import ScanSettings
 from seisviz.subregions.condensed import scanned_catalog
+from seisviz.subregions.sequences import scan_sequences
 from seisviz.timeutil import iso_utc
 
 
@@ -68,9 +71,10 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
                      float_format="%.6g")
         names.append("tile_windows.csv")
     periods_csv(result.periods, os.path.join(folder, "periods.csv"))
+    sequences_csv(scan_sequences(result)[1], os.path.join(folder, "sequences.csv"))
     unlocated_csv(result.unlocated, os.path.join(folder, "unlocated.csv"))
     extra = write_scan_subregions(catalog, result, folder)
-    names = [*names, "periods.csv", "unlocated.csv", *extra, "run.json"]
+    names = [*names, "periods.csv", "sequences.csv", "unlocated.csv", *extra, "run.json"]
     record = run_record(result, catalog_name=source, load_report=load_report,
                         outputs=names, declustering=declustering)
     with open(os.path.join(folder, "run.json"), "w") as f:
@@ -109,8 +113,9 @@ def load_scan_folder(folder: str, catalog: pd.DataFrame) -> tuple[pd.DataFrame, 
     result = ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
                         model=dict(run.get("model") or {}), notes=notes,
                         cut=cut).with_maps(catalog)
-    # periods, subregions and episodes are derived again from the saved flags, exactly
-    # as the scan derived them: a folder of an older format is upgraded this way
+    # periods, subregions, episodes and sequences are derived again from the saved flags,
+    # exactly as the scan derived them: a folder of an older format (e.g. without
+    # sequences.csv) is upgraded this way
     return scanned_catalog(catalog, result), derive_periods(result, catalog)
 
 

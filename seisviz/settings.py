@@ -35,6 +35,11 @@ DEFAULT_RUNTIME = RUNTIMES[0]
 # on the CPU larger ones only cost memory.
 GPU_BATCH_SIZE = 1024
 CPU_BATCH_SIZE = 128
+# Sequences (seisviz.subregions.sequences, docs/detection.md "What a sequence is"): two
+# episodes belong to one sequence when their polygons lie within this many km and the
+# quiet time from one's end to the other's onset is at most this many days, chained.
+SEQUENCE_DISTANCE_KM = 5.0  # the label rule's neighbourhood: touching places are one
+SEQUENCE_GAP_DAYS = 90.0    # a season of quiet at a place ends its sequence
 # Near-duplicate events (seisviz.catalog.duplicates): one earthquake located by two agencies
 # of a merged catalog, origin times a second or so and epicentres a few km apart. The loader
 # keeps one of each group unless asked to keep all (--keep-duplicates).

@@ -11,6 +11,8 @@ listed here once, as a `TableLayout`, and everything else refers to the layout:
 - `PERIODS`, `EPISODES`: the refined periods and their episodes, one row per place and
   time (periods.csv, episodes.csv; `EPISODE_POLYGONS` is what the polygon files keep);
 - `UNLOCATED`: runs of flagged windows in which no place is elevated (unlocated.csv);
+- `SEQUENCES`: episodes at one place that follow each other, grouped (sequences.csv;
+  `seisviz.subregions.sequences`); `UNGROUPED_EPISODES` is the episodes before it;
 - `TILE_EPISODES`, `MERGED_EPISODES`, `MERGED_PERIODS`, `TILES`: the tables of a
   `scan-tiles` run (docs/tiles.md);
 - `LABELLED_PERIODS`: the true (or manually picked) periods of the demo data.
@@ -199,12 +201,29 @@ EPISODE_STATS = ("mc", "b_value", "b_value_err", "omori_p", "omori_c", "omori_k"
 # then their statistics (EPISODE_STATS).
 EPISODES = TableLayout(
     "episodes",
-    ("period_id", "subregion_id", "episode_id", "start", "end", "onset", "window_start",
-     "window_end", "n_events", "background_rate_per_day", "peak_daily_count", "rate_ratio",
-     "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat", "n_pixels",
-     "area_km2", "refined", *EPISODE_STATS),
+    ("period_id", "subregion_id", "episode_id", "sequence_id", "start", "end", "onset",
+     "window_start", "window_end", "n_events", "background_rate_per_day", "peak_daily_count",
+     "rate_ratio", "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat",
+     "n_pixels", "area_km2", "refined", *EPISODE_STATS),
     time_columns=("start", "end", "onset", "window_start", "window_end",
                   "max_magnitude_time"),
+    geometry=True)
+
+# The episodes as `refine_periods` makes them, before they are grouped into sequences.
+UNGROUPED_EPISODES = replace(EPISODES.without("sequence_id", name="ungrouped episodes"),
+                             stage_of="episodes")
+
+# Episodes at one place that follow each other (seisviz.subregions.sequences,
+# docs/detection.md "What a sequence is"): the first onset, the last end, the sums and
+# largest of its episodes, episode_ids and period_ids ";"-separated; the union of its
+# episodes' polygons as geometry (sequences.csv keeps the table without it).
+SEQUENCES = TableLayout(
+    "sequences",
+    ("sequence_id", "start", "end", "n_episodes", "episode_ids", "period_ids", "n_events",
+     "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat"),
+    time_columns=("start", "end", "max_magnitude_time"),
+    dtypes=("int64", UTC, UTC, "int64", object, object, "int64", "float64", UTC, "float64",
+            "float64", "float64"),
     geometry=True)
 
 # What subregions.geojson / .gpkg keep of an episode (docs/export.md): onset is start
@@ -223,9 +242,9 @@ TILE_EPISODES = TableLayout(
 # The episodes over the whole area, one per place and time (episodes.csv of the run).
 MERGED_EPISODES = TableLayout(
     "merged episodes",
-    ("episode_id", "period_id", "tile_id", "onset", "end", "n_events", "rate_ratio",
-     "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat", "seen_by",
-     "n_tiles"),
+    ("episode_id", "sequence_id", "period_id", "tile_id", "onset", "end", "n_events",
+     "rate_ratio", "max_magnitude", "max_magnitude_time", SCORE, "center_lon", "center_lat",
+     "seen_by", "n_tiles"),
     time_columns=("onset", "end", "max_magnitude_time"), geometry=True)
 
 # The unions in time of the merged episodes (periods.csv of the run).
@@ -253,6 +272,5 @@ LABELLED_PERIODS = TableLayout(
 
 LAYOUTS = {layout.name: layout for layout in (
     WINDOWS, TILE_WINDOWS, TILED_WINDOWS, RAW_PERIODS, SUBREGIONS, RAW_EPISODES, UNITED_PERIODS,
-    PERIODS, UNLOCATED, EPISODES, EPISODE_POLYGONS, TILE_EPISODES, MERGED_EPISODES,
-    MERGED_PERIODS, TILES,
-    LABELLED_PERIODS)}
+    PERIODS, UNLOCATED, EPISODES, UNGROUPED_EPISODES, SEQUENCES, EPISODE_POLYGONS,
+    TILE_EPISODES, MERGED_EPISODES, MERGED_PERIODS, TILES, LABELLED_PERIODS)}

@@ -16,6 +16,7 @@ import pandas as pd
 from seisviz.errors import SeisvizError
 from seisviz.settings import ScanSettings
 from seisviz.subregions.condensed import scanned_catalog
+from seisviz.subregions.sequences import group_sequences
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,10 @@ class ScanResult:
             window_end (the flagged windows' span), peak_probability, n_windows,
             n_episodes, episode_ids, n_events.
         episodes: one row per episode, i.e. per place and time (GeoDataFrame,
-            EPSG:4326): period_id, subregion_id, episode_id, start (= onset), end, ….
+            EPSG:4326): period_id, subregion_id, episode_id, sequence_id, start (= onset),
+            end, ….
+        sequences: episodes at one place that follow each other, one row per sequence
+            (`seisviz.tables.SEQUENCES`, GeoDataFrame; seisviz.subregions.sequences).
         dmaps: the distribution maps (seisviz.maps.DistributionMaps).
         settings: the scan's ScanSettings.
         model: what run.json records of the model (architecture, sha256, threshold…).
@@ -58,6 +62,7 @@ class ScanResult:
     cut: Any = None
     tiles: tuple = ()
     unlocated: Any = None
+    sequences: Any = None
 
     def __setstate__(self, state: dict) -> None:
         # results pickled into a stored session before the field was named `episodes`
@@ -66,6 +71,9 @@ class ScanResult:
             del state["subregions"]
         # results pickled before unlocated alarms existed: not known, rather than none
         state = {"unlocated": None, **state}
+        # ... and before episodes were grouped into sequences: grouped now
+        if state.get("sequences") is None and state.get("episodes") is not None:
+            state["episodes"], state["sequences"] = group_sequences(state["episodes"])
         self.__dict__.update(state)
 
     def with_maps(self, catalog: pd.DataFrame) -> "ScanResult":

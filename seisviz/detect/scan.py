@@ -25,6 +25,7 @@ from seisviz.maps import catalog_bbox, events_per_window, make_grid, pixel_index
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, ScanSettings
 from seisviz.subregions.refine import refine_periods
 from seisviz.subregions.unlocated import unlocated_alarms
+from seisviz.subregions.sequences import group_sequences
 from seisviz.tables import BASELINE_SCORE, WINDOWS
 from seisviz.timeutil import to_ns
 
@@ -146,16 +147,18 @@ def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = 
 
 
 def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
-    """`result` with periods, subregions and episodes derived from its flagged windows:
-    runs of flagged windows (`flagged_periods`), refined to the day from the events
-    (`seisviz.subregions.refine.refine_periods`); the runs with no place elevated are
+    """`result` with periods, subregions, episodes and sequences derived from its flagged
+    windows: runs of flagged windows (`flagged_periods`), refined to the day from the
+    events (`seisviz.subregions.refine.refine_periods`), grouped into sequences
+    (`seisviz.subregions.sequences.group_sequences`); the runs with no place elevated are
     its unlocated alarms (`seisviz.subregions.unlocated_alarms`)."""
     w, settings = result.windows, result.settings
     raw = flagged_periods(w, w["flagged"], settings.max_gap_days,
                           w["probability"].to_numpy(), settings.min_period_days)
     events = scanned_events(catalog, settings, result.dmaps.grid)
     periods, episodes = refine_periods(events, result.dmaps, raw, w["flagged"].to_numpy(bool))
-    return replace(result, periods=periods, episodes=episodes,
+    episodes, sequences = group_sequences(episodes)  # episodes at one place, in a row
+    return replace(result, periods=periods, episodes=episodes, sequences=sequences,
                    unlocated=unlocated_alarms(raw, episodes, events))
 
 

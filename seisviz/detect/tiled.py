@@ -27,10 +27,13 @@ from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import reflag, scan_catalog
 from seisviz.errors import Cancelled, SeisvizError
 from seisviz.settings import ScanSettings
-from seisviz.tables import CRS, EPISODES, PERIODS, SCORE, TILE_WINDOWS, TILED_WINDOWS
+from seisviz.detect.passes import COARSE, NO_HISTORY, SEEN, SPARSE, with_network_state
+from seisviz.subregions.sequences import group_sequences
+from seisviz.subregions.unlocated import unlocated_alarms
+from seisviz.tables import (CRS, EPISODES, PERIODS, SCORE, TILE_WINDOWS, TILED_WINDOWS,
+                            UNLOCATED)
 from seisviz.tiles.grid import Tile, split_events, tile_events
 from seisviz.tiles.merge import one_row_per_episode
-from seisviz.detect.passes import COARSE, NO_HISTORY, SEEN, SPARSE, with_network_state
 from seisviz.timeutil import DAY_NS, to_ns
 
 
@@ -63,7 +66,7 @@ def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
     -> (the merged ScanResult without its `cut`, {n_scanned, n_sparse, failed,
     pixel_km}). A tile the data cannot scan (a SeisvizError, e.g. too short) is counted
     in `failed` with its message; a Cancelled run raises."""
-    scans, episode_tables, failed = [], [], {}
+    scans, episode_tables, alarms, failed = [], [], [], {}
     timings: dict = {}
     info: dict = {}
     pixel_km = []
@@ -95,10 +98,11 @@ def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
         pixel_km.append(max(result.dmaps.grid.pixel_km))
         scans.append(TileScan(tile, tile_windows(result.windows)))
         episode_tables.append(with_tile(result.episodes, tile))
+        alarms.append(result.unlocated)
         del result  # its maps: one tile's at a time
     if progress is not None:
         progress(done_maps["before"], done_maps["before"])
-    merged = merge_tiles(scans, episode_tables, catalog, settings, net_card[1])
+    merged = merge_tiles(scans, episode_tables, catalog, settings, net_card[1], alarms)
     merged = replace(merged, timings=timings, device_info=info)
     return merged, {"n_scanned": len(scans), "n_sparse": len(tiles) - len(busy),
                     "failed": failed,
@@ -122,14 +126,42 @@ def with_tile(episodes: Any, tile: Tile) -> Any:
 
 
 def merge_tiles(scans: list[TileScan], episode_tables: list, catalog: pd.DataFrame,
-                settings: ScanSettings, card: Any = None) -> ScanResult:
-    """One ScanResult from the tiles' windows and episodes (flags at `settings`)."""
+                settings: ScanSettings, card: Any = None,
+                alarm_tables: list | None = None) -> ScanResult:
+    """One ScanResult from the tiles' windows, episodes and unlocated alarms (flags at
+    `settings`), its episodes grouped into sequences as a one-grid scan's are."""
     windows = merged_windows(scans, catalog, settings)
     episodes = merged_episodes(episode_tables)
     periods = merged_periods(episodes, windows, settings)
+    episodes, sequences = group_sequences(episodes)
     return ScanResult(windows=windows, periods=periods, dmaps=None, settings=settings,
                       episodes=episodes, model=card.summary() if card is not None else {},
-                      card=card, tiles=tuple(scans))
+                      card=card, tiles=tuple(scans), sequences=sequences,
+                      unlocated=merged_unlocated(alarm_tables or [], episodes, catalog))
+
+
+def merged_unlocated(tables: list, episodes: pd.DataFrame,
+                     catalog: pd.DataFrame) -> pd.DataFrame:
+    """The tiles' unlocated alarms over the whole area (`seisviz.tables.UNLOCATED`): one
+    run of windows seen by neighbouring tiles is one alarm (spans that overlap are
+    joined), and an alarm during which an episode of any tile is active is located, as in
+    a one-grid scan (`seisviz.subregions.unlocated_alarms`)."""
+    tables = [t for t in tables if t is not None and len(t)]
+    if not tables:
+        return UNLOCATED.empty()
+    alarms = pd.concat(tables, ignore_index=True).sort_values("window_start", kind="stable")
+    rows: list[dict] = []
+    for a in alarms.itertuples(index=False):
+        a = a._asdict()
+        if rows and a["window_start"] <= rows[-1]["end"]:
+            last = rows[-1]
+            last["end"] = max(last["end"], a["window_end"])
+            last[SCORE] = np.fmax(last[SCORE], a[SCORE])
+            last["n_windows"] = max(last["n_windows"], a["n_windows"])
+        else:
+            rows.append({"start": a["window_start"], "end": a["window_end"],
+                         SCORE: a[SCORE], "n_windows": a["n_windows"]})
+    return unlocated_alarms(pd.DataFrame(rows), episodes, catalog)
 
 
 def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
@@ -244,7 +276,7 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
     start, end = region_span(catalog)  # as scan_in_tiles, which gets the cut catalog
     tiles = [s.tile for s in result.tiles]
     events_of = dict((t.tile_id, i) for t, i in split_events(catalog, tiles))
-    tables = []
+    tables, alarms = [], []
     for scan in result.tiles:
         w = scan.windows.copy()
         if not (np.nan_to_num(w["probability"].to_numpy(float), nan=0.0)
@@ -259,8 +291,10 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
         w["baseline_flagged"] = False
         one = ScanResult(windows=w, periods=pd.DataFrame(), dmaps=dmaps,
                          settings=tile_settings)
-        tables.append(with_tile(reflag(one, events).episodes, scan.tile))
-    merged = merge_tiles(list(result.tiles), tables, catalog, settings, result.card)
+        tile_result = reflag(one, events)
+        tables.append(with_tile(tile_result.episodes, scan.tile))
+        alarms.append(tile_result.unlocated)
+    merged = merge_tiles(list(result.tiles), tables, catalog, settings, result.card, alarms)
     return replace(merged, model=result.model, timings=result.timings,
                    device_info=result.device_info, cut=result.cut, notes=result.notes)
 

@@ -6,7 +6,8 @@ The single-file writers are in `seisviz.export.files` and `seisviz.export.figure
 zips them.
 
 Formats (names for `formats=`):
-- ``csv``: periods.csv, episodes.csv, unlocated.csv (runs of flagged windows with no place
+- ``csv``: periods.csv, episodes.csv (with each episode's sequence_id), sequences.csv
+  (`seisviz.tables.SEQUENCES`), unlocated.csv (runs of flagged windows with no place
   elevated: `seisviz.tables.UNLOCATED`) and condensed_catalog.csv
 - ``geojson`` / ``gpkg``: subregions.geojson / subregions.gpkg (EPSG:4326), one polygon per
   episode (place and time), with the attributes of `seisviz.tables.EPISODE_POLYGONS`;
@@ -33,8 +34,8 @@ from seisviz.errors import SeisvizError
 from seisviz.export.figures import (MAX_FIGURES, figure_html, figures_png, png_available,
                                     subregion_figures)
 from seisviz.export.files import (_out, condensed_csv, condensed_quakeml, episodes_csv,
-                                  periods_csv, subregions_geojson, subregions_gpkg,
-                                  unlocated_csv)
+                                  periods_csv, sequences_csv, subregions_geojson,
+                                  subregions_gpkg, unlocated_csv)
 from seisviz.runinfo import json_default, run_record
 
 if TYPE_CHECKING:
@@ -74,17 +75,20 @@ def export_files(catalog: pd.DataFrame, result: Any,
     Subregions and the condensed catalog are derived from `result` and `catalog` when
     not given. PNG export raises SeisvizError (one line) when no browser can run."""
     from seisviz.subregions import condensed_catalog, scanned_catalog, scan_subregions
+    from seisviz.subregions.sequences import scan_sequences
 
     formats = parse_formats(formats)
     catalog = scanned_catalog(catalog, result)
     if subregions is None:
         subregions = scan_subregions(result, catalog)
+    subregions, sequences = scan_sequences(result, subregions)  # each with its sequence_id
     if condensed is None:
         condensed = condensed_catalog(catalog, result.periods, subregions)
     files = {}
     if "csv" in formats:
         files["periods.csv"] = periods_csv(result.periods)
         files["episodes.csv"] = episodes_csv(subregions)
+        files["sequences.csv"] = sequences_csv(sequences)
         files["unlocated.csv"] = unlocated_csv(getattr(result, "unlocated", None))
         files["condensed_catalog.csv"] = condensed_csv(condensed)
     if "geojson" in formats:

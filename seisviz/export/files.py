@@ -67,6 +67,14 @@ def episodes_csv(subregions: pd.DataFrame, path: str | None = None) -> bytes | s
     return _out(with_iso_times(frame).to_csv(index=False).encode(), path)
 
 
+def sequences_csv(sequences: pd.DataFrame, path: str | None = None) -> bytes | str:
+    """The sequences (`seisviz.tables.SEQUENCES`) as CSV without their polygons (the
+    union of their episodes', which subregions.geojson holds one by one), times as
+    ISO-8601 UTC; episodes.csv names each episode's sequence_id."""
+    frame = pd.DataFrame(sequences.drop(columns="geometry", errors="ignore"))
+    return _out(with_iso_times(frame).to_csv(index=False).encode(), path)
+
+
 def subregions_frame(subregions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The subregions as a GeoDataFrame ready to write: EPSG:4326, ISO start/end, the
     attributes of `seisviz.tables.EPISODE_POLYGONS` it has (one feature per episode, a

@@ -33,7 +33,7 @@ from seisviz.stats.episode import EPISODE_STAT_COLUMNS, characterise_episode
 from seisviz.subregions.episodes import episodes_from_subregions, events_in_episode
 from seisviz.subregions.regions import find_subregions
 from seisviz.subregions.united import merge_same_place, periods_from_episodes, with_min_events
-from seisviz.tables import BASELINE_SCORE, CRS, EPISODES, PERIODS, SCORE
+from seisviz.tables import BASELINE_SCORE, CRS, PERIODS, SCORE, UNGROUPED_EPISODES
 
 
 def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
@@ -55,7 +55,8 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
         numbered 1..n by start, never overlapping, each with at least one episode;
         n_windows the sum over the raw periods it holds, the score their highest;
         episodes a GeoDataFrame (EPSG:4326) with the columns of
-        `seisviz.tables.EPISODES` + geometry, numbered 1..n by onset, subregion_id 1..k
+        `seisviz.tables.UNGROUPED_EPISODES` + geometry (the scan groups them into
+        sequences: `seisviz.subregions.sequences`), numbered 1..n by onset, subregion_id 1..k
         within each period by descending event count, each characterised from its own
         events (`with_episode_stats`).
     """
@@ -86,7 +87,7 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
                             for ids in periods["raw_period_ids"]]
     periods["n_windows"] = periods["n_windows"].astype(np.int64)
     periods = PERIODS.scored(score).select(periods)
-    table = gpd.GeoDataFrame(EPISODES.scored(score).select(episodes),
+    table = gpd.GeoDataFrame(UNGROUPED_EPISODES.scored(score).select(episodes),
                              geometry=episodes.geometry.values, crs=CRS)
     table.attrs["settings"] = dict(subs.attrs.get("settings", {}))
     return periods.reset_index(drop=True), table

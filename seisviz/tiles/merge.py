@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.maps import KM_PER_DEGREE
+from seisviz.subregions.sequences import group_sequences
 from seisviz.tables import CRS, MERGED_EPISODES, MERGED_PERIODS, TILES
 from seisviz.timeutil import to_ns, DAY_NS
 
@@ -73,7 +74,8 @@ def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = N
 
     Columns of `seisviz.tables.MERGED_EPISODES` + geometry; episode_id 1..n by onset; `seen_by` lists the
     tiles that found it, `n_tiles` their number; period_id numbers the unions in time of
-    the episodes (see `periods_of`)."""
+    the episodes (see `periods_of`), sequence_id their sequences
+    (`seisviz.subregions.sequences`)."""
     import geopandas as gpd
 
     tables = [t for t in tables if t is not None and len(t)]
@@ -84,6 +86,7 @@ def merge_episodes(tables: Iterable[gpd.GeoDataFrame | None], near_km: float = N
                                near_km, slack_days)
     periods = periods_of(keep)
     keep["period_id"] = _period_of(keep, periods)
+    keep, _ = group_sequences(keep)  # sequence_id; the table: `sequence_table(episodes)`
     return gpd.GeoDataFrame(MERGED_EPISODES.select(keep), geometry=keep.geometry.values,
                             crs=CRS)
 

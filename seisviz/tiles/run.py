@@ -6,7 +6,7 @@ runs the others as Dask tasks (`seisviz.tiles.task.scan_tile`, one per tile, car
 only that tile's events; `retries` reruns of a task that raised; a worker that dies is
 replaced and its task rescheduled by Dask), writes each finished tile's scan folder as it
 arrives, and at the end merges every done tile into ``episodes.csv``, ``periods.csv``,
-``subregions.geojson``, ``tiles.geojson`` and ``run.json`` in DIR.
+``sequences.csv``, ``subregions.geojson``, ``tiles.geojson`` and ``run.json`` in DIR.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Any, Callable
 import pandas as pd
 
 from seisviz.errors import SeisvizError
-from seisviz.export.files import episodes_csv, periods_csv, with_iso_times
+from seisviz.export.files import episodes_csv, periods_csv, sequences_csv, with_iso_times
 from seisviz.runinfo import run_header
+from seisviz.subregions.sequences import sequence_table
 from seisviz.settings import (DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, MIN_PERIOD_DAYS,
                               PIXEL_KM, STEP_DAYS)
 from seisviz.tiles.grid import (Tile, catalog_area, check_sizes, default_overlap_km,
@@ -323,6 +324,7 @@ def write_overview(out: str, tiles: list[Tile], records: dict, failed: dict,
     episodes = merge_episodes(tables)
     periods = periods_of(episodes)
     episodes_csv(episodes, os.path.join(out, "episodes.csv"))
+    sequences_csv(sequence_table(episodes), os.path.join(out, "sequences.csv"))
     periods_csv(periods, os.path.join(out, "periods.csv"))
     # all columns (tile_id too), times exact as in a scan folder
     _write_geojson(with_iso_times(episodes), os.path.join(out, "subregions.geojson"))
@@ -341,12 +343,13 @@ def write_overview(out: str, tiles: list[Tile], records: dict, failed: dict,
         "n_tiles_resumed": n_resumed,
         "failed": dict(sorted(failed.items())),
         "n_episodes": int(len(episodes)), "n_periods": int(len(periods)),
+        "n_sequences": int(episodes["sequence_id"].nunique()) if len(episodes) else 0,
         "cluster": cluster_info,
         "seconds": round(seconds + time.perf_counter() - t0, 2),
         "merge_s": round(time.perf_counter() - t0, 2),
         "tile_seconds": {k: r.get("seconds") for k, r in sorted(records.items())},
-        "outputs": ["episodes.csv", "periods.csv", "subregions.geojson", "tiles.geojson",
-                    "run.json", "tiles/"],
+        "outputs": ["episodes.csv", "periods.csv", "sequences.csv", "subregions.geojson",
+                    "tiles.geojson", "run.json", "tiles/"],
     }
     with open(os.path.join(out, "run.json"), "w") as f:
         json.dump(record, f, indent=2, default=str)

@@ -115,6 +115,12 @@ def test_scan_tables_agree_with_run_json_and_the_catalog(scan):
     shapes = gpd.read_file(out / "subregions.geojson")
     assert len(shapes) == len(episodes) > 0
     assert list(shapes["episode_id"]) == list(episodes["episode_id"])
+    # sequences: every episode names one, sequences.csv lists them all
+    sequences = pd.read_csv(out / "sequences.csv")
+    assert list(shapes["sequence_id"]) == list(episodes["sequence_id"])
+    assert sorted(set(episodes["sequence_id"])) == list(sequences["sequence_id"])
+    assert sequences["n_episodes"].sum() == len(episodes)
+    assert run["n_sequences"] == len(sequences)
     from seisviz.catalog import load_catalog
 
     cat, _ = load_catalog(DEMO)  # as the scan read it (near-duplicate events dropped)

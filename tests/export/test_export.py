@@ -164,8 +164,9 @@ def test_write_exports_writes_every_format_and_run_json(scan, tmp_path):
     catalog, result, subs, cond = scan
     names = export.write_exports(catalog, result, str(tmp_path), "csv,geojson,gpkg,quakeml,html",
                                  catalog_name="test catalog")
-    expected = ["periods.csv", "episodes.csv", "unlocated.csv", "condensed_catalog.csv",
-                "subregions.geojson", "subregions.gpkg", "condensed_catalog.xml", "subregion_figures.html", "run.json"]
+    expected = ["periods.csv", "episodes.csv", "sequences.csv", "unlocated.csv",
+                "condensed_catalog.csv", "subregions.geojson", "subregions.gpkg",
+                "condensed_catalog.xml", "subregion_figures.html", "run.json"]
     assert names == expected
     assert sorted(os.listdir(tmp_path)) == sorted(expected)
     run = json.loads((tmp_path / "run.json").read_text())
@@ -191,7 +192,7 @@ def test_bundle_zips_the_same_files(scan):
     data = export.export_bundle(catalog, result, ["csv", "geojson"], subregions=subs,
                                 condensed=cond)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert z.namelist() == ["periods.csv", "episodes.csv", "unlocated.csv",
+        assert z.namelist() == ["periods.csv", "episodes.csv", "sequences.csv", "unlocated.csv",
                                 "condensed_catalog.csv", "subregions.geojson", "run.json"]
         back = pd.read_csv(z.open("condensed_catalog.csv"))
         assert len(back) == len(cond)
@@ -228,7 +229,7 @@ def test_png_without_a_browser_is_one_clear_line(scan, tmp_path, monkeypatch):
     with pytest.raises(SeisvizError, match="other formats were written"):
         export.write_exports(catalog, result, str(out), "csv,png")
     assert sorted(os.listdir(out)) == ["condensed_catalog.csv", "episodes.csv", "periods.csv",
-                                       "run.json", "unlocated.csv"]
+                                       "run.json", "sequences.csv", "unlocated.csv"]
 
 
 @pytest.mark.slow
@@ -275,7 +276,8 @@ def test_export_command_rederives_the_subregions(scan, tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(os.listdir(tmp_path / "out")) == ["condensed_catalog.csv", "episodes.csv",
                                                      "periods.csv", "run.json",
-                                                     "subregions.geojson", "unlocated.csv"]
+                                                     "sequences.csv", "subregions.geojson",
+                                                     "unlocated.csv"]
     # the folder has no scan_format (written before episodes): it is upgraded, and says so
     assert "note:" in r.stderr and "older seisviz (scan format 1)" in r.stderr
     # its periods and episodes are those the scan's own flags give, to the day
@@ -370,3 +372,59 @@ def test_a_scan_folder_read_back_keeps_the_episode_statistics(scan, tmp_path):
     assert list(back.episodes["kind"]) == list(result.episodes["kind"])
     csv = pd.read_csv(tmp_path / "episodes.csv")
     assert set(EPISODE_STATS) <= set(csv.columns)
+
+
+def test_sequences_in_the_scan_folder_and_the_exports(scan, tmp_path):
+    """sequences.csv beside episodes.csv, whose sequence_id (and the GeoJSON's) names its
+    row; a folder without sequences.csv (older seisviz) loads with its sequences derived."""
+    from seisviz.detect.scan import derive_periods
+    from seisviz.scanfolder import load_scan_folder, save_scan_folder
+    from seisviz.tables import SEQUENCES
+
+    catalog, result, _, _ = scan
+    result = derive_periods(result, catalog)
+    assert result.sequences is not None and len(result.sequences) >= 2
+    assert set(result.episodes["sequence_id"]) == set(result.sequences["sequence_id"])
+    names = save_scan_folder(result, str(tmp_path / "scan"), catalog)
+    assert "sequences.csv" in names
+    seqs = pd.read_csv(tmp_path / "scan" / "sequences.csv")
+    assert list(seqs.columns) == list(SEQUENCES.columns)
+    assert seqs["start"].str.fullmatch(ISO.replace("Z", r"(\.\d+)?Z")).all()
+    eps = pd.read_csv(tmp_path / "scan" / "episodes.csv")
+    assert seqs["n_episodes"].sum() == len(eps)
+    for _, s in seqs.iterrows():  # each sequence lists the episodes that name it
+        mine = eps[eps["sequence_id"] == s["sequence_id"]]
+        assert sorted(mine["episode_id"]) == sorted(int(i) for i in
+                                                    str(s["episode_ids"]).split(";"))
+        assert mine["n_events"].sum() == s["n_events"]
+    geo = gpd.read_file(tmp_path / "scan" / "subregions.geojson")
+    assert list(geo["sequence_id"]) == list(eps["sequence_id"])
+    run = json.loads((tmp_path / "scan" / "run.json").read_text())
+    assert run["n_sequences"] == len(seqs) and run["sequence_rule"]["max_gap_days"] > 0
+    os.remove(tmp_path / "scan" / "sequences.csv")
+    _, back = load_scan_folder(str(tmp_path / "scan"), catalog)
+    pd.testing.assert_frame_equal(pd.DataFrame(back.sequences.drop(columns="geometry")),
+                                  pd.DataFrame(result.sequences.drop(columns="geometry")))
+    # the export bundle carries them too
+    with zipfile.ZipFile(io.BytesIO(export.export_bundle(catalog, result, ["csv"]))) as z:
+        bundled = pd.read_csv(z.open("sequences.csv"))
+        assert list(bundled["sequence_id"]) == list(seqs["sequence_id"])
+        assert "sequence_id" in pd.read_csv(z.open("episodes.csv"))
+
+
+def test_a_result_pickled_before_sequences_gets_them(scan):
+    """A ScanResult kept in a stored session by an older seisviz (no sequences field, no
+    sequence_id column) is grouped when unpickled."""
+    import copy
+    import pickle
+
+    from seisviz.detect.scan import derive_periods
+
+    catalog, result, _, _ = scan
+    result = derive_periods(result, catalog)
+    old = copy.copy(result)  # as an older seisviz pickled it
+    del old.__dict__["sequences"]
+    old.__dict__["episodes"] = result.episodes.drop(columns="sequence_id")
+    blank = pickle.loads(pickle.dumps(old))
+    assert list(blank.episodes["sequence_id"]) == list(result.episodes["sequence_id"])
+    assert len(blank.sequences) == len(result.sequences)

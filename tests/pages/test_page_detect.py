@@ -80,6 +80,11 @@ def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):
     assert tables["detect_periods_table"]["period"].tolist() == [
         f"P{i}" for i in result.periods["period_id"]]
     assert any("maps/s" in c.value and "cpu" in c.value for c in at.caption)
+    # the sequences are listed before the periods
+    heads = [h.value for h in at.subheader]
+    assert heads.index(f"Sequences: {len(result.sequences)} (of {len(result.episodes)} "
+                       f"episode{'s' * (len(result.episodes) != 1)})") \
+        < heads.index(f"Network: {len(result.periods)} periods")
     # the unlocated alarms, under the periods: a table with its line, or a line saying none
     assert result.unlocated is not None
     if len(result.unlocated):

@@ -208,3 +208,70 @@ def test_each_episode_shows_what_it_is(scanned):
             "Distance–time", "Frequency–magnitude", "Depth–time", "Cross-section"]
         at.button(key="subregions_next").click().run()
         assert not at.exception, at.exception
+
+
+def test_sequences_are_listed_first_with_their_episodes(scanned, quick_model_dir):
+    """The Detect and Subregions pages list the sequences before the periods and the
+    episodes, and show the episodes of the sequence chosen; on the Subregions page a
+    button opens that sequence's first episode."""
+    from seisviz.detect.scan import derive_periods
+
+    catalog, _, labelled = scanned
+    result = derive_periods(labelled, catalog)
+    seqs, eps = result.sequences, result.episodes
+    # the swarm at A on day 120, A again 120 days later, B 35 km off: three sequences
+    assert len(seqs) >= 2 and len(seqs) <= len(eps)
+
+    def check(at, key, heads_before):
+        heads = [h.value for h in at.subheader]
+        first = next(i for i, h in enumerate(heads) if h.startswith("Sequences:"))
+        assert heads[first] == f"Sequences: {len(seqs)} (of {len(eps)} episodes)"
+        assert all(not h.startswith(heads_before) for h in heads[:first])
+        assert any(h.startswith(heads_before) for h in heads[first:])
+        listed = table_with(at, "sequence")
+        assert listed["sequence"].tolist() == [f"S{i}" for i in seqs["sequence_id"]]
+        assert listed["episodes"].sum() == len(eps)
+        last = len(seqs) - 1
+        at.selectbox(key=f"{key}_sequence_pick").set_value(last).run()
+        assert not at.exception, at.exception
+        inside = table_with(at, "quiet days before")
+        mine = eps[eps["sequence_id"] == seqs["sequence_id"].iloc[last]]
+        assert sorted(inside["episode"]) == sorted(mine["episode_id"])
+        return mine
+
+    at = open_detect_with(quick_model_dir, catalog, result)
+    check(at, "detect", "Network:")
+    at = open_page("pages/5_subregions.py", catalog, detection=result)
+    mine = check(at, "subregions", "What the episode is")
+    at.button(key="subregions_open_sequence").click().run()
+    assert not at.exception, at.exception
+    first = mine.sort_values("onset").iloc[0]
+    sel = at.session_state["selected_subregion"]
+    assert (sel["period_id"], sel["subregion_id"]) == (first["period_id"],
+                                                        first["subregion_id"])
+    pick = at.selectbox(key="subregions_pick")
+    assert pick.options[pick.index].startswith(
+        f"Sequence {first['sequence_id']} · period {first['period_id']}")
+
+
+def table_with(at, column):
+    """The one dataframe on the page with `column` (plain tables have no key in AppTest)."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def open_detect_with(quick_model_dir, catalog, result):
+    """The Detect page with the quick model chosen and `result` as the last detection."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=180).run()
+    at.session_state["catalog"] = catalog
+    at.session_state["catalog_name"] = "synthetic test catalog"
+    at.session_state["is_demo"] = False
+    at.session_state["detection"] = result
+    at.switch_page("pages/4_detect.py").run()
+    at.selectbox(key="detect_model_choice").set_value("custom weights file (.pt)…").run()
+    at.text_input(key="detect_model_path").set_value(str(quick_model_dir / "resnet18.pt")).run()
+    assert not at.exception, at.exception
+    return at

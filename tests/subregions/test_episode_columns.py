@@ -9,7 +9,7 @@ import pytest
 from seisviz.detect import flagged_periods
 from seisviz.maps import make_grid, rasterize
 from seisviz.subregions.refine import refine_periods, with_episode_stats
-from seisviz.tables import EPISODE_POLYGONS, EPISODE_STATS, EPISODES
+from seisviz.tables import EPISODE_POLYGONS, EPISODE_STATS, UNGROUPED_EPISODES
 from seisviz.training.synthetic import (EPOCH, diffuse_background, finish_catalog,
                                         gr_magnitudes, swarm)
 from seisviz.training.synthetic import window_labels
@@ -44,7 +44,7 @@ def episodes():
 
 def test_each_episode_has_its_b_value(episodes):
     _, table = episodes
-    assert list(table.columns[:-1]) == list(EPISODES.columns)
+    assert list(table.columns[:-1]) == list(UNGROUPED_EPISODES.columns)
     assert set(EPISODE_STATS) <= set(table.columns)
     big = table[table["n_events"] > 1000].sort_values("onset")
     assert len(big) == 2

@@ -128,6 +128,8 @@ def test_merge_keeps_apart_other_times_other_places_and_one_tiles_own_episodes()
     assert merged["onset"].is_monotonic_increasing
     # periods are the unions in time of the episodes
     assert merged["period_id"].tolist() == [1, 1, 1, 2]
+    # sequences: the place of a, two months on, is one sequence; 29 km away is another
+    assert merged["sequence_id"].tolist() == [1, 2, 1, 1]
 
 
 def test_bad_input_is_one_line_and_exit_2(national, tmp_path):
@@ -187,6 +189,9 @@ def check_merged(out, truth):
     assert (tiles["status"] == "done").all()
     periods = pd.read_csv(out / "periods.csv")
     assert periods["n_episodes"].sum() == len(episodes)
+    sequences = pd.read_csv(out / "sequences.csv")
+    assert sequences["n_episodes"].sum() == len(episodes)
+    assert set(sequences["sequence_id"]) == set(episodes["sequence_id"])
     return episodes
 
 
