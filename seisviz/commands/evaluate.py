@@ -33,6 +33,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=DEFAULT_DEVICE)
     p.add_argument("--quick", action="store_true",
                    help="one catalog per set, two for calibration, 5-day step")
+    p.add_argument("--set", dest="sets", action="append", default=[],
+                   help="score only the held-out sets whose names start with this (repeat "
+                        "for more; e.g. --set 'new sequences' --set 'no anomaly'); each set "
+                        "draws the same catalogs as in a full run")
     p.add_argument("--markdown", help="also write the tables to this markdown file")
     p.add_argument("--episodes", help="also write every true episode (set, kind, size, "
                    "radius) and whether each method found it to this CSV file")
@@ -74,8 +78,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         thresholds = _card_thresholds(models)
         thresholds.update({f"{m} + flips": thresholds[m] for m in flips})
-    result = ev.evaluate(models, thresholds, n_catalogs=n, step_days=step, device=device,
-                         seed=seed, log=log, flips=flips)
+    sets = _chosen_sets(args.sets, ev.EVALUATION_SETS)
+    result = ev.evaluate(models, thresholds, sets=sets, n_catalogs=n, step_days=step,
+                         device=device, seed=seed, log=log, flips=flips)
     text = ("## Summary\n\n" + ev.summary_markdown(result["summary"]) +
             "\n## Per set\n\n" + ev.evaluation_markdown(result["by_set"]))
     print(text)
@@ -86,13 +91,27 @@ def run(args: argparse.Namespace) -> int:
         result["episodes"].to_csv(args.episodes, index=False)
     if args.update_cards:
         record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
-                  "n_catalogs": n * len(ev.EVALUATION_SETS)}
+                  "n_catalogs": n * len(sets)}
         calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal, "step_days": step,
                         "criterion": "flagged-period F1 (ties: window F1, higher threshold)"}
                        if args.calibrate else None)
         for path in _update_cards(models, names, thresholds, result, record, calibration):
             log(f"updated {path}")
     return 0
+
+
+def _chosen_sets(prefixes, sets):
+    """The held-out sets named (by the start of their names) in `prefixes`; all if none."""
+    if not prefixes:
+        return dict(sets)
+    chosen = {}
+    for prefix in prefixes:
+        hits = [name for name in sets if name.lower().startswith(prefix.strip().lower())]
+        if not hits:
+            raise SeisvizError(f"--set {prefix!r}: no held-out set starts so; the sets: "
+                               + "; ".join(sets))
+        chosen.update({name: sets[name] for name in hits})
+    return {name: sets[name] for name in sets if name in chosen}
 
 
 def _label(name, card, taken):
