@@ -11,7 +11,7 @@ one to three busy pads (each `persistent_spot`, active from the first days of th
 catalog), and one to three new sequences, each starting at least `MIN_BUSY_DAYS` after
 the pad it belongs to became active:
 
-- "next to a busy place": an injection front or a swarm centred 2-6 km from the pad;
+- "next to a busy place": an injection front or a swarm centred 2-5 km from the pad;
 - "on a busy place": a mainshock of M4.3-4.7 within 1 km of the pad's middle, with its
   aftershocks.
 
@@ -48,18 +48,21 @@ def busy_place_scenario(rng: np.random.Generator, span_days: float = BUSY_SPAN_D
     width = rng.uniform(0.3, 1.0)
     lon0, lat0 = rng.uniform(100, 110), rng.uniform(22, 40)
     bbox = (lon0, lon0 + width, lat0, lat0 + width * rng.uniform(0.8, 1.2))
-    rate = 10 ** rng.uniform(-0.5, 1.5)
+    rate = 10 ** rng.uniform(-0.5, 1.2)
     share_faults = rng.uniform(0, 0.8)
     parts = [diffuse_background(rng, bbox, 0, span_days, rate * (1 - share_faults)),
              fault_background(rng, bbox, 0, span_days, rate * share_faults,
                               n_faults=int(rng.integers(1, 4)))]
     # the pads: busy from their first days to the end of the catalog, at rates from one
-    # event every three days to ten a day (a 30-day window holds 10-300 of their events)
+    # event every two days to ten a day (a 30-day window holds 15-300 of their events),
+    # and never less than a third of the whole region's background: a pad is a place
+    # clearly busier than the region around it, whatever the region's own rate
     pads = []
     for _ in range(int(rng.integers(1, 4))):
         pads.append((_random_point(rng, bbox, margin=0.2), rng.uniform(0, 20)))
-        parts.append(persistent_spot(rng, pads[-1][0], pads[-1][1], span_days,
-                                     10 ** rng.uniform(-0.5, 1.0), rng.uniform(0.5, 2.0)))
+        pad_rate = max(10 ** rng.uniform(-0.3, 1.0), rate / 3)
+        parts.append(persistent_spot(rng, pads[-1][0], pads[-1][1], span_days, pad_rate,
+                                     rng.uniform(0.5, 2.0)))
 
     n_episodes = int(rng.integers(1, 4)) if n_episodes is None else int(n_episodes)
     kinds, places, busy_days = {}, {}, {}
@@ -74,7 +77,7 @@ def busy_place_scenario(rng: np.random.Generator, span_days: float = BUSY_SPAN_D
                                        productivity=10 ** rng.uniform(-2.0, -1.3))
         else:
             kind = str(rng.choice(("injection", "swarm")))
-            distance, bearing = rng.uniform(2.0, 6.0), rng.uniform(0, 2 * np.pi)
+            distance, bearing = rng.uniform(2.0, 5.0), rng.uniform(0, 2 * np.pi)
             center = _offset(*pad, distance * np.cos(bearing), distance * np.sin(bearing))
             if kind == "injection":
                 duration = rng.uniform(10, 40)
