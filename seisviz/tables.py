@@ -124,7 +124,7 @@ class TableLayout:
 WINDOWS = TableLayout(
     "windows",
     ("window_start", "window_end", "n_events", "probability", "flagged", "baseline_beta",
-     "baseline_flagged", "has_history"),
+     "baseline_flagged", "has_history", "regional_beta"),
     time_columns=("window_start", "window_end"))
 
 # Runs of flagged windows: a period spans its first window's start to its last one's end.

@@ -15,6 +15,7 @@ import pandas as pd
 
 from seisviz.catalog.resolution import check_resolution
 from seisviz.detect.baseline import beta_scores
+from seisviz.detect.flags import assisted_flags, with_regional_beta
 from seisviz.detect.inference import window_probabilities
 from seisviz.detect.periods import flagged_periods
 from seisviz.detect.result import ScanResult
@@ -98,17 +99,20 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
 
 def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = None,
            baseline_threshold: float | None = None, max_gap_days: float | None = None,
-           min_period_days: float | None = None) -> ScanResult:
+           min_period_days: float | None = None, assist_threshold: float | None = None,
+           assist_beta: float | None = None) -> ScanResult:
     """`result` with flags and periods derived anew for other thresholds / gap / minimum
     period length (None keeps the result's own).
 
     `catalog` is the catalog that was scanned (for the periods' event counts)."""
     settings = result.settings.replace(
         threshold=threshold, baseline_threshold=baseline_threshold,
-        max_gap_days=max_gap_days, min_period_days=min_period_days)
-    windows = result.windows.copy()
-    prob = windows["probability"].to_numpy()
-    windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings.threshold
+        max_gap_days=max_gap_days, min_period_days=min_period_days,
+        assist_threshold=assist_threshold, assist_beta=assist_beta)
+    windows = with_regional_beta(result.windows, result.dmaps)  # a copy
+    windows["flagged"] = assisted_flags(windows["probability"], windows["regional_beta"],
+                                        settings.threshold, settings.assist_threshold,
+                                        settings.assist_beta)
     windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
                                                  nan=-np.inf) >= settings.baseline_threshold)
     return derive_periods(replace(result, windows=WINDOWS.select(windows), settings=settings),
