@@ -29,7 +29,7 @@ BASELINE_THRESHOLD = 5.0  # beta threshold when a model card carries none
 # scaled by the whole map's change) reaches ASSIST_BETA: new sequences on places busy for
 # months, where the network alone is unsure (docs/evaluation.md). At or above the
 # threshold (e.g. 1) it is off: the probability alone decides.
-ASSIST_THRESHOLD = 0.4
+ASSIST_THRESHOLD = 0.45
 ASSIST_BETA = 5.0
 MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicker
 MAX_GAP_DAYS = 0.0        # unflagged days inside a period: only back-to-back windows join

@@ -80,7 +80,7 @@ def test_assisted_flags_need_both_the_lower_probability_and_the_regional_beta():
 
 
 def test_reflag_flags_an_unsure_network_where_the_regional_beta_agrees():
-    """The network at 0.45 over the new swarm (under the card's 0.6): flagged by default
+    """The network at 0.5 over the new swarm (under the card's 0.6): flagged by default
     (assistance on), not with the assistance off; the table keeps the regional beta."""
     rng = np.random.default_rng(0)
     catalog, dmaps = _maps(_background(rng) + [swarm(rng, (104.23, 30.21), NEW_SWARM_DAY,
@@ -93,7 +93,7 @@ def test_reflag_flags_an_unsure_network_where_the_regional_beta_agrees():
     windows["flagged"] = False
     windows["baseline_flagged"] = False
     settings = ScanSettings(bbox=BBOX, threshold=0.6)
-    assert settings.assist_threshold == ASSIST_THRESHOLD < 0.45
+    assert settings.assist_threshold == ASSIST_THRESHOLD < 0.5
     result = ScanResult(windows=windows, periods=flagged_periods(windows, windows["flagged"]),
                         dmaps=dmaps, settings=settings, model={})
     assisted = reflag(result, catalog)
