@@ -87,7 +87,7 @@ def test_reflag_flags_an_unsure_network_where_the_regional_beta_agrees():
                                                      5.0, 80, 0.8, 0)])
     windows = dmaps.window_table()
     over = _over_swarm(dmaps)
-    windows["probability"] = np.where(over, 0.45, 0.05)
+    windows["probability"] = np.where(over, 0.5, 0.05)
     windows["baseline_beta"] = beta_scores(dmaps)
     windows["has_history"] = dmaps.has_history
     windows["flagged"] = False
