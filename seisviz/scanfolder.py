@@ -2,7 +2,7 @@
 
 A scan folder holds
 - ``windows.csv``: one row per window (window_start, window_end, n_events, probability,
-  flagged, baseline_beta, baseline_flagged, has_history), times ISO-8601 UTC;
+  flagged, baseline_beta, baseline_flagged, has_history, regional_beta), times ISO-8601 UTC;
 - ``periods.csv``: the flagged periods;
 - ``episodes.csv``, ``subregions.geojson`` and ``condensed_catalog.csv`` (see
   seisviz.export);
