@@ -96,3 +96,23 @@ def test_the_set_is_held_out_after_the_others_and_leaves_training_data_v2_alone(
     assert DATA_VERSION == 2
     sc = random_scenario(np.random.default_rng(0))
     assert len(sc.catalog) == 6872 and len(sc.episodes) == 4  # as drawn before the busy set
+
+
+def test_evaluate_scores_a_model_with_assistance_and_chooses_sets_by_name():
+    from seisviz.commands.evaluate import _chosen_sets
+    from seisviz.errors import SeisvizError
+    from seisviz.training.evaluate import (BUSY_PLACES, EVALUATION_SETS, NO_ANOMALY,
+                                           add_assisted)
+
+    record = {"scores": {"net": np.array([0.9, 0.5, 0.5, 0.3])},
+              "regional_beta": np.array([0.0, 8.0, 2.0, 8.0])}
+    thresholds = add_assisted([record], {"net": 0.6}, ["net"], 0.45, 5.0)
+    assert thresholds == {"net": 0.6, "net + assist": 0.6}
+    flagged = record["scores"]["net + assist"] >= thresholds["net + assist"]
+    assert flagged.tolist() == [True, True, False, False]
+    chosen = _chosen_sets(["no anomaly", "New sequences"], EVALUATION_SETS)
+    assert list(chosen) == [NO_ANOMALY, BUSY_PLACES]  # in the sets' own order
+    assert len(_chosen_sets([], EVALUATION_SETS)) == len(EVALUATION_SETS)
+    with pytest.raises(SeisvizError, match="--set 'nowhere'") as info:
+        _chosen_sets(["nowhere"], EVALUATION_SETS)
+    assert "\n" not in str(info.value)
