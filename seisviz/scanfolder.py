@@ -2,9 +2,10 @@
 
 A scan folder holds
 - ``windows.csv``: one row per window (window_start, window_end, n_events, probability,
-  flagged, baseline_beta, baseline_flagged, has_history, network), times ISO-8601 UTC;
-  `network` says whether the network scored the window (seisviz.detect.passes); a folder
-  from before it existed reads as every window with history scored;
+  flagged, baseline_beta, baseline_flagged, has_history, network, regional_beta), times
+  ISO-8601 UTC; `network` says whether the network scored the window
+  (seisviz.detect.passes); a folder from before it existed reads as every window with
+  history scored;
 - ``periods.csv``: the flagged periods;
 - ``sequences.csv``: the episodes grouped into sequences (seisviz.subregions.sequences;
   episodes.csv names each episode's sequence_id);

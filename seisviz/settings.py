@@ -24,6 +24,13 @@ GRID_PIXELS = 64          # pixels per side of a distribution map
 TRAINING_STEP_DAYS = 5.0  # windows of artificial catalogs overlap less: more variety per map
 THRESHOLD = 0.5           # probability threshold when a model card carries none
 BASELINE_THRESHOLD = 5.0  # beta threshold when a model card carries none
+# Baseline assistance (seisviz.detect.flags): a window whose probability reaches only
+# ASSIST_THRESHOLD is flagged too when the regional beta (each place against its own past,
+# scaled by the whole map's change) reaches ASSIST_BETA: new sequences on places busy for
+# months, where the network alone is unsure (docs/evaluation.md). At or above the
+# threshold (e.g. 1) it is off: the probability alone decides.
+ASSIST_THRESHOLD = 0.45
+ASSIST_BETA = 5.0
 MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicker
 MAX_GAP_DAYS = 0.0        # unflagged days inside a period: only back-to-back windows join
 # Web map tiles under every map ({z}/{x}/{y} template); env SEISVIZ_TILE_URL overrides,
@@ -71,7 +78,8 @@ MAX_MAP_PIXELS = 256 * 256  # finer grids are refused: too many pixels to animat
 
 # Settings that only decide which windows are flagged and how they merge: changing them
 # re-derives flags and periods from the stored probabilities, without running the network.
-FLAG_SETTINGS = ("threshold", "baseline_threshold", "max_gap_days", "min_period_days")
+FLAG_SETTINGS = ("threshold", "baseline_threshold", "max_gap_days", "min_period_days",
+                 "assist_threshold", "assist_beta")
 
 
 def _positive(name: str, value: Any) -> float:
@@ -130,6 +138,8 @@ class ScanSettings:
     runtime: str = DEFAULT_RUNTIME  # or "onnx": ONNX Runtime on the CPU (seisviz.detect.runtime)
     exhaustive: bool = False  # every window through the network (no sparse skip, no coarse pass)
     coarse_step_days: float = COARSE_STEP_DAYS
+    assist_threshold: float = ASSIST_THRESHOLD
+    assist_beta: float = ASSIST_BETA
 
     def __post_init__(self) -> None:
         # normalise types once, so that equal settings compare (and hash) equal
@@ -143,6 +153,8 @@ class ScanSettings:
             set_(self, "bbox", tuple(round(float(v), 6) for v in self.bbox))
         if self.min_magnitude is not None:
             set_(self, "min_magnitude", float(self.min_magnitude))
+        set_(self, "assist_threshold", float(self.assist_threshold))
+        set_(self, "assist_beta", float(self.assist_beta))
         set_(self, "batch_size", check_batch_size(self.batch_size))
         set_(self, "runtime", runtime_name(self.runtime))
         set_(self, "exhaustive", bool(self.exhaustive))

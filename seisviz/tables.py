@@ -127,7 +127,7 @@ class TableLayout:
 WINDOWS = TableLayout(
     "windows",
     ("window_start", "window_end", "n_events", "probability", "flagged", "baseline_beta",
-     "baseline_flagged", "has_history", "network"),
+     "baseline_flagged", "has_history", "network", "regional_beta"),
     time_columns=("window_start", "window_end"))
 # `network`: what the network did with the window (seisviz.detect.passes): "seen", or not
 # scored (probability NaN) as "sparse", "coarse pass" or "no history".
@@ -137,7 +137,7 @@ WINDOWS = TableLayout(
 TILE_WINDOWS = TableLayout(
     "tile windows",
     ("tile_id", "window_start", "window_end", "n_events", "probability", "baseline_beta",
-     "has_history", "network"),
+     "has_history", "network", "regional_beta"),
     time_columns=("window_start", "window_end"))
 TILED_WINDOWS = TableLayout("tiled windows", (*WINDOWS.columns, "tile_id"),
                             time_columns=WINDOWS.time_columns)

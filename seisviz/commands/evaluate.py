@@ -9,7 +9,8 @@ import sys
 
 from seisviz.detect.models import MODEL_NAMES
 from seisviz.errors import SeisvizError
-from seisviz.settings import DEFAULT_DEVICE, STEP_DAYS, TRAINING_STEP_DAYS
+from seisviz.settings import (ASSIST_BETA, ASSIST_THRESHOLD, DEFAULT_DEVICE, STEP_DAYS,
+                              TRAINING_STEP_DAYS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +34,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=DEFAULT_DEVICE)
     p.add_argument("--quick", action="store_true",
                    help="one catalog per set, two for calibration, 5-day step")
+    p.add_argument("--assist", default="all",
+                   help="comma-separated models also scored with baseline assistance, as "
+                        "'<model> + assist' (seisviz.detect.flags: a lower threshold where "
+                        "the regional beta agrees); 'all' (default): every model, 'none'")
+    p.add_argument("--assist-threshold", type=float, default=ASSIST_THRESHOLD,
+                   help="the lower probability threshold of baseline assistance")
+    p.add_argument("--assist-beta", type=float, default=ASSIST_BETA,
+                   help="the regional beta that baseline assistance asks for")
+    p.add_argument("--set", dest="sets", action="append", default=[],
+                   help="score only the held-out sets whose names start with this (repeat "
+                        "for more; e.g. --set 'new sequences' --set 'no anomaly'); each set "
+                        "draws the same catalogs as in a full run")
     p.add_argument("--markdown", help="also write the tables to this markdown file")
     p.add_argument("--episodes", help="also write every true episode (set, kind, size, "
                    "radius) and whether each method found it to this CSV file")
@@ -74,8 +87,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         thresholds = _card_thresholds(models)
         thresholds.update({f"{m} + flips": thresholds[m] for m in flips})
-    result = ev.evaluate(models, thresholds, n_catalogs=n, step_days=step, device=device,
-                         seed=seed, log=log, flips=flips)
+    sets = _chosen_sets(args.sets, ev.EVALUATION_SETS)
+    assist = _assisted(args.assist, models)
+    result = ev.evaluate(models, thresholds, sets=sets, n_catalogs=n, step_days=step,
+                         device=device, seed=seed, log=log, flips=flips, assist=assist,
+                         assist_threshold=args.assist_threshold, assist_beta=args.assist_beta)
     text = ("## Summary\n\n" + ev.summary_markdown(result["summary"]) +
             "\n## Per set\n\n" + ev.evaluation_markdown(result["by_set"]))
     print(text)
@@ -86,13 +102,40 @@ def run(args: argparse.Namespace) -> int:
         result["episodes"].to_csv(args.episodes, index=False)
     if args.update_cards:
         record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
-                  "n_catalogs": n * len(ev.EVALUATION_SETS)}
+                  "n_catalogs": n * len(sets)}
         calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal, "step_days": step,
                         "criterion": "flagged-period F1 (ties: window F1, higher threshold)"}
                        if args.calibrate else None)
         for path in _update_cards(models, names, thresholds, result, record, calibration):
             log(f"updated {path}")
     return 0
+
+
+def _assisted(option, models):
+    """The models `--assist` names: every one for 'all', none for 'none'."""
+    names = [m.strip() for m in option.split(",") if m.strip()]
+    if names in (["all"], []):
+        return list(models) if names else []
+    if names == ["none"]:
+        return []
+    for m in names:
+        if m not in models:
+            raise SeisvizError(f"--assist {m}: not one of the models scored ({', '.join(models)})")
+    return names
+
+
+def _chosen_sets(prefixes, sets):
+    """The held-out sets named (by the start of their names) in `prefixes`; all if none."""
+    if not prefixes:
+        return dict(sets)
+    chosen = {}
+    for prefix in prefixes:
+        hits = [name for name in sets if name.lower().startswith(prefix.strip().lower())]
+        if not hits:
+            raise SeisvizError(f"--set {prefix!r}: no held-out set starts so; the sets: "
+                               + "; ".join(sets))
+        chosen.update({name: sets[name] for name in hits})
+    return {name: sets[name] for name in sets if name in chosen}
 
 
 def _label(name, card, taken):

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from seisviz.catalog.cli_options import add_catalog_arguments, catalog_kwargs
 from seisviz.errors import SeisvizError
 from seisviz.detect.models import MODEL_NAMES
-from seisviz.settings import (COARSE_STEP_DAYS, DEFAULT_DEVICE, DEFAULT_MODEL, DEFAULT_RUNTIME,
-                              MAX_GAP_DAYS, MIN_EVENTS, MIN_PERIOD_DAYS, RUNTIMES, STEP_DAYS,
-                              check_batch_size)
+from seisviz.settings import (ASSIST_THRESHOLD, COARSE_STEP_DAYS, DEFAULT_DEVICE, DEFAULT_MODEL,
+                              DEFAULT_RUNTIME, MAX_GAP_DAYS, MIN_EVENTS, MIN_PERIOD_DAYS,
+                              RUNTIMES, STEP_DAYS, check_batch_size)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,6 +54,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="background period in days (default: the card's)")
     p.add_argument("--baseline-threshold", type=float,
                    help="the baseline's beta threshold (default: the card's)")
+    p.add_argument("--assist-threshold", type=float,
+                   help="a lower probability that flags a window too where the regional beta "
+                        f"agrees (default {ASSIST_THRESHOLD:g}; 1: the probability alone; "
+                        "docs/detection.md)")
     p.add_argument("--min-magnitude", type=float, help="drop events below this magnitude")
     p.add_argument("--max-gap", type=float, default=MAX_GAP_DAYS,
                    help="days of unflagged windows that may lie inside one period (default 0: "
@@ -106,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
                           max_gap_days=args.max_gap, min_period_days=args.min_period,
                           device=args.device, batch_size=args.batch_size,
                           runtime=args.runtime, exhaustive=args.exhaustive,
-                          coarse_step_days=args.coarse_step)
+                          coarse_step_days=args.coarse_step,
+                          assist_threshold=args.assist_threshold)
     if bar:
         bar(None, None)
     print(f"region: {result.cut['description']}", file=sys.stderr)

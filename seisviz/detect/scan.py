@@ -15,6 +15,7 @@ import pandas as pd
 
 from seisviz.catalog.resolution import check_resolution
 from seisviz.detect.baseline import beta_scores
+from seisviz.detect.flags import assisted_flags, with_regional_beta
 from seisviz.detect.inference import window_probabilities
 from seisviz.detect.passes import coverage_note, network_passes, with_network_state
 from seisviz.detect.periods import flagged_periods
@@ -125,21 +126,24 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
 
 def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = None,
            baseline_threshold: float | None = None, max_gap_days: float | None = None,
-           min_period_days: float | None = None) -> ScanResult:
+           min_period_days: float | None = None, assist_threshold: float | None = None,
+           assist_beta: float | None = None) -> ScanResult:
     """`result` with flags and periods derived anew for other thresholds / gap / minimum
     period length (None keeps the result's own).
 
     `catalog` is the catalog that was scanned (for the periods' event counts)."""
     settings = result.settings.replace(
         threshold=threshold, baseline_threshold=baseline_threshold,
-        max_gap_days=max_gap_days, min_period_days=min_period_days)
-    windows = with_network_state(result.windows).copy()
+        max_gap_days=max_gap_days, min_period_days=min_period_days,
+        assist_threshold=assist_threshold, assist_beta=assist_beta)
+    windows = with_regional_beta(with_network_state(result.windows), result.dmaps)  # a copy
     note = coverage_note(result.settings.fine_pass(), settings.threshold,
                          settings.min_period_days, settings.step_days, windows)
     notes = tuple(n for n in result.notes if not n.startswith("This scan scored windows"))
     result = replace(result, notes=notes + ((note,) if note else ()))
-    prob = windows["probability"].to_numpy()
-    windows["flagged"] = np.nan_to_num(prob, nan=0.0) >= settings.threshold
+    windows["flagged"] = assisted_flags(windows["probability"], windows["regional_beta"],
+                                        settings.threshold, settings.assist_threshold,
+                                        settings.assist_beta)
     windows["baseline_flagged"] = (np.nan_to_num(windows["baseline_beta"].to_numpy(),
                                                  nan=-np.inf) >= settings.baseline_threshold)
     return derive_periods(replace(result, windows=WINDOWS.select(windows), settings=settings),

@@ -27,6 +27,7 @@ from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import reflag, scan_catalog
 from seisviz.errors import Cancelled, SeisvizError
 from seisviz.settings import ScanSettings
+from seisviz.detect.flags import assisted_flags, with_regional_beta
 from seisviz.detect.passes import COARSE, NO_HISTORY, SEEN, SPARSE, with_network_state
 from seisviz.subregions.sequences import group_sequences
 from seisviz.subregions.unlocated import unlocated_alarms
@@ -174,6 +175,8 @@ def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
     starts = np.unique(np.concatenate([to_ns(s.windows["window_start"]) for s in scans]))
     prob = np.full(len(starts), np.nan)
     beta = np.full(len(starts), np.nan)
+    regional = np.full(len(starts), np.nan)
+    flagged = np.zeros(len(starts), bool)
     history = np.zeros(len(starts), bool)
     tile = np.full(len(starts), "", dtype=object)
     # what the network did with the window in the tile that did most with it
@@ -188,6 +191,11 @@ def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
         prob[at[better]] = p[better]
         tile[at[better]] = s.tile.tile_id
         beta[at] = np.fmax(beta[at], s.windows["baseline_beta"].to_numpy(float))
+        # flagged where any tile flags it, baseline assistance included (seisviz.detect.flags)
+        r = with_regional_beta(s.windows, None)["regional_beta"].to_numpy(float)
+        regional[at] = np.fmax(regional[at], r)
+        flagged[at] |= assisted_flags(p, r, settings.threshold, settings.assist_threshold,
+                                      settings.assist_beta)
         history[at] |= s.windows["has_history"].to_numpy(bool)
     length = int(round(settings.window_days * DAY_NS))
     t = np.sort(to_ns(catalog["time"]))
@@ -196,10 +204,11 @@ def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
         "window_start": pd.to_datetime(starts, utc=True),
         "window_end": pd.to_datetime(starts + length, utc=True),
         "n_events": n_events.astype(np.int64), "probability": prob,
-        "flagged": np.nan_to_num(prob, nan=0.0) >= settings.threshold,
+        "flagged": flagged,
         "baseline_beta": beta,
         "baseline_flagged": np.nan_to_num(beta, nan=-np.inf) >= settings.baseline_threshold,
         "has_history": history, "network": np.asarray(order, dtype=object)[rank],
+        "regional_beta": regional,
         "tile_id": tile})
     return TILED_WINDOWS.select(windows)
 
@@ -323,5 +332,5 @@ def tile_scans(table: pd.DataFrame, catalog: pd.DataFrame, cut: dict,
         if tile_id not in tiles:
             raise SeisvizError(f"tile_windows.csv: tile {tile_id} is not a tile of this "
                                "catalog's area: is it the catalog the scan read?")
-        out.append(TileScan(tiles[tile_id], tile_windows(with_network_state(w))))
+        out.append(TileScan(tiles[tile_id], tile_windows(with_regional_beta(with_network_state(w), None))))
     return tuple(out)

@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from seisviz.detect import (ENSEMBLE, beta_scores, flagged_periods, overlaps, window_scores)
-from seisviz.settings import MIN_PERIOD_DAYS, STEP_DAYS
+from seisviz.detect.flags import assisted_flags, regional_beta_scores
+from seisviz.settings import ASSIST_BETA, ASSIST_THRESHOLD, MIN_PERIOD_DAYS, STEP_DAYS
 from seisviz.timeutil import DAY_NS, to_ns
+from seisviz.training.busyplaces import busy_place_scenario
 from seisviz.training.synthetic import random_scenario, scenario_windows
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ HELDOUT_SEED = 9_000_000
 CALIBRATION_SEED = 8_000_000
 BASELINE = "baseline"
 NO_ANOMALY = "no anomaly (busy spots, drift, completeness change)"
+BUSY_PLACES = "new sequences on places busy >= 180 days"
 
 # Held-out sets: name -> random_scenario options
 EVALUATION_SETS = {
@@ -45,6 +48,8 @@ EVALUATION_SETS = {
     "figure_s1": {"figure_s1": True},
     NO_ANOMALY: {"n_episodes": 0, "persistent": True, "drift": True, "completeness": True,
                  "figure_s1": False},
+    # last, so that the sets above keep their seeds; drawn by its own generator
+    BUSY_PLACES: {"scenario": busy_place_scenario},
 }
 SIZE_BUCKETS = (("< 20 events", 0, 20), ("20-50 events", 20, 51), ("> 50 events", 51, 10**9))
 PROBABILITY_GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
@@ -69,9 +74,13 @@ def collect(models: dict[str, tuple[Any, ModelCard]], sets: dict[str, dict[str, 
     card = next(iter(models.values()))[1]
     out = []
     for k, (name, options) in enumerate(sets.items()):
+        # a held-out set draws the same catalogs whether it is scored alone or with others
+        k = list(EVALUATION_SETS).index(name) if name in EVALUATION_SETS else k
         rng = np.random.default_rng(seed + 1000 * k)
+        options = dict(options)
+        draw = options.pop("scenario", random_scenario)
         for _ in range(n_catalogs):
-            sc = random_scenario(rng, **options)
+            sc = draw(rng, **options)
             dmaps, labels, cause = scenario_windows(sc, card.window_days, step_days,
                                                     card.background_days, card.grid)
             keep = dmaps.has_history
@@ -86,13 +95,34 @@ def collect(models: dict[str, tuple[Any, ModelCard]], sets: dict[str, dict[str, 
                     np.ascontiguousarray(t), *models[m], device)[0][keep] for t in turned],
                     axis=0)
             scores[BASELINE] = np.nan_to_num(beta_scores(dmaps)[keep], nan=-np.inf)
+            regional = np.nan_to_num(regional_beta_scores(dmaps)[keep], nan=-np.inf)
             labelled = set(np.unique(cause[labels & keep])) - {-1}
             episodes = sc.episodes[sc.episodes["episode"].isin(labelled)]
             out.append({"set": name, "windows": dmaps.window_table()[keep].reset_index(drop=True),
                         "labels": labels[keep], "episodes": episodes.reset_index(drop=True),
-                        "window_days": dmaps.window_days, "scores": scores})
+                        "window_days": dmaps.window_days, "scores": scores,
+                        "regional_beta": regional})
         if log:
             log(f"scored set '{name}' ({n_catalogs} catalogs)")
+    return out
+
+
+def add_assisted(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
+                 methods: Sequence[str], assist_threshold: float = ASSIST_THRESHOLD,
+                 assist_beta: float = ASSIST_BETA) -> dict[str, float]:
+    """Score each of `methods` also as "<method> + assist" (its windows flagged as
+    `seisviz.detect.flags.assisted_flags` does: the method's threshold, or
+    `assist_threshold` with the regional beta at `assist_beta`), in place. A window's
+    score is its probability, raised to the threshold where only the assistance flags it.
+    -> `thresholds` with the new methods' (each its method's own)."""
+    out = dict(thresholds)
+    for m in methods:
+        name, t = f"{m} + assist", thresholds[m]
+        for r in records:
+            p = r["scores"][m]
+            flagged = assisted_flags(p, r["regional_beta"], t, assist_threshold, assist_beta)
+            r["scores"][name] = np.where(flagged, np.maximum(p, t), p)
+        out[name] = t
     return out
 
 
@@ -264,13 +294,17 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
              seed: int = HELDOUT_SEED, step_days: float = STEP_DAYS, device: str = "cpu",
              log: Callable[[str], Any] | None = None,
              min_period_days: float = MIN_PERIOD_DAYS,
-             flips: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+             flips: Sequence[str] = (), assist: Sequence[str] = (),
+             assist_threshold: float = ASSIST_THRESHOLD,
+             assist_beta: float = ASSIST_BETA) -> dict[str, pd.DataFrame]:
     """Score `models` (name -> (net, card)), their ensemble and the baseline at
-    `thresholds` ({method: threshold}) on held-out catalogs.
+    `thresholds` ({method: threshold}) on held-out catalogs; the methods in `assist`
+    also with baseline assistance (`add_assisted`).
 
     -> {"by_set": ..., "summary": ..., "episodes": ...}."""
     records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log,
                       flips)
+    thresholds = add_assisted(records, thresholds, assist, assist_threshold, assist_beta)
     outcomes = outcomes_of(records, thresholds, min_period_days)
     return {"by_set": score_by_set(records, thresholds, min_period_days, outcomes),
             "summary": summary(records, thresholds, min_period_days, outcomes),

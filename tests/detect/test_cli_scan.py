@@ -16,7 +16,8 @@ DEMO = os.path.join(ROOT, "data", "changning_demo.csv")
 ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"  # exact: event times keep their fraction
 # documented in docs/detection.md
 WINDOW_COLUMNS = ["window_start", "window_end", "n_events", "probability", "flagged",
-                  "baseline_beta", "baseline_flagged", "has_history", "network"]
+                  "baseline_beta", "baseline_flagged", "has_history", "network",
+                  "regional_beta"]
 PERIOD_COLUMNS = ["period_id", "start", "end", "window_start", "window_end",
                   "peak_probability", "n_windows", "n_episodes", "episode_ids", "n_events",
                   "refined"]
