@@ -332,5 +332,6 @@ def tile_scans(table: pd.DataFrame, catalog: pd.DataFrame, cut: dict,
         if tile_id not in tiles:
             raise SeisvizError(f"tile_windows.csv: tile {tile_id} is not a tile of this "
                                "catalog's area: is it the catalog the scan read?")
-        out.append(TileScan(tiles[tile_id], tile_windows(with_regional_beta(with_network_state(w), None))))
+        w = with_regional_beta(with_network_state(w), None)  # a folder from before them
+        out.append(TileScan(tiles[tile_id], tile_windows(w)))
     return tuple(out)
