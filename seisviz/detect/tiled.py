@@ -95,7 +95,11 @@ def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
         done_maps["before"] += len(result.windows)
         for key, value in result.timings.items():
             timings[key] = timings.get(key, 0.0) + float(value)
-        info = result.device_info
+        # the network's work summed over the tiles (one tile's maps/s says little)
+        maps = info.get("maps", 0) + result.device_info.get("maps", 0)
+        seconds = info.get("seconds", 0.0) + result.device_info.get("seconds", 0.0)
+        info = {**result.device_info, "maps": maps, "seconds": seconds,
+                "maps_per_second": maps / seconds if seconds > 0 else 0.0}
         pixel_km.append(max(result.dmaps.grid.pixel_km))
         scans.append(TileScan(tile, tile_windows(result.windows)))
         episode_tables.append(with_tile(result.episodes, tile))
