@@ -26,23 +26,28 @@ import numpy as np
 import pandas as pd
 
 from seisviz.maps import box3
-from seisviz.settings import MIN_EVENTS
+from seisviz.settings import FINE_PASS_FLOOR, MIN_EVENTS
 
 __all__ = ["assisted_flags", "regional_beta_scores", "with_regional_beta"]
 
 
 def regional_beta_scores(dmaps: Any, min_events: int = MIN_EVENTS, min_ratio: float = 2.0,
-                         batch: int = 256) -> np.ndarray:
+                         batch: int = 256, windows: np.ndarray | None = None) -> np.ndarray:
     """Per window: the largest beta over 3x3 cells of the count against the cell's own
     background times the map's rate change (NaN without history); see the module
-    docstring. Windows are taken `batch` at a time so memory stays bounded."""
+    docstring. Windows are taken `batch` at a time so memory stays bounded.
+
+    `windows` (bool per window): compute only these; the others are NaN (not computed).
+    A scan of decades has ten thousand windows per tile, nearly all of which cannot be
+    flagged whatever their beta (`with_regional_beta` picks the ones that can)."""
     count_at = dmaps.channels.index("count")
     background_at = dmaps.channels.index("background")
-    scores = np.empty(len(dmaps))
-    for lo in range(0, len(dmaps), batch):
-        sl = slice(lo, lo + batch)
-        count = dmaps.maps[sl, count_at].astype(np.float64)
-        background = dmaps.maps[sl, background_at].astype(np.float64)
+    scores = np.full(len(dmaps), np.nan)
+    todo = np.arange(len(dmaps)) if windows is None else np.flatnonzero(windows)
+    for lo in range(0, len(todo), batch):
+        sl = todo[lo:lo + batch]
+        count = np.asarray(dmaps.maps[sl, count_at], dtype=np.float64)
+        background = np.asarray(dmaps.maps[sl, background_at], dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             change = count.sum(axis=(1, 2)) / background.sum(axis=(1, 2))
         change = np.where(np.isfinite(change), np.maximum(change, 1.0), 1.0)
@@ -78,9 +83,25 @@ def assisted_flags(probability: Any, regional_beta: Any, threshold: float,
 def with_regional_beta(windows: pd.DataFrame, dmaps: Any) -> pd.DataFrame:
     """A copy of a scan's window table with its `regional_beta` column: kept when there,
     else computed from `dmaps`, else NaN (a scan folder written before it: its windows
-    are flagged by the probability alone)."""
+    are flagged by the probability alone).
+
+    Computed only where it can flag a window: a window of fewer than MIN_EVENTS events
+    has no cell of MIN_EVENTS (-inf, exactly), and one whose probability is under the
+    fine pass's floor (`FINE_PASS_FLOOR`, below any assist threshold a fast scan covers)
+    or unscored is left NaN."""
     windows = windows.copy()
-    if "regional_beta" not in windows:
-        windows["regional_beta"] = (np.nan if dmaps is None or len(dmaps) != len(windows)
-                                    else regional_beta_scores(dmaps))
+    if "regional_beta" in windows:
+        return windows
+    if dmaps is None or len(dmaps) != len(windows):
+        windows["regional_beta"] = np.nan
+        return windows
+    needed = None
+    if "n_events" in windows and "probability" in windows:
+        prob = np.nan_to_num(windows["probability"].to_numpy(float), nan=-np.inf)
+        many = windows["n_events"].to_numpy(float) >= MIN_EVENTS
+        needed = many & (prob >= FINE_PASS_FLOOR)
+    beta = regional_beta_scores(dmaps, windows=needed)
+    if needed is not None:
+        beta[~many & dmaps.has_history] = -np.inf
+    windows["regional_beta"] = beta
     return windows

@@ -273,7 +273,11 @@ def _fill_sparse(out, pix, runs, length, history_ns):
             continue
         first = np.repeat(a, n)
         offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        np.add.at(flat, ((first + offset) * 2 + channel) * npix + np.repeat(p, n), 1)
+        # np.add.at is slow on long index lists; unique indices with their counts add the
+        # same integers
+        cells, hits = np.unique(((first + offset) * 2 + channel) * npix + np.repeat(p, n),
+                                return_counts=True)
+        flat[cells] += hits
         if channel == 1:
             rows = np.unique(first + offset)  # only windows with background events
             with np.errstate(invalid="ignore", divide="ignore"):
