@@ -64,7 +64,8 @@ def save_scan_folder(result: ScanResult, folder: str, catalog: pd.DataFrame,
         windows[col] = iso_utc(windows[col])
     windows.to_csv(os.path.join(folder, "windows.csv"), index=False)
     names = ["windows.csv"]
-    if result.tiles:  # a region cut into tiles: each tile's windows, to derive it again
+    if result.tiles or (result.cut or {}).get("kind") == "tiles":
+        # a region cut into tiles: each tile's windows, to derive it again
         tiled = tile_windows_table(result)
         for col in ("window_start", "window_end"):
             tiled[col] = iso_utc(tiled[col])

@@ -97,7 +97,11 @@ def with_network_state(windows: pd.DataFrame) -> pd.DataFrame:
     if "network" in windows:
         return windows
     windows = windows.copy()
-    history = windows["has_history"].astype(str).str.lower().isin(["true", "1"])
+    if "has_history" in windows:
+        history = windows["has_history"].astype(str).str.lower().isin(["true", "1"])
+    else:  # a table older still, or damaged: a scored window had its history
+        history = pd.to_numeric(windows.get("probability"), errors="coerce").notna() \
+            if "probability" in windows else pd.Series(True, index=windows.index)
     windows["network"] = np.where(history, SEEN, NO_HISTORY)
     return windows
 

@@ -29,6 +29,7 @@ from seisviz.detect.result import ScanResult
 from seisviz.detect.scan import baseline_periods, count_events, reflag, scan_catalog
 from seisviz.detect.periods import flagged_periods
 from seisviz.errors import SeisvizError
+from seisviz.settings import auto_batch_size
 from seisviz.maps import catalog_bbox, make_grid
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, ScanSettings
 from seisviz.tables import BASELINE_SCORE, PERIODS
@@ -76,6 +77,8 @@ class RegionCut:
         text = (f"cut into {self.n_scanned} tiles of {self.tile_km:g} km at "
                 f"{self.pixel_km:.1f} km a pixel (overlap {self.overlap_km:g} km), "
                 f"{self.n_sparse} with too few events (< {self.min_events}) skipped")
+        if self.n_scanned == 0 and not self.failed:
+            text += ": nothing can be anomalous at this scale"
         if self.failed:
             text += f", {len(self.failed)} failed"
         return text
@@ -161,15 +164,19 @@ def scan_region(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     whole = settings.replace(bbox=catalog_bbox(scanned))
     result, counts = scan_in_tiles(scanned, tiles, (net, card), whole, min_events,
                                    progress, should_stop)
-    if counts["n_scanned"] == 0:
-        raise SeisvizError(f"no tile of {cut.tile_km:g} km holds {min_events} events or more"
-                           + (f" ({next(iter(counts['failed'].values()))})"
-                              if counts["failed"] else "") + ": nothing to scan")
+    if counts["n_scanned"] == 0 and counts["failed"]:
+        raise SeisvizError(f"no tile of {cut.tile_km:g} km could be scanned "
+                           f"({next(iter(counts['failed'].values()))})")
+    # no tile with events enough: nothing can be anomalous at the trained scale; the
+    # result says so (every window "sparse", no period) rather than failing
     cut = replace(cut, n_scanned=counts["n_scanned"], n_sparse=counts["n_sparse"],
                   failed=counts["failed"], min_events=min_events,
                   pixel_km=counts["pixel_km"] or cut.pixel_km)
     timings = {**result.timings, "total_s": time.perf_counter() - t0}
-    return replace(result, cut=cut.to_dict(), timings=timings, notes=notes)
+    info = result.device_info or {"device": device,
+                                  "batch_size": settings.batch_size or auto_batch_size(device),
+                                  "maps": 0, "seconds": 0.0, "maps_per_second": 0.0}
+    return replace(result, cut=cut.to_dict(), timings=timings, notes=notes, device_info=info)
 
 
 def is_tiled(result: ScanResult) -> bool:
@@ -179,18 +186,18 @@ def is_tiled(result: ScanResult) -> bool:
 
 def reflag_region(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = None,
                   baseline_threshold: float | None = None, max_gap_days: float | None = None,
-                  min_period_days: float | None = None) -> ScanResult:
+                  min_period_days: float | None = None, assist_threshold: float | None = None,
+                  assist_beta: float | None = None) -> ScanResult:
     """`reflag` for any result: a tiled one is re-derived tile by tile
     (`seisviz.detect.tiled.reflag_tiles`), without the network and without keeping maps."""
-    if not result.tiles:
-        return reflag(result, catalog, threshold, baseline_threshold, max_gap_days,
-                      min_period_days)
+    flags = {"threshold": threshold, "baseline_threshold": baseline_threshold,
+             "max_gap_days": max_gap_days, "min_period_days": min_period_days,
+             "assist_threshold": assist_threshold, "assist_beta": assist_beta}
+    if not is_tiled(result):
+        return reflag(result, catalog, **flags)
     from seisviz.detect.tiled import reflag_tiles
 
-    settings = result.settings.replace(
-        threshold=threshold, baseline_threshold=baseline_threshold,
-        max_gap_days=max_gap_days, min_period_days=min_period_days)
-    return reflag_tiles(result, catalog, settings)
+    return reflag_tiles(result, catalog, result.settings.replace(**flags))
 
 
 def region_baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None

@@ -174,9 +174,16 @@ def merged_windows(scans: list[TileScan], catalog: pd.DataFrame,
     """One row per window time over the tiles (`seisviz.tables.TILED_WINDOWS`): the
     highest probability and beta of any tile, the tile of that probability, and the
     events of the whole area in the window."""
-    if not scans:
+    if scans:
+        starts = np.unique(np.concatenate([to_ns(s.windows["window_start"]) for s in scans]))
+    elif len(catalog):  # no tile had events enough: the region's windows, none scored
+        from seisviz.maps.raster import window_starts
+
+        first, last = region_span(catalog)
+        starts, _ = window_starts(0, 0, settings.window_days, settings.step_days, first,
+                                  last)
+    else:
         return TILED_WINDOWS.empty()
-    starts = np.unique(np.concatenate([to_ns(s.windows["window_start"]) for s in scans]))
     prob = np.full(len(starts), np.nan)
     beta = np.full(len(starts), np.nan)
     regional = np.full(len(starts), np.nan)
@@ -293,7 +300,8 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
     for scan in result.tiles:
         w = scan.windows.copy()
         if not (np.nan_to_num(w["probability"].to_numpy(float), nan=0.0)
-                >= settings.threshold).any() or scan.tile.tile_id not in events_of:
+                >= min(settings.threshold, settings.assist_threshold)).any() \
+                or scan.tile.tile_id not in events_of:  # nothing this tile could flag
             continue
         events = tile_events(catalog, events_of[scan.tile.tile_id])
         tile_settings = settings.replace(bbox=scan.tile.box)
