@@ -403,7 +403,8 @@ def test_dashboard_in_a_real_browser(browser, server, request, tile_server):
         chooser = page.get_by_test_id("stSelectbox").filter(has_text="Flagged subregion").first
         chooser.wait_for(timeout=120_000)
         first = chosen(chooser)
-        assert first.startswith("Period ") and "subregion" in first, first
+        # (an episode is named by its sequence first: "Sequence 1 · period 1 · subregion 1 — …")
+        assert first.startswith("Sequence ") and "period" in first and "subregion" in first, first
         page.get_by_test_id("stPlotlyChart").first.wait_for()
         if "(1 in " not in chooser.inner_text():
             page.get_by_role("button", name="Next ▶").click()
