@@ -26,12 +26,13 @@ from typing import Any, Callable
 import pandas as pd
 
 from seisviz.detect.result import ScanResult
-from seisviz.detect.scan import baseline_periods, count_events, reflag, scan_catalog
+from seisviz.detect.scan import (above_min_magnitude, baseline_periods, count_events,
+                                 model_and_settings, reflag, scan_catalog)
 from seisviz.detect.periods import flagged_periods
 from seisviz.errors import SeisvizError
 from seisviz.settings import auto_batch_size
 from seisviz.maps import catalog_bbox, make_grid
-from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL, MIN_EVENTS, ScanSettings
+from seisviz.settings import DEFAULT_MODEL, MIN_EVENTS, ScanSettings
 from seisviz.tables import BASELINE_SCORE, PERIODS
 from seisviz.tiles.grid import catalog_area, default_overlap_km, default_tile_km, make_tiles
 
@@ -139,19 +140,10 @@ def scan_region(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
     hold the warning of a hand-set grid outside the trained pixel sizes."""
     import time
 
-    from seisviz.detect.loading import load_model
-    from seisviz.detect.models import pick_device
-
     t0 = time.perf_counter()
-    requested = settings.device if settings is not None else options.get("device") or DEFAULT_DEVICE
-    device = pick_device(requested)
-    net, card = loaded if loaded is not None else load_model(model, device)
-    if settings is None:
-        settings = ScanSettings.from_card(card, model=model, **options)
-    settings = settings.replace(device=device)
-    scanned = catalog
-    if settings.min_magnitude is not None:
-        scanned = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    net, card, settings = model_and_settings(model, loaded, settings, options)
+    device = settings.device
+    scanned = above_min_magnitude(catalog, settings)
     cut = plan_cut(scanned, card, settings, by_hand)
     notes = (cut.warning,) if cut.warning else ()
     if cut.kind == GRID:

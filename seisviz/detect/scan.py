@@ -62,25 +62,17 @@ def scan_catalog(catalog: pd.DataFrame, model: str = DEFAULT_MODEL,
             `seisviz.errors.Cancelled` ("cancelled after N of M windows"), and nothing
             of the scan comes back.
     """
-    from seisviz.detect.loading import load_model
-    from seisviz.detect.models import pick_device
-
     timings = {}
     t0 = time.perf_counter()
-    requested = settings.device if settings is not None else options.get("device") or DEFAULT_DEVICE
-    device = pick_device(requested)
-    net, card = loaded if loaded is not None else load_model(model, device)
-    if settings is None:
-        settings = ScanSettings.from_card(card, model=model, **options)
-    settings = settings.replace(device=device)
+    net, card, settings = model_and_settings(model, loaded, settings, options)
+    device = settings.device
     # e.g. 30-day windows every day over a catalog whose times are whole years: refused
     check_resolution(catalog, settings.window_days, settings.step_days)
     # ONNX Runtime on the CPU when asked for: exported once per model, then cached
     run_net, runtime_info = for_runtime(net, card, settings.runtime, device)
     timings["load_model_s"] = time.perf_counter() - t0
 
-    if settings.min_magnitude is not None:
-        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    catalog = above_min_magnitude(catalog, settings)
     if len(catalog) == 0:
         raise SeisvizError("no events left to scan (check --min-magnitude and the bbox)")
     settings = settings.replace(bbox=settings.bbox or catalog_bbox(catalog))
@@ -195,10 +187,31 @@ def baseline_periods(result: ScanResult, catalog: pd.DataFrame | None = None) ->
     return periods
 
 
+def model_and_settings(model: str, loaded: tuple | None, settings: ScanSettings | None,
+                       options: dict) -> tuple[Any, Any, ScanSettings]:
+    """(net, card, settings) of a scan: the model loaded unless `loaded`, the settings
+    built from `options` and the card when not given, on the device picked for them."""
+    from seisviz.detect.loading import load_model
+    from seisviz.detect.models import pick_device
+
+    requested = settings.device if settings is not None else options.get("device") or DEFAULT_DEVICE
+    device = pick_device(requested)
+    net, card = loaded if loaded is not None else load_model(model, device)
+    if settings is None:
+        settings = ScanSettings.from_card(card, model=model, **options)
+    return net, card, settings.replace(device=device)
+
+
+def above_min_magnitude(catalog: pd.DataFrame, settings: ScanSettings) -> pd.DataFrame:
+    """The events at or above the scan's min magnitude (all when it has none)."""
+    if settings.min_magnitude is None:
+        return catalog
+    return catalog[catalog["magnitude"] >= settings.min_magnitude]
+
+
 def scanned_events(catalog: pd.DataFrame, settings: ScanSettings, grid: Any) -> pd.DataFrame:
     """The events a scan looked at: above its min magnitude and inside its grid."""
-    if settings.min_magnitude is not None:
-        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    catalog = above_min_magnitude(catalog, settings)
     inside = pixel_index(catalog["longitude"].to_numpy(float),
                          catalog["latitude"].to_numpy(float), grid) >= 0
     return catalog[inside]

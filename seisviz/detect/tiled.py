@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from seisviz.detect.result import ScanResult
-from seisviz.detect.scan import reflag, scan_catalog
+from seisviz.detect.scan import above_min_magnitude, reflag, scan_catalog
 from seisviz.errors import Cancelled, SeisvizError
 from seisviz.settings import ScanSettings
 from seisviz.detect.flags import assisted_flags, with_regional_beta
@@ -291,8 +291,7 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
     window is rasterized again from its events and refined (`reflag`), one at a time."""
     from seisviz.maps import make_grid, rasterize
 
-    if settings.min_magnitude is not None:
-        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    catalog = above_min_magnitude(catalog, settings)
     start, end = region_span(catalog)  # as scan_in_tiles, which gets the cut catalog
     tiles = [s.tile for s in result.tiles]
     events_of = dict((t.tile_id, i) for t, i in split_events(catalog, tiles))
@@ -335,8 +334,7 @@ def tile_scans(table: pd.DataFrame, catalog: pd.DataFrame, cut: dict,
     the scanned catalog's area with the cut's tile size and overlap."""
     from seisviz.tiles.grid import catalog_area, make_tiles
 
-    if settings.min_magnitude is not None:
-        catalog = catalog[catalog["magnitude"] >= settings.min_magnitude]
+    catalog = above_min_magnitude(catalog, settings)
     tiles = {t.tile_id: t for t in make_tiles(catalog_area(catalog), cut["tile_km"],
                                               cut["overlap_km"])}
     out = []
