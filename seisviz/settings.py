@@ -82,6 +82,18 @@ FLAG_SETTINGS = ("threshold", "baseline_threshold", "max_gap_days", "min_period_
                  "assist_threshold", "assist_beta")
 
 
+def _number(name: str, value: Any) -> float:
+    """`value` as a float; NaN (e.g. --threshold nan) is a one-line error, not a setting
+    that silently flags nothing."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if number != number:
+        raise SeisvizError(f"{name.replace('_', ' ')} must be a number, got {value}")
+    return number
+
+
 def _positive(name: str, value: Any) -> float:
     try:
         ok = float(value) > 0
@@ -147,14 +159,13 @@ class ScanSettings:
         set_(self, "grid", int(_positive("grid", self.grid)))
         for name in ("window_days", "step_days", "background_days", "coarse_step_days"):
             set_(self, name, _positive(name, getattr(self, name)))
-        for name in ("threshold", "baseline_threshold", "max_gap_days", "min_period_days"):
-            set_(self, name, float(getattr(self, name)))
+        for name in ("threshold", "baseline_threshold", "max_gap_days", "min_period_days",
+                     "assist_threshold", "assist_beta"):
+            set_(self, name, _number(name, getattr(self, name)))
         if self.bbox is not None:
             set_(self, "bbox", tuple(round(float(v), 6) for v in self.bbox))
         if self.min_magnitude is not None:
             set_(self, "min_magnitude", float(self.min_magnitude))
-        set_(self, "assist_threshold", float(self.assist_threshold))
-        set_(self, "assist_beta", float(self.assist_beta))
         set_(self, "batch_size", check_batch_size(self.batch_size))
         set_(self, "runtime", runtime_name(self.runtime))
         set_(self, "exhaustive", bool(self.exhaustive))

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from seisviz.detect import beta_scores, flagged_periods
 from seisviz.detect.flags import assisted_flags, regional_beta_scores
@@ -104,3 +105,15 @@ def test_reflag_flags_an_unsure_network_where_the_regional_beta_agrees():
     alone = reflag(assisted, catalog, assist_threshold=1.0)
     assert not alone.windows["flagged"].any() and len(alone.periods) == 0
     assert alone.settings.assist_threshold == 1.0
+
+
+def test_a_threshold_that_is_not_a_number_is_a_one_line_error():
+    """--threshold nan / --assist-threshold nan would flag nothing, silently."""
+    from seisviz.errors import SeisvizError
+    from seisviz.settings import ScanSettings
+
+    for name in ("threshold", "assist_threshold", "assist_beta", "baseline_threshold"):
+        with pytest.raises(SeisvizError, match="must be a number") as err:
+            ScanSettings(**{name: float("nan")})
+        assert "\n" not in str(err.value)
+    assert ScanSettings(assist_threshold=1.0).assist_threshold == 1.0
