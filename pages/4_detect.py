@@ -106,7 +106,11 @@ def unlocated_table(unlocated):
         "flagged windows": day(unlocated["window_start"]) + " → " + day(unlocated["window_end"])
         + " (" + unlocated["n_windows"].astype(str) + ")",
         "peak probability": unlocated["peak_probability"].astype(float).round(3),
-        "events in the span": unlocated["n_events"]})
+        "events in the span": unlocated["n_events"],
+        "approximate place (lon, lat)": (unlocated["center_lon"].map("{:.3f}, ".format)
+                                         + unlocated["center_lat"].map("{:.3f}".format)
+                                         ).where(unlocated["center_lon"].notna(), ""),
+        "events there": unlocated["n_events_at_center"], "tile": unlocated["tile_id"]})
 
 
 def model_label(result):
@@ -392,7 +396,8 @@ with left:
         st.markdown(f"**Unlocated alarms: {len(unlocated)}**")
         st.caption("Runs of flagged windows in which no place rose over its own rate: the "
                    "network flagged them, but no episode and no polygon came out, so they "
-                   "are not periods (unlocated.csv).")
+                   "are not periods (unlocated.csv). Their place is only approximate: the "
+                   "~5 km neighbourhood whose events most exceed its background in the span.")
         st.dataframe(unlocated_table(unlocated), hide_index=True, key="detect_unlocated_table",
                      width="stretch")
     elif unlocated is not None:

@@ -92,6 +92,8 @@ def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):
         shown = [d.value for d in at.dataframe if "alarm" in d.value.columns]
         assert len(shown) == 1 and len(shown[0]) == len(result.unlocated)
         assert shown[0]["alarm"].tolist() == [f"U{i}" for i in result.unlocated["alarm_id"]]
+        assert shown[0]["events there"].tolist() == \
+            result.unlocated["n_events_at_center"].tolist()
         assert any("no place rose over its own rate" in c.value for c in at.caption)
     else:
         assert any("No unlocated alarms" in c.value for c in at.caption)

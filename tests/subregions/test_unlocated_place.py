@@ -155,3 +155,16 @@ def test_the_place_is_written_and_an_old_folder_without_it_loads(tmp_path):
     pd.testing.assert_frame_equal(back.unlocated, result.unlocated)
     assert km_between(back.unlocated["center_lon"].iloc[0],
                       back.unlocated["center_lat"].iloc[0], SMALL) < 5.0
+
+
+def test_a_result_pickled_before_places_loads_with_the_place_unknown():
+    catalog = small_sequence_catalog()
+    result = derive_periods(flagged_by_hand(catalog), catalog)
+    state = dict(result.__dict__)
+    state["unlocated"] = result.unlocated.drop(columns=["center_lon", "center_lat",
+                                                        "n_events_at_center", "tile_id"])
+    old = ScanResult.__new__(ScanResult)
+    old.__setstate__(state)   # as a stored session pickled before places existed
+    assert list(old.unlocated.columns) == list(UNLOCATED.columns)
+    assert old.unlocated["center_lon"].isna().all()
+    assert (old.unlocated["n_events_at_center"] == 0).all()
