@@ -5,6 +5,8 @@ located; the alarm then says where to look. It stays an alarm: no period, no pol
 
 Windows are flagged by hand over a synthetic catalog, so no model is needed."""
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,7 +145,7 @@ def test_the_place_is_written_and_an_old_folder_without_it_loads(tmp_path):
     csv = pd.read_csv(folder / "unlocated.csv")
     assert list(csv.columns) == list(UNLOCATED.columns)
     assert csv["center_lon"].iloc[0] == pytest.approx(result.unlocated["center_lon"].iloc[0])
-    exported = pd.read_csv(pd.io.common.BytesIO(unlocated_csv(result.unlocated)))
+    exported = pd.read_csv(io.BytesIO(unlocated_csv(result.unlocated)))
     assert exported["n_events_at_center"].tolist() == \
         result.unlocated["n_events_at_center"].tolist()
     # a folder written before the place existed: its unlocated.csv has the old columns;
