@@ -28,5 +28,6 @@ full() {
 sweep resnet18
 full resnet34
 sweep resnet34
-full resnet101
+# the ResNet-101 sweep before its long training: each of its runs is kept as it finishes
 sweep resnet101
+full resnet101
