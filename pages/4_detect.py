@@ -10,8 +10,8 @@ Session state written here (slots of pages._state.KEYS):
 - detection:       the ScanResult shown (read by the Subregions and Export pages)
 - selected_period: {"period_id", "start", "end"} of the selected row (Maps/Subregions)
 - detect_cache:    a seisviz.detect.ScanCache: the last few network runs, so that coming
-                   back to earlier settings is instant, re-flagged per threshold, gap and
-                   minimum period without running the network
+                   back to earlier settings is instant, re-flagged per threshold, gap,
+                   minimum period and baseline assistance without running the network
 - work().detect:   the last values of this page's widgets and the model whose threshold
                    they hold (they survive page switches and, kept on disk with the
                    session's work record, a browser refresh)
@@ -23,6 +23,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from pages._assist import assistance_controls, flag_rule
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk, store_work)
 from pages._sequences import show_sequences
@@ -246,6 +247,7 @@ c3.number_input("Min period (days)", min_value=0.0, max_value=365.0, step=1.0,
                 help="Runs of flagged windows whose starts span less than this are dropped "
                      "as flicker around the threshold (a real episode lies in every window "
                      "that covers it: 30 consecutive windows at the defaults).")
+assist = assistance_controls(c4, remember, keep)  # off: ASSIST_OFF
 with st.expander("More settings"):
     e1, e2, e3 = st.columns(3)
     e1.number_input("Background (days)", min_value=1.0, max_value=3650.0, step=30.0,
@@ -260,19 +262,17 @@ keep(KEYS.detect_threshold, KEYS.detect_window, KEYS.detect_step, KEYS.detect_gr
 options = dict(window_days=KEYS.detect_window.get(), step_days=KEYS.detect_step.get(),
                grid=int(KEYS.detect_grid.get()), threshold=KEYS.detect_threshold.get(),
                min_magnitude=KEYS.detect_min_mag.get(), max_gap_days=KEYS.detect_max_gap.get(),
-               min_period_days=KEYS.detect_min_period.get(),
-               background_days=KEYS.detect_background.get(),
+               min_period_days=KEYS.detect_min_period.get(), assist_threshold=assist,
+               background_days=KEYS.detect_background.get(), runtime=runtime,
                baseline_threshold=KEYS.detect_baseline_threshold.get(),
-               batch_size=int(KEYS.detect_batch.get()) or None, device=device or device_choice,
-               runtime=runtime)
+               batch_size=int(KEYS.detect_batch.get()) or None, device=device or device_choice)
 try:
     check_resolution(catalog, options["window_days"], options["step_days"])
     settings = ScanSettings.from_card(card, model=model_ref, **options)
 except SeisvizError as exc:
     st.error(str(exc))
     st.stop()
-# The network runs once per scan key; thresholds, gap and minimum period only re-derive flags
-# and periods from its stored probabilities (instant), see seisviz.detect.ScanCache.
+# The network runs once per scan key; the flag settings (FLAG_SETTINGS) re-flag it: ScanCache.
 cache = detect_cache()
 scan_key = cache.scan_key(catalog, settings, card.sha256)
 
@@ -374,7 +374,7 @@ st.subheader(f"Network: {len(result.periods)} periods")
 st.caption("**Onset** and **end** are when the seismicity of the period's places rose above "
            "their own background and came back, from the events themselves (the first and "
            "last event of its episodes); the flagged windows' span is where the detector "
-           "looked. See docs/detection.md.")
+           f"looked ({flag_rule(rs)}). See docs/detection.md.")
 left, right = st.container(), st.container()  # full width: no column cut off
 with left:
     event = st.dataframe(period_table(result.periods, "peak probability"),
