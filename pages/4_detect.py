@@ -27,6 +27,7 @@ from pages._assist import assistance_controls, flag_rule
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk, store_work)
 from pages._sequences import show_sequences
+from pages._unlocated import show_unlocated
 from pages._state import KEYS, work
 from seisviz.detect import (available_models, compare_periods, read_card, read_picks,
                             region_baseline_periods, resolve_model_path, scan_region)
@@ -97,21 +98,6 @@ def period_table(periods, score, prefix="P"):
         "events": periods["n_events"], score: periods[column].astype(float).round(3),
         "flagged windows": day(periods["window_start"]) + " → " + day(periods["window_end"])
         + " (" + periods["n_windows"].astype(str) + ")"})
-
-
-def unlocated_table(unlocated):
-    """The unlocated alarms as shown: the flagged windows' span, to the day."""
-    day = lambda s: pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%d")  # noqa: E731
-    return pd.DataFrame({
-        "alarm": "U" + unlocated["alarm_id"].astype(str),
-        "flagged windows": day(unlocated["window_start"]) + " → " + day(unlocated["window_end"])
-        + " (" + unlocated["n_windows"].astype(str) + ")",
-        "peak probability": unlocated["peak_probability"].astype(float).round(3),
-        "events in the span": unlocated["n_events"],
-        "approximate place (lon, lat)": (unlocated["center_lon"].map("{:.3f}, ".format)
-                                         + unlocated["center_lat"].map("{:.3f}".format)
-                                         ).where(unlocated["center_lon"].notna(), ""),
-        "events there": unlocated["n_events_at_center"], "tile": unlocated["tile_id"]})
 
 
 def model_label(result):
@@ -391,17 +377,7 @@ with left:
         st.page_link("pages/5_subregions.py", label="Find its subregions", icon="📍")
     else:
         st.caption("Select a row to open that period on the Maps or Subregions page.")
-    unlocated = result.unlocated
-    if unlocated is not None and len(unlocated):
-        st.markdown(f"**Unlocated alarms: {len(unlocated)}**")
-        st.caption("Runs of flagged windows in which no place rose over its own rate: the "
-                   "network flagged them, but no episode and no polygon came out, so they "
-                   "are not periods (unlocated.csv). Their place is only approximate: the "
-                   "~5 km neighbourhood whose events most exceed its background in the span.")
-        st.dataframe(unlocated_table(unlocated), hide_index=True, key="detect_unlocated_table",
-                     width="stretch")
-    elif unlocated is not None:
-        st.caption("No unlocated alarms: every run of flagged windows has a place.")
+    show_unlocated(result.unlocated)
 with right:
     st.markdown(f"**Baseline** (beta ≥ {rs.baseline_threshold:g}, the same refinement): "
                 f"{len(baseline)} periods")
