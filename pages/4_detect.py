@@ -128,7 +128,6 @@ shipped = available_models()
 remember(KEYS.detect_model_choice, shipped[0] if shipped else CUSTOM)
 if KEYS.detect_model_choice.get() not in shipped + [CUSTOM]:
     KEYS.detect_model_choice.set(shipped[0] if shipped else CUSTOM)
-remember(KEYS.detect_model_path, "")
 col_model, col_device = st.columns(2)
 with col_model:
     st.selectbox("Model", shipped + [CUSTOM], key=KEYS.detect_model_choice.key,
@@ -139,11 +138,15 @@ with col_model:
         st.caption("No shipped weights in weights/ yet: give the path of a .pt file "
                    "(e.g. from `python -m seisviz train --out DIR`).")
     if KEYS.detect_model_choice.get() == CUSTOM:
+        # given its value only in a run that draws it: a value set in a run without the
+        # widget stays plain session state, and comes back empty after a page switch
+        remember(KEYS.detect_model_path, "")
         st.text_input("Weights file (.pt)", key=KEYS.detect_model_path.key,
                       placeholder="/path/to/resnet18.pt")
-keep(KEYS.detect_model_choice, KEYS.detect_model_path)
+        keep(KEYS.detect_model_path)
+keep(KEYS.detect_model_choice)
 model_ref = (KEYS.detect_model_choice.get() if KEYS.detect_model_choice.get()
-             != CUSTOM else KEYS.detect_model_path.get().strip())
+             != CUSTOM else (KEYS.detect_model_path.get() or "").strip())
 
 # --- device
 with col_device:
