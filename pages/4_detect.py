@@ -10,8 +10,8 @@ Session state written here (slots of pages._state.KEYS):
 - detection:       the ScanResult shown (read by the Subregions and Export pages)
 - selected_period: {"period_id", "start", "end"} of the selected row (Maps/Subregions)
 - detect_cache:    a seisviz.detect.ScanCache: the last few network runs, so that coming
-                   back to earlier settings is instant, re-flagged per threshold, gap and
-                   minimum period without running the network
+                   back to earlier settings is instant, re-flagged per threshold, gap,
+                   minimum period and baseline assistance without running the network
 - work().detect:   the last values of this page's widgets and the model whose threshold
                    they hold (they survive page switches and, kept on disk with the
                    session's work record, a browser refresh)
@@ -23,9 +23,11 @@ import time
 import pandas as pd
 import streamlit as st
 
+from pages._assist import assistance_controls, flag_rule
 from pages._common import (CUSTOM_MODEL, current_catalog, demo_banner, detect_cache,
                            keep_on_disk, store_work)
 from pages._sequences import show_sequences
+from pages._unlocated import show_unlocated
 from pages._state import KEYS, work
 from seisviz.detect import (available_models, compare_periods, read_card, read_picks,
                             region_baseline_periods, resolve_model_path, scan_region)
@@ -98,17 +100,6 @@ def period_table(periods, score, prefix="P"):
         + " (" + periods["n_windows"].astype(str) + ")"})
 
 
-def unlocated_table(unlocated):
-    """The unlocated alarms as shown: the flagged windows' span, to the day."""
-    day = lambda s: pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%d")  # noqa: E731
-    return pd.DataFrame({
-        "alarm": "U" + unlocated["alarm_id"].astype(str),
-        "flagged windows": day(unlocated["window_start"]) + " → " + day(unlocated["window_end"])
-        + " (" + unlocated["n_windows"].astype(str) + ")",
-        "peak probability": unlocated["peak_probability"].astype(float).round(3),
-        "events in the span": unlocated["n_events"]})
-
-
 def model_label(result):
     """The model that made `result` (its ScanResult.model record), not the one chosen now."""
     return (result.model or {}).get("architecture") or result.settings.model
@@ -137,7 +128,6 @@ shipped = available_models()
 remember(KEYS.detect_model_choice, shipped[0] if shipped else CUSTOM)
 if KEYS.detect_model_choice.get() not in shipped + [CUSTOM]:
     KEYS.detect_model_choice.set(shipped[0] if shipped else CUSTOM)
-remember(KEYS.detect_model_path, "")
 col_model, col_device = st.columns(2)
 with col_model:
     st.selectbox("Model", shipped + [CUSTOM], key=KEYS.detect_model_choice.key,
@@ -148,11 +138,15 @@ with col_model:
         st.caption("No shipped weights in weights/ yet: give the path of a .pt file "
                    "(e.g. from `python -m seisviz train --out DIR`).")
     if KEYS.detect_model_choice.get() == CUSTOM:
+        # given its value only in a run that draws it: a value set in a run without the
+        # widget stays plain session state, and comes back empty after a page switch
+        remember(KEYS.detect_model_path, "")
         st.text_input("Weights file (.pt)", key=KEYS.detect_model_path.key,
                       placeholder="/path/to/resnet18.pt")
-keep(KEYS.detect_model_choice, KEYS.detect_model_path)
+        keep(KEYS.detect_model_path)
+keep(KEYS.detect_model_choice)
 model_ref = (KEYS.detect_model_choice.get() if KEYS.detect_model_choice.get()
-             != CUSTOM else KEYS.detect_model_path.get().strip())
+             != CUSTOM else (KEYS.detect_model_path.get() or "").strip())
 
 # --- device
 with col_device:
@@ -242,6 +236,7 @@ c3.number_input("Min period (days)", min_value=0.0, max_value=365.0, step=1.0,
                 help="Runs of flagged windows whose starts span less than this are dropped "
                      "as flicker around the threshold (a real episode lies in every window "
                      "that covers it: 30 consecutive windows at the defaults).")
+assist = assistance_controls(c4, remember, keep)  # off: ASSIST_OFF
 with st.expander("More settings"):
     e1, e2, e3 = st.columns(3)
     e1.number_input("Background (days)", min_value=1.0, max_value=3650.0, step=30.0,
@@ -256,19 +251,17 @@ keep(KEYS.detect_threshold, KEYS.detect_window, KEYS.detect_step, KEYS.detect_gr
 options = dict(window_days=KEYS.detect_window.get(), step_days=KEYS.detect_step.get(),
                grid=int(KEYS.detect_grid.get()), threshold=KEYS.detect_threshold.get(),
                min_magnitude=KEYS.detect_min_mag.get(), max_gap_days=KEYS.detect_max_gap.get(),
-               min_period_days=KEYS.detect_min_period.get(),
-               background_days=KEYS.detect_background.get(),
+               min_period_days=KEYS.detect_min_period.get(), assist_threshold=assist,
+               background_days=KEYS.detect_background.get(), runtime=runtime,
                baseline_threshold=KEYS.detect_baseline_threshold.get(),
-               batch_size=int(KEYS.detect_batch.get()) or None, device=device or device_choice,
-               runtime=runtime)
+               batch_size=int(KEYS.detect_batch.get()) or None, device=device or device_choice)
 try:
     check_resolution(catalog, options["window_days"], options["step_days"])
     settings = ScanSettings.from_card(card, model=model_ref, **options)
 except SeisvizError as exc:
     st.error(str(exc))
     st.stop()
-# The network runs once per scan key; thresholds, gap and minimum period only re-derive flags
-# and periods from its stored probabilities (instant), see seisviz.detect.ScanCache.
+# The network runs once per scan key; the flag settings (FLAG_SETTINGS) re-flag it: ScanCache.
 cache = detect_cache()
 scan_key = cache.scan_key(catalog, settings, card.sha256)
 
@@ -370,7 +363,7 @@ st.subheader(f"Network: {len(result.periods)} periods")
 st.caption("**Onset** and **end** are when the seismicity of the period's places rose above "
            "their own background and came back, from the events themselves (the first and "
            "last event of its episodes); the flagged windows' span is where the detector "
-           "looked. See docs/detection.md.")
+           f"looked ({flag_rule(rs)}). See docs/detection.md.")
 left, right = st.container(), st.container()  # full width: no column cut off
 with left:
     event = st.dataframe(period_table(result.periods, "peak probability"),
@@ -387,16 +380,7 @@ with left:
         st.page_link("pages/5_subregions.py", label="Find its subregions", icon="📍")
     else:
         st.caption("Select a row to open that period on the Maps or Subregions page.")
-    unlocated = result.unlocated
-    if unlocated is not None and len(unlocated):
-        st.markdown(f"**Unlocated alarms: {len(unlocated)}**")
-        st.caption("Runs of flagged windows in which no place rose over its own rate: the "
-                   "network flagged them, but no episode and no polygon came out, so they "
-                   "are not periods (unlocated.csv).")
-        st.dataframe(unlocated_table(unlocated), hide_index=True, key="detect_unlocated_table",
-                     width="stretch")
-    elif unlocated is not None:
-        st.caption("No unlocated alarms: every run of flagged windows has a place.")
+    show_unlocated(result.unlocated)
 with right:
     st.markdown(f"**Baseline** (beta ≥ {rs.baseline_threshold:g}, the same refinement): "
                 f"{len(baseline)} periods")

@@ -1,8 +1,9 @@
 """Overview: a large catalog scanned in tiles. Run the tiled scan on the current catalog
 from here (one tile after another, a progress bar per tile; rerunning into the same
 folder continues it), or open a scan-tiles folder; then the tile map coloured by
-episodes, every episode sortable by onset, rate ratio or magnitude, and one click to open
-a tile's events as the current catalog on the other pages.
+episodes, the sequences with their episodes inside (pages/_sequences.py, as on the Detect
+and Subregions pages), every episode sortable by onset, rate ratio or magnitude, and one
+click to open a tile's events as the current catalog on the other pages.
 
 Server files: only inside the work folder (seisviz.workdir; $SEISVIZ_WORK_DIR): every
 folder or model name a user gives is resolved there, and anything leading out is refused.
@@ -16,6 +17,7 @@ import re
 import streamlit as st
 
 from pages._common import set_catalog
+from pages._sequences import show_sequences
 from pages._state import KEYS
 from seisviz.detect.models import MODEL_NAMES
 from seisviz.errors import SeisvizError
@@ -148,12 +150,12 @@ except SeisvizError as exc:
     st.stop()
 
 st.subheader(work_name(folder))
-c = st.columns(5)
+c = st.columns(6)  # c[4], the sequences, is filled once they are grouped below
 c[0].metric("tiles with events", f"{run['n_tiles_with_events']:,}")
 c[1].metric("tile size", f"{run['tile_km']:g} km (+{run['overlap_km']:g})")
 c[2].metric("events", f"{run['n_events']:,}")
 c[3].metric("episodes", f"{run['n_episodes']:,}")
-c[4].metric("failed tiles", len(run.get("failed", {})))
+c[5].metric("failed tiles", len(run.get("failed", {})))
 if run.get("failed"):
     st.warning("Failed tiles (run again into the same folder to retry them): " + "; ".join(
         f"{k}: {v}" for k, v in run["failed"].items()))
@@ -165,6 +167,10 @@ style = st.selectbox("Basemap", styles, index=0,
 selected = KEYS.tiles_selected.get()
 st.plotly_chart(tile_overview_figure(tiles, episodes, OFFLINE_STYLE if style == styles[0]
                                      else style, selected=selected), width="stretch")
+
+# the merged episodes' sequences, by the same rule as a scan's (seisviz.subregions.sequences)
+sequences = show_sequences(None, episodes, key="overview")[1]
+c[4].metric("sequences", f"{len(sequences):,}")
 
 st.subheader("Episodes")
 key = st.radio("Sort by", list(SORT_KEYS), horizontal=True)

@@ -15,7 +15,8 @@ from seisviz.subregions.sequences import (scan_sequences, sequence_episodes, seq
 def show_sequences(result, episodes=None, key="sequences"):
     """The sequences table, then the episodes of the sequence chosen in a selectbox.
 
-    `episodes`: the table the page shows (default: the scan's own episodes).
+    `result`: the ScanResult, or None for episodes of no one scan (the Overview's merged
+    tiles), grouped here. `episodes`: the table the page shows (default: the scan's own).
     -> (episodes with their sequence_id, sequences, the chosen sequence_id or None)."""
     episodes, sequences = scan_sequences(result, episodes)
     n_eps = len(episodes)

@@ -114,6 +114,8 @@ class Keys:
     detect_min_period: Slot[float] = Slot("detect_min_period")
     detect_background: Slot[float] = Slot("detect_background")
     detect_baseline_threshold: Slot[float] = Slot("detect_baseline_threshold")
+    detect_assist: Slot[bool] = Slot("detect_assist")  # baseline assistance on
+    detect_assist_threshold: Slot[float] = Slot("detect_assist_threshold")  # its floor
     detect_batch: Slot[int] = Slot("detect_batch")
     detect_baseline: Slot[tuple] = Slot("_detect_baseline")  # (result, catalog, periods)
     detect_runtime_speed: Slot[dict] = Slot("detect_runtime_speed")  # runtime -> maps/s

@@ -31,6 +31,7 @@ BASELINE_THRESHOLD = 5.0  # beta threshold when a model card carries none
 # threshold (e.g. 1) it is off: the probability alone decides.
 ASSIST_THRESHOLD = 0.45
 ASSIST_BETA = 5.0
+ASSIST_OFF = 1.0  # turns it off: a probability that reaches 1 passes any threshold anyway
 MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicker
 MAX_GAP_DAYS = 0.0        # unflagged days inside a period: only back-to-back windows join
 # Web map tiles under every map ({z}/{x}/{y} template); env SEISVIZ_TILE_URL overrides,
@@ -223,6 +224,11 @@ class ScanSettings:
         if stride <= 1:  # every window is a coarse one: no fine pass, no floor
             return {"coarse_stride": 1, "floor": 0.0}
         return {"coarse_stride": stride, "floor": round(min(FINE_PASS_FLOOR, self.threshold), 6)}
+
+    def assisted(self) -> bool:
+        """Whether baseline assistance can flag a window that the probability alone does
+        not: its threshold lies under the probability threshold."""
+        return self.assist_threshold < self.threshold
 
     def flag_part(self) -> dict:
         """The settings that only decide flags and periods."""

@@ -185,12 +185,16 @@ PERIODS = TableLayout(
 
 # Unlocated alarms (unlocated.csv; docs/detection.md): runs of flagged windows during which
 # no episode is active, i.e. no place rose over its own rate; not periods. Typed even when
-# empty.
+# empty. center_lon/center_lat/n_events_at_center are only an approximate place (the ~5 km
+# neighbourhood where most of the span's events are, seisviz.subregions.unlocated), NaN
+# with no events; tile_id the tile it was found in ("" on one grid).
 UNLOCATED = TableLayout(
     "unlocated alarms",
-    ("alarm_id", "window_start", "window_end", SCORE, "n_windows", "n_events"),
+    ("alarm_id", "window_start", "window_end", SCORE, "n_windows", "n_events", "center_lon",
+     "center_lat", "n_events_at_center", "tile_id"),
     time_columns=("window_start", "window_end"),
-    dtypes=("int64", UTC, UTC, "float64", "int64", "int64"))
+    dtypes=("int64", UTC, UTC, "float64", "int64", "int64", "float64", "float64", "int64",
+            object))
 
 # What each episode is, from its own events (seisviz.stats.characterise_episode,
 # docs/statistics.md): NaN, and an empty kind, where it has too few events.

@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from seisviz.settings import COARSE_STEP_DAYS
+from seisviz.settings import ASSIST_THRESHOLD, COARSE_STEP_DAYS
 
 WORK_FORMAT = 1
 
@@ -228,4 +228,7 @@ def scan_command(work: Work, settings: Any, catalog_file: str | None = None,
         cmd += ["--exhaustive"]
     if getattr(settings, "coarse_step_days", COARSE_STEP_DAYS) != COARSE_STEP_DAYS:
         cmd += ["--coarse-step", _num(settings.coarse_step_days)]
+    # baseline assistance off (the Detect page's checkbox) or at another floor
+    if getattr(settings, "assist_threshold", ASSIST_THRESHOLD) != ASSIST_THRESHOLD:
+        cmd += ["--assist-threshold", _num(settings.assist_threshold)]
     return prefix + shlex.join(cmd)

@@ -71,6 +71,12 @@ class ScanResult:
             del state["subregions"]
         # results pickled before unlocated alarms existed: not known, rather than none
         state = {"unlocated": None, **state}
+        # ... and before they had an approximate place: not known (as unlocated_alarms
+        # says it without a grid)
+        alarms = state["unlocated"]
+        if alarms is not None and "center_lon" not in alarms:
+            state["unlocated"] = alarms.assign(center_lon=np.nan, center_lat=np.nan,
+                                               n_events_at_center=0, tile_id="")
         # ... and before episodes were grouped into sequences: grouped now
         if state.get("sequences") is None and state.get("episodes") is not None:
             state["episodes"], state["sequences"] = group_sequences(state["episodes"])

@@ -155,7 +155,8 @@ def derive_periods(result: ScanResult, catalog: pd.DataFrame) -> ScanResult:
     periods, episodes = refine_periods(events, result.dmaps, raw, w["flagged"].to_numpy(bool))
     episodes, sequences = group_sequences(episodes)  # episodes at one place, in a row
     return replace(result, periods=periods, episodes=episodes, sequences=sequences,
-                   unlocated=unlocated_alarms(raw, episodes, events))
+                   unlocated=unlocated_alarms(raw, episodes, events, grid=result.dmaps.grid,
+                                              background_days=settings.background_days))
 
 
 def _device_info(runs: list[dict], device: str, batch_size: int | None,

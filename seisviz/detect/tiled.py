@@ -30,7 +30,7 @@ from seisviz.settings import ScanSettings
 from seisviz.detect.flags import assisted_flags, with_regional_beta
 from seisviz.detect.passes import COARSE, NO_HISTORY, SEEN, SPARSE, with_network_state
 from seisviz.subregions.sequences import group_sequences
-from seisviz.subregions.unlocated import unlocated_alarms
+from seisviz.subregions.unlocated import PLACE_COLUMNS, unlocated_alarms
 from seisviz.tables import (CRS, EPISODES, PERIODS, SCORE, TILE_WINDOWS, TILED_WINDOWS,
                             UNLOCATED)
 from seisviz.tiles.grid import Tile, split_events, tile_events
@@ -103,7 +103,7 @@ def scan_in_tiles(catalog: pd.DataFrame, tiles: list[Tile], net_card: tuple,
         pixel_km.append(max(result.dmaps.grid.pixel_km))
         scans.append(TileScan(tile, tile_windows(result.windows)))
         episode_tables.append(with_tile(result.episodes, tile))
-        alarms.append(result.unlocated)
+        alarms.append(result.unlocated.assign(tile_id=tile.tile_id))
         del result  # its maps: one tile's at a time
     if progress is not None:
         progress(done_maps["before"], done_maps["before"])
@@ -150,7 +150,10 @@ def merged_unlocated(tables: list, episodes: pd.DataFrame,
     """The tiles' unlocated alarms over the whole area (`seisviz.tables.UNLOCATED`): one
     run of windows seen by neighbouring tiles is one alarm (spans that overlap are
     joined), and an alarm during which an episode of any tile is active is located, as in
-    a one-grid scan (`seisviz.subregions.unlocated_alarms`)."""
+    a one-grid scan (`seisviz.subregions.unlocated_alarms`). A joined alarm's approximate
+    place and tile_id are those of the tile whose run scored highest (the flags came
+    from it; ties: more events at the place), its n_events_at_center counted in that
+    tile's run."""
     tables = [t for t in tables if t is not None and len(t)]
     if not tables:
         return UNLOCATED.empty()
@@ -158,14 +161,18 @@ def merged_unlocated(tables: list, episodes: pd.DataFrame,
     rows: list[dict] = []
     for a in alarms.itertuples(index=False):
         a = a._asdict()
+        place = {c: a[c] for c in (*PLACE_COLUMNS, "tile_id")}
         if rows and a["window_start"] <= rows[-1]["end"]:
             last = rows[-1]
             last["end"] = max(last["end"], a["window_end"])
+            if (np.nan_to_num(a[SCORE], nan=-np.inf), a["n_events_at_center"]) > (
+                    np.nan_to_num(last[SCORE], nan=-np.inf), last["n_events_at_center"]):
+                last.update(place)
             last[SCORE] = np.fmax(last[SCORE], a[SCORE])
             last["n_windows"] = max(last["n_windows"], a["n_windows"])
         else:
             rows.append({"start": a["window_start"], "end": a["window_end"],
-                         SCORE: a[SCORE], "n_windows": a["n_windows"]})
+                         SCORE: a[SCORE], "n_windows": a["n_windows"], **place})
     return unlocated_alarms(pd.DataFrame(rows), episodes, catalog)
 
 
@@ -313,7 +320,7 @@ def reflag_tiles(result: ScanResult, catalog: pd.DataFrame,
                          settings=tile_settings)
         tile_result = reflag(one, events)
         tables.append(with_tile(tile_result.episodes, scan.tile))
-        alarms.append(tile_result.unlocated)
+        alarms.append(tile_result.unlocated.assign(tile_id=scan.tile.tile_id))
     merged = merge_tiles(list(result.tiles), tables, catalog, settings, result.card, alarms)
     return replace(merged, model=result.model, timings=result.timings,
                    device_info=result.device_info, cut=result.cut, notes=result.notes)

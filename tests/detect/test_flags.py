@@ -117,3 +117,28 @@ def test_a_threshold_that_is_not_a_number_is_a_one_line_error():
             ScanSettings(**{name: float("nan")})
         assert "\n" not in str(err.value)
     assert ScanSettings(assist_threshold=1.0).assist_threshold == 1.0
+
+
+def test_the_dashboards_command_line_keeps_baseline_assistance():
+    """The Detect page's assistance (off: ASSIST_OFF, or another floor) is in the
+    `seisviz scan` command line of its run.json, which parses back to the same setting;
+    at the default the command leaves it out."""
+    import argparse
+    import shlex
+
+    from seisviz.commands.scan import add_arguments
+    from seisviz.settings import ASSIST_OFF
+    from seisviz.workstate import Work, scan_command
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+
+    def parsed(settings):
+        return parser.parse_args(shlex.split(scan_command(Work(), settings, "c.csv"))[2:])
+
+    assert parsed(ScanSettings()).assist_threshold is None  # the library's default
+    assert parsed(ScanSettings(assist_threshold=0.3)).assist_threshold == 0.3
+    off = ScanSettings(threshold=0.6, assist_threshold=ASSIST_OFF)
+    assert parsed(off).assist_threshold == ASSIST_OFF and not off.assisted()
+    assert ScanSettings(threshold=0.6).assisted()
+    assert not ScanSettings(threshold=0.4).assisted()  # its floor 0.45 adds no flag

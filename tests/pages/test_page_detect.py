@@ -92,6 +92,8 @@ def test_run_on_cpu_shows_periods_and_figure_s3(ran_page, quick_model_dir):
         shown = [d.value for d in at.dataframe if "alarm" in d.value.columns]
         assert len(shown) == 1 and len(shown[0]) == len(result.unlocated)
         assert shown[0]["alarm"].tolist() == [f"U{i}" for i in result.unlocated["alarm_id"]]
+        assert shown[0]["events there"].tolist() == \
+            result.unlocated["n_events_at_center"].tolist()
         assert any("no place rose over its own rate" in c.value for c in at.caption)
     else:
         assert any("No unlocated alarms" in c.value for c in at.caption)
@@ -270,3 +272,79 @@ def test_a_stopped_run_keeps_nothing_and_cancel_says_where_it_stopped(quick_mode
     at.number_input(key="detect_max_gap").set_value(1.0).run()
     assert any(i.value.startswith("Detection stopped after 64 of ") for i in at.info)
     assert "detection" not in at.session_state
+
+
+def test_baseline_assistance_flows_into_the_scan_and_reflags_without_a_new_scan(ran_page,
+                                                                              tmp_path):
+    """The "Baseline assistance" checkbox and its probability floor: on by default at the
+    library's floor; another floor, or the box unticked, re-flags the kept scan (the same
+    probabilities, no warning of an earlier run) with settings that say so, in run.json
+    and in the equivalent command line too; both survive a page switch."""
+    from seisviz.detect.flags import assisted_flags
+    from seisviz.scanfolder import save_scan_folder
+    from seisviz.settings import ASSIST_OFF, ASSIST_THRESHOLD
+    from seisviz.workstate import Work, scan_command
+
+    at = ran_page[0]
+    assert at.checkbox(key="detect_assist").value is True
+    assert at.number_input(key="detect_assist_threshold").value == pytest.approx(ASSIST_THRESHOLD)
+    assert at.session_state["detection"].settings.assist_threshold == ASSIST_THRESHOLD
+    # the quick model's card threshold (0.14) lies under any floor: one of a real model's
+    card_threshold = at.slider(key="detect_threshold").value
+    at.slider(key="detect_threshold").set_value(0.6).run()
+    at.button(key="detect_run").click().run()  # the fine pass's floor moved: a new scan
+    assert not at.exception, at.exception
+    scanned = at.session_state["detection"]
+    assert scanned.settings.threshold == 0.6 and scanned.settings.assisted()
+    assert scanned.settings.assist_threshold == ASSIST_THRESHOLD
+    assert any("or ≥ 0.45 where the regional beta ≥ 5" in c.value for c in at.caption)
+
+    def shown(expect_assist):
+        """The result shown now: a re-flag of `scanned`, with `expect_assist`."""
+        assert not at.exception, at.exception
+        assert not any("earlier run" in w.value for w in at.warning)
+        result = at.session_state["detection"]
+        assert result.settings.assist_threshold == pytest.approx(expect_assist)
+        w = result.windows
+        np.testing.assert_array_equal(w["probability"].to_numpy(float),
+                                      scanned.windows["probability"].to_numpy(float))
+        expect = assisted_flags(w["probability"], w["regional_beta"], result.settings.threshold,
+                                expect_assist, result.settings.assist_beta)
+        np.testing.assert_array_equal(w["flagged"].to_numpy(bool), expect)
+        out = tmp_path / f"scan_{expect_assist:g}"
+        save_scan_folder(result, str(out), at.session_state["catalog"])
+        recorded = json.loads((out / "run.json").read_text())["settings"]
+        assert recorded["assist_threshold"] == pytest.approx(expect_assist)
+        assert f"--assist-threshold {expect_assist:g}" in scan_command(Work(), result.settings)
+        return result
+
+    at.number_input(key="detect_assist_threshold").set_value(0.3).run()
+    lower = shown(0.3)
+    assert lower.settings.assisted()
+    assert any("or ≥ 0.30 where the regional beta ≥ 5" in c.value for c in at.caption)
+    # more windows can only be flagged with a lower floor
+    assert lower.windows["flagged"].sum() >= scanned.windows["flagged"].sum()
+
+    at.checkbox(key="detect_assist").uncheck().run()
+    off = shown(ASSIST_OFF)
+    assert not off.settings.assisted()
+    w = off.windows
+    np.testing.assert_array_equal(w["flagged"].to_numpy(bool), np.nan_to_num(
+        w["probability"].to_numpy(float), nan=-1) >= off.settings.threshold)
+    assert at.number_input(key="detect_assist_threshold").disabled
+    assert any("baseline assistance off" in c.value for c in at.caption)
+
+    # another page and back: the widgets keep their values (the work record), so does the scan
+    model_path = at.text_input(key="detect_model_path").value
+    at.switch_page("pages/1_catalog.py").run()
+    at.switch_page("pages/4_detect.py").run()
+    assert at.text_input(key="detect_model_path").value == model_path
+    assert at.checkbox(key="detect_assist").value is False
+    assert at.number_input(key="detect_assist_threshold").value == pytest.approx(0.3)
+    assert at.session_state["detection"].settings.assist_threshold == ASSIST_OFF
+
+    # back to the defaults, as the module's other tests expect the page
+    at.checkbox(key="detect_assist").check().run()
+    at.number_input(key="detect_assist_threshold").set_value(ASSIST_THRESHOLD)
+    at.slider(key="detect_threshold").set_value(card_threshold).run()
+    assert not at.exception, at.exception

@@ -124,3 +124,75 @@ def test_folders_outside_the_work_folder_are_refused(work, tmp_path):
     at.button(key="tiles_run").click().run()
     assert any("not inside the work folder" in e.value for e in at.error)
     assert not (work.parent / "written-outside").exists()
+
+
+def write_tiled_scan(out):
+    """A scan-tiles folder written by `write_overview` from tile episodes made here (no
+    model): in one tile two episodes at one place 20 quiet days apart (one sequence of
+    two), in the other one episode 25 km away (a sequence of its own)."""
+    import geopandas as gpd
+    import shapely
+
+    from seisviz.tiles import make_tiles, split_events
+    from seisviz.tiles.grid import tile_events
+    from seisviz.tiles.run import EVENTS_FILE, write_overview
+    from seisviz.tiles.task import episodes_geojson
+
+    catalog = tiny_catalog()
+    tiles = make_tiles((104.0, 104.5, 30.0, 30.2), 30)
+    t0 = pd.Timestamp("2021-03-01", tz="UTC")
+    made = {0: [(t0, 5), (t0 + pd.Timedelta(days=25), 10)], 1: [(t0 + pd.Timedelta(days=3), 4)]}
+    records = {}
+    for i, (tile, index) in enumerate(split_events(catalog, tiles)):
+        path = out / "tiles" / tile.tile_id
+        path.mkdir(parents=True)
+        tile_events(catalog, index).to_parquet(path / EVENTS_FILE, index=False)
+        lon, lat = (tile.core[0] + tile.core[1]) / 2, (tile.core[2] + tile.core[3]) / 2
+        rows = [{"tile_id": tile.tile_id, "tile_episode": k + 1, "onset": onset,
+                 "end": onset + pd.Timedelta(days=days), "n_events": 40 + k,
+                 "rate_ratio": 5.0, "max_magnitude": 2.5 + k, "max_magnitude_time": onset,
+                 "peak_probability": 0.9, "center_lon": lon, "center_lat": lat,
+                 "in_core": True} for k, (onset, days) in enumerate(made[i])]
+        eps = gpd.GeoDataFrame(pd.DataFrame(rows), crs="EPSG:4326", geometry=[
+            shapely.Point(lon, lat).buffer(0.01) for _ in rows])
+        (path / "tile_episodes.geojson").write_text(episodes_geojson(eps))
+        records[tile.tile_id] = {"status": "done", "n_events": len(index),
+                                 "n_episodes": len(rows), "seconds": 1.0}
+    assert len(records) == 2
+    write_overview(str(out), tiles, records, {}, catalog, "tiny.csv", 30.0, 7.5,
+                   {"model": "resnet18", "device": "cpu", "scan": {}, "min_events": 10},
+                   None, {"mode": "serial"}, 0, 1.0)
+
+
+def test_the_overview_lists_the_sequences_with_their_episodes_inside(work):
+    """As the Detect and Subregions pages: the sequences first (count in the summary, the
+    table of pages/_sequences.py), the episodes of the chosen one inside, the same
+    sequences as the folder's sequences.csv."""
+    write_tiled_scan(work / "sequenced")
+    at = open_page()
+    at.session_state["tiles_folder"] = "sequenced"
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["episodes"] == "3" and metrics["sequences"] == "2"
+    heads = [h.value for h in at.subheader]
+    assert "Sequences: 2 (of 3 episodes)" in heads
+    assert heads.index("Sequences: 2 (of 3 episodes)") < heads.index("Episodes")
+    listed = table_with(at, "sequence")
+    written = pd.read_csv(work / "sequenced" / "sequences.csv")
+    assert listed["sequence"].tolist() == [f"S{i}" for i in written["sequence_id"]]
+    assert listed["episodes"].tolist() == written["n_episodes"].tolist() == [2, 1]
+    inside = table_with(at, "quiet days before")
+    assert inside["episode"].tolist() == [1, 3] and inside["tile"].nunique() == 1
+    assert inside["quiet days before"].tolist()[1] == pytest.approx(20.0)
+    at.selectbox(key="overview_sequence_pick").set_value(1).run()
+    assert not at.exception, at.exception
+    assert table_with(at, "quiet days before")["episode"].tolist() == [2]
+
+
+def table_with(at, column):
+    """The one dataframe on the page with `column` (plain tables have no key in AppTest)."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
