@@ -24,6 +24,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibrate", action="store_true",
                    help="pick every threshold (each model's, the ensemble's, the baseline's) "
                         "for flagged-period F1 on separate calibration catalogs first")
+    p.add_argument("--min-precision", type=float,
+                   help="with --calibrate: the threshold with the most episode recall whose "
+                        "pooled period precision on the calibration catalogs reaches this "
+                        "(e.g. 0.95), instead of the best F1")
     p.add_argument("--n-calibration", type=int, default=16,
                    help="calibration catalogs (drawn like the training data)")
     p.add_argument("--flips", default="",
@@ -82,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
     if args.calibrate:
         records = ev.collect(models, {"calibration (training-like)": {}}, n_cal,
                              ev.CALIBRATION_SEED, step, device, log, flips)
-        thresholds = ev.calibrate(records)
+        if args.min_precision is not None and not 0 < args.min_precision <= 1:
+            raise SeisvizError(f"--min-precision {args.min_precision:g}: give a share in "
+                               "(0, 1], e.g. 0.95")
+        thresholds = ev.calibrate(records, min_precision=args.min_precision)
         log("calibrated thresholds: " + ", ".join(f"{m} {t:g}" for m, t in thresholds.items()))
     else:
         thresholds = _card_thresholds(models)
@@ -104,7 +111,11 @@ def run(args: argparse.Namespace) -> int:
         record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
                   "n_catalogs": n * len(sets)}
         calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal, "step_days": step,
-                        "criterion": "flagged-period F1 (ties: window F1, higher threshold)"}
+                        "criterion": (
+                            "flagged-period F1 (ties: window F1, higher threshold)"
+                            if args.min_precision is None else
+                            f"most episode recall at period precision >= {args.min_precision:g}"
+                            " (ties: F1, higher threshold)")}
                        if args.calibrate else None)
         for path in _update_cards(models, names, thresholds, result, record, calibration):
             log(f"updated {path}")

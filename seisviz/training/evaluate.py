@@ -182,20 +182,29 @@ def _near_share(periods, truth, margin_days):
 
 # ---------------------------------------------------------------- calibration
 
-def calibrate(records: Sequence[dict[str, Any]], min_period_days: float = MIN_PERIOD_DAYS
-              ) -> dict[str, float]:
+def calibrate(records: Sequence[dict[str, Any]], min_period_days: float = MIN_PERIOD_DAYS,
+              min_precision: float | None = None) -> dict[str, float]:
     """Per method, the threshold with the best pooled episode F1 on `records` (ties: the
-    better window F1, then the higher threshold). -> {method: threshold}."""
+    better window F1, then the higher threshold). With `min_precision`, the threshold with
+    the most episode recall among those whose pooled period precision reaches it (ties:
+    the better F1, then the higher threshold): a criterion that does not give up recall
+    for precision above what is asked; the best F1 when no threshold reaches it.
+    -> {method: threshold}."""
     out = {}
     for method in records[0]["scores"]:
         grid = BETA_GRID if method == BASELINE else PROBABILITY_GRID
         best = None
         for t in grid:
             s = _pool(records, [_outcome(r, method, t, min_period_days) for r in records])
-            key = (np.nan_to_num(s["episode_f1"]), s["window_f1"], t)
+            f1 = np.nan_to_num(s["episode_f1"])
+            if min_precision is None:
+                key = (f1, s["window_f1"], t)
+            else:
+                enough = bool(np.nan_to_num(s["period_precision"]) >= min_precision)
+                key = (enough, np.nan_to_num(s["episode_recall"]) if enough else 0.0, f1, t)
             if best is None or key >= best:
                 best = key
-        out[method] = float(best[2])
+        out[method] = float(best[-1])
     return out
 
 

@@ -224,6 +224,28 @@ def test_summary_pools_by_kind_and_size_and_calibration_picks_the_best_threshold
     assert chosen["net"] <= 0.3  # on the anomalous catalog alone, finding both is best
 
 
+def test_calibration_for_recall_at_a_precision_floor():
+    """`calibrate(min_precision=P)`: the most recall among thresholds whose period
+    precision reaches P, where the best F1 would pick another."""
+    from seisviz.training.evaluate import NO_ANOMALY, calibrate
+
+    t = pd.Timestamp("2020-01-01", tz="UTC")
+    day = pd.Timedelta(days=1)
+    score = np.zeros(40)
+    score[10:20] = 0.9
+    score[30:40] = 0.3
+    recs = [_record("swarm, no busy spots",
+                    [(0, "swarm", t + 10 * day, t + 15 * day, 100, 1.0),
+                     (1, "swarm", t + 55 * day, t + 57 * day, 15, 1.0)], score),
+            _record(NO_ANOMALY, [], np.r_[np.zeros(20), np.full(20, 0.5)])]
+    # at <= 0.3: both swarms and the quiet catalog's false period (precision 2/3, F1 0.8);
+    # from 0.55: the big swarm alone, no false period (precision 1, F1 0.67)
+    assert calibrate(recs)["net"] <= 0.3
+    assert calibrate(recs, min_precision=0.6)["net"] == pytest.approx(0.3)
+    strict = calibrate(recs, min_precision=0.95)["net"]
+    assert 0.5 < strict <= 0.9
+
+
 def test_sweep_so_far_reads_a_stopped_sweep(tmp_path):
     from seisviz.training.train import WEIGHT_DECAY_GRID, sweep_so_far
 
