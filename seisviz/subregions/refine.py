@@ -65,14 +65,23 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
     score = score or (SCORE if SCORE in raw_periods else BASELINE_SCORE)
     subs = find_subregions(dmaps, periods=raw_periods, catalog=catalog, flagged=flagged,
                            **subregion_options)
-    episodes = episodes_from_subregions(catalog, raw_periods, subs, dmaps.background_days,
-                                        keep_geometry=True, score=score)
-    # A subregion whose events show no elevated stretch is no episode: keeping it with the
-    # raw window span would stretch its period back to the first window's start. A raw
-    # period none of whose subregions is elevated is no period either: it is an unlocated
-    # alarm (seisviz.subregions.unlocated), so the raw periods are not passed on here.
-    episodes = episodes[episodes["refined"].astype(bool)].reset_index(drop=True)
-    episodes = _with_shapes(episodes, subs)
+    episodes = _elevated_episodes(catalog, dmaps, raw_periods, subs, score)
+    # A second look, only at raw periods that gave no episode of the minimum count: a
+    # tight place (a hot 3x3 neighbourhood) whose events are scattered over a few km, as
+    # in sparse regional networks' catalogs located to 0.01 degree, holds too few of them;
+    # grown by the ~5 km neighbourhood it may hold enough. Periods that have an episode
+    # keep theirs untouched.
+    kept = with_min_events(catalog, episodes)
+    missing = raw_periods[~raw_periods["period_id"].isin(kept["period_id"])] \
+        if "period_id" in raw_periods else raw_periods.iloc[:0]
+    if len(missing):
+        grown = find_subregions(dmaps, periods=missing, catalog=catalog, flagged=flagged,
+                                grown=True, **subregion_options)
+        more = _elevated_episodes(catalog, dmaps, missing, grown, score)
+        more = with_min_events(catalog, more)
+        if len(more):
+            more["subregion_id"] = more["subregion_id"] + 1000  # apart from the first look's
+            episodes = pd.concat([episodes, more], ignore_index=True)
     episodes = merge_same_place(catalog, episodes, score=score)
     episodes = with_min_events(catalog, episodes)
     episodes = episodes.sort_values(["onset", "period_id", "subregion_id"], kind="stable")
@@ -91,6 +100,19 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
                              geometry=episodes.geometry.values, crs=CRS)
     table.attrs["settings"] = dict(subs.attrs.get("settings", {}))
     return periods.reset_index(drop=True), table
+
+
+def _elevated_episodes(catalog, dmaps, raw_periods, subs, score):
+    """The episodes of `subs` whose events show an elevated stretch, with their shapes.
+
+    A subregion whose events show none is no episode: keeping it with the raw window span
+    would stretch its period back to the first window's start. A raw period none of whose
+    subregions is elevated is no period either: it is an unlocated alarm
+    (seisviz.subregions.unlocated), so the raw periods are not passed on here."""
+    episodes = episodes_from_subregions(catalog, raw_periods, subs, dmaps.background_days,
+                                        keep_geometry=True, score=score)
+    episodes = episodes[episodes["refined"].astype(bool)].reset_index(drop=True)
+    return _with_shapes(episodes, subs)
 
 
 def _with_shapes(episodes: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:

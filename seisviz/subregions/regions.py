@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from seisviz.errors import SeisvizError
-from seisviz.maps import NEIGHBOURHOOD_KM
+from seisviz.maps import NEIGHBOURHOOD_KM, box_sum, label_neighbourhoods
 from seisviz.settings import MIN_EVENTS
 from seisviz.tables import CRS, SUBREGIONS
 from seisviz.timeutil import to_ns
@@ -62,7 +62,8 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
                     min_events: int | None = None, ratio: float | None = None,
                     alpha: float | None = None, dilation: int | None = None,
                     regional: bool | None = None,
-                    neighbourhood_km: float | None = None) -> gpd.GeoDataFrame:
+                    neighbourhood_km: float | None = None,
+                    grown: bool = False) -> gpd.GeoDataFrame:
     """Subregions of each period, as a GeoDataFrame (EPSG:4326), one row per subregion.
 
     `result_or_dmaps`: a seisviz.detect.ScanResult (periods and flagged windows are taken
@@ -76,7 +77,9 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
     without, it is the events in the subregion's pixels in its busiest window. The centre
     is the mean of the subregion's pixel centres weighted by their excess counts. Places
     are looked for in 3x3 pixels and in a square of `neighbourhood_km` (the label rule's
-    ~5 km; 0: 3x3 pixels only). Settings used are in ``table.attrs["settings"]``.
+    ~5 km; 0: 3x3 pixels only). `grown`: every place grown by the larger neighbourhood's
+    half-width (the second look of `seisviz.subregions.refine`). Settings used are in
+    ``table.attrs["settings"]``.
     """
     import geopandas as gpd
 
@@ -94,6 +97,7 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
     px_w, px_h = grid.pixel_km
     lon_c, lat_c = np.meshgrid(grid.lon_centers, grid.lat_centers)
     count = dmaps.channel("count")
+    grow = max(label_neighbourhoods(grid, settings["neighbourhood_km"]))
     if catalog is not None:
         t_ns = to_ns(catalog["time"])
         ev_lon = catalog["longitude"].to_numpy(np.float64)
@@ -117,6 +121,8 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
         found = []
         counts = count[win]
         for pixels in _groups(mask, settings["dilation"], reach):
+            if grown:
+                pixels = box_sum(pixels.astype(np.float64), grow) > 0
             peak = int(counts[:, pixels].sum(axis=1).max())
             if peak < settings["min_events"]:
                 continue
