@@ -107,18 +107,23 @@ def with_network_state(windows: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_note(scanned: dict, threshold: float, min_period_days: float,
-                  step_days: float, windows: pd.DataFrame) -> str | None:
-    """A line for the user when flags for `threshold` / `min_period_days` need windows the
+                  step_days: float, windows: pd.DataFrame,
+                  assist_threshold: float | None = None) -> str | None:
+    """A line for the user when flags for `threshold` (or baseline assistance's lower
+    `assist_threshold`, which flags windows too) / `min_period_days` need windows the
     fine pass of a fast scan (`scanned`: its `ScanSettings.fine_pass()`) did not score;
     None when the result is that of an exhaustive scan."""
     if not scanned or "network" not in windows or not (windows["network"] == COARSE).any():
         return None
     stride = int(scanned["coarse_stride"])
-    if threshold >= scanned["floor"] and min_period_days >= stride * step_days - 1e-9:
+    lowest = threshold if assist_threshold is None else min(threshold, assist_threshold)
+    if lowest >= scanned["floor"] and min_period_days >= stride * step_days - 1e-9:
         return None
+    which = (f"threshold {threshold:g}" if lowest == threshold
+             else f"assisted probability floor {lowest:g}")
     return (f"This scan scored windows every {stride * step_days:g} d first and the others "
-            f"only near a probability of {scanned['floor']:g} or more: with threshold "
-            f"{threshold:g} and minimum period {min_period_days:g} d some periods may be "
+            f"only near a probability of {scanned['floor']:g} or more: with {which} "
+            f"and minimum period {min_period_days:g} d some periods may be "
             "missing or cut. Scan again (or with every window: --exhaustive).")
 
 

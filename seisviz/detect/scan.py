@@ -130,7 +130,8 @@ def reflag(result: ScanResult, catalog: pd.DataFrame, threshold: float | None = 
         assist_threshold=assist_threshold, assist_beta=assist_beta)
     windows = with_regional_beta(with_network_state(result.windows), result.dmaps)  # a copy
     note = coverage_note(result.settings.fine_pass(), settings.threshold,
-                         settings.min_period_days, settings.step_days, windows)
+                         settings.min_period_days, settings.step_days, windows,
+                         settings.assist_threshold)
     notes = tuple(n for n in result.notes if not n.startswith("This scan scored windows"))
     result = replace(result, notes=notes + ((note,) if note else ()))
     windows["flagged"] = assisted_flags(windows["probability"], windows["regional_beta"],

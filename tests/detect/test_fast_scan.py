@@ -132,6 +132,10 @@ def test_a_threshold_under_the_floor_says_a_rescan_is_needed(both):
     assert not reflag(low, catalog, threshold=0.5).notes  # back above: the note goes
     assert not reflag(full, catalog, threshold=0.01).notes  # an exhaustive scan has all
     assert any("minimum period" in n for n in reflag(fast, catalog, min_period_days=1).notes)
+    # baseline assistance flags windows too: a floor under the fine pass's says so as well
+    assisted = reflag(fast, catalog, assist_threshold=floor / 2)
+    assert any("assisted probability floor" in n for n in assisted.notes)
+    assert not reflag(assisted, catalog, assist_threshold=1.0).notes
 
 
 def test_the_page_cache_reruns_only_when_the_fine_pass_would_change():
