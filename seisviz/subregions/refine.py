@@ -77,11 +77,11 @@ def refine_periods(catalog: pd.DataFrame, dmaps: Any, raw_periods: pd.DataFrame,
     if len(missing):
         grown = find_subregions(dmaps, periods=missing, catalog=catalog, flagged=flagged,
                                 grown=True, **subregion_options)
-        more = _elevated_episodes(catalog, dmaps, missing, grown, score)
-        more = with_min_events(catalog, more)
-        if len(more):
-            more["subregion_id"] = more["subregion_id"] + 1000  # apart from the first look's
-            episodes = pd.concat([episodes, more], ignore_index=True)
+        more = with_min_events(catalog, _elevated_episodes(catalog, dmaps, missing, grown,
+                                                            score))
+        if len(more):  # they stand for the first look's (too small) ones of those periods
+            again = episodes["period_id"].isin(more["period_id"])
+            episodes = pd.concat([episodes[~again], more], ignore_index=True)
     episodes = merge_same_place(catalog, episodes, score=score)
     episodes = with_min_events(catalog, episodes)
     episodes = episodes.sort_values(["onset", "period_id", "subregion_id"], kind="stable")

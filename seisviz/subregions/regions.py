@@ -97,7 +97,7 @@ def find_subregions(result_or_dmaps: Any, periods: pd.DataFrame | None = None,
     px_w, px_h = grid.pixel_km
     lon_c, lat_c = np.meshgrid(grid.lon_centers, grid.lat_centers)
     count = dmaps.channel("count")
-    grow = max(label_neighbourhoods(grid, settings["neighbourhood_km"]))
+    grow = max(label_neighbourhoods(grid, settings["neighbourhood_km"])) if grown else 0
     if catalog is not None:
         t_ns = to_ns(catalog["time"])
         ev_lon = catalog["longitude"].to_numpy(np.float64)

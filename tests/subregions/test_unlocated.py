@@ -35,7 +35,8 @@ def day(d):
 
 
 def scan_result(catalog, flagged=None, step_days=2.0):
-    """A ScanResult whose flagged windows are the label rule's (or `flagged`)."""
+    """A ScanResult whose flagged windows are the label rule's, or `flagged`: one bool per
+    window, or a function of the maps giving them."""
     settings = ScanSettings(bbox=BBOX, step_days=step_days, threshold=CARD["threshold"])
     dmaps = rasterize(catalog, make_grid(BBOX, settings.grid), settings.window_days,
                       settings.step_days, settings.background_days, start=EPOCH,
@@ -43,6 +44,8 @@ def scan_result(catalog, flagged=None, step_days=2.0):
     if flagged is None:
         labels, _ = window_labels(catalog, dmaps)
         flagged = labels
+    elif callable(flagged):
+        flagged = flagged(dmaps)
     flagged = np.asarray(flagged, bool) & dmaps.has_history
     windows = dmaps.window_table()
     windows["probability"] = np.where(flagged, 0.9, 0.1)

@@ -15,18 +15,16 @@ from seisviz.detect import ScanResult
 from seisviz.detect.scan import derive_periods
 from seisviz.detect.tiled import merged_unlocated
 from seisviz.export import unlocated_csv
-from seisviz.maps import KM_PER_DEGREE, label_neighbourhoods, make_grid, rasterize
+from seisviz.maps import KM_PER_DEGREE, label_neighbourhoods, make_grid
 from seisviz.scanfolder import load_scan_folder, save_scan_folder
-from seisviz.settings import MIN_EVENTS, ScanSettings
+from seisviz.settings import MIN_EVENTS
 from seisviz.subregions import unlocated_alarms
 from seisviz.tables import UNLOCATED
 from seisviz.training.synthetic import EPOCH, diffuse_background, finish_catalog, swarm
+from tests.subregions.test_unlocated import BBOX, scan_result
 
-BBOX = (104.0, 104.3, 30.0, 30.27)   # 0.3 degrees: 64 pixels of about 0.45 km
 SMALL = (104.23, 30.06)              # where the small sequence is
 BUSY = (104.07, 30.2)                # a place busy all along
-CARD = {"architecture": "resnet18", "sha256": "0" * 64, "weights_file": "resnet18.pt",
-        "threshold": 0.5, "grid": 64, "window_days": 30.0, "background_days": 180.0}
 N_SMALL = 8                          # under MIN_EVENTS: never an episode
 
 
@@ -52,20 +50,11 @@ def small_sequence_catalog(busy_rate=0.0, seed=5):
 
 def flagged_by_hand(catalog, first=226, last=236):
     """A ScanResult whose windows starting on days [first, last) are flagged."""
-    settings = ScanSettings(bbox=BBOX, step_days=2.0, threshold=CARD["threshold"])
-    dmaps = rasterize(catalog, make_grid(BBOX, settings.grid), settings.window_days,
-                      settings.step_days, settings.background_days, start=EPOCH,
-                      end=day(300))
-    windows = dmaps.window_table()
-    start = pd.to_datetime(windows["window_start"], utc=True)
-    flagged = ((start >= day(first)) & (start < day(last))).to_numpy() & dmaps.has_history
-    windows["probability"] = np.where(flagged, 0.9, 0.1)
-    windows["flagged"] = flagged
-    windows["baseline_beta"] = 0.0
-    windows["baseline_flagged"] = False
-    windows["has_history"] = dmaps.has_history
-    return ScanResult(windows=windows, periods=pd.DataFrame(), dmaps=dmaps, settings=settings,
-                      model=CARD)
+    def by_day(dmaps):
+        start = pd.to_datetime(dmaps.window_table()["window_start"], utc=True)
+        return ((start >= day(first)) & (start < day(last))).to_numpy()
+
+    return scan_result(catalog, flagged=by_day)
 
 
 def test_a_sequence_under_the_minimum_is_an_alarm_with_its_place():
