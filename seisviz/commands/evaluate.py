@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     from seisviz.detect import available_models, load_model, pick_device, resolve_model_path
     from seisviz.training import evaluate as ev
 
+    if args.min_precision is not None and not 0 < args.min_precision <= 1:
+        raise SeisvizError(f"--min-precision {args.min_precision:g}: give a share in "
+                           "(0, 1], e.g. 0.95")  # before any catalog is scored
     device = pick_device(args.device)
     names = ([m.strip() for m in args.models.split(",") if m.strip()] if args.models
              else [m for m in available_models() if m != ev.ENSEMBLE])
@@ -86,9 +89,6 @@ def run(args: argparse.Namespace) -> int:
     if args.calibrate:
         records = ev.collect(models, {"calibration (training-like)": {}}, n_cal,
                              ev.CALIBRATION_SEED, step, device, log, flips)
-        if args.min_precision is not None and not 0 < args.min_precision <= 1:
-            raise SeisvizError(f"--min-precision {args.min_precision:g}: give a share in "
-                               "(0, 1], e.g. 0.95")
         thresholds = ev.calibrate(records, min_precision=args.min_precision)
         log("calibrated thresholds: " + ", ".join(f"{m} {t:g}" for m, t in thresholds.items()))
     else:

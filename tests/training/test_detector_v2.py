@@ -246,6 +246,13 @@ def test_calibration_for_recall_at_a_precision_floor():
     assert 0.5 < strict <= 0.9
 
 
+def test_a_precision_floor_out_of_range_is_one_line_before_any_scoring(quick_model_dir):
+    r = _seisviz("evaluate", "--models", str(quick_model_dir / "resnet18.pt"), "--quick",
+                 "--calibrate", "--min-precision", "2")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "--min-precision 2" in r.stderr and "scored set" not in r.stderr
+
+
 def test_sweep_so_far_reads_a_stopped_sweep(tmp_path):
     from seisviz.training.train import WEIGHT_DECAY_GRID, sweep_so_far
 
