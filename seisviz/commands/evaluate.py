@@ -12,6 +12,9 @@ from seisviz.errors import SeisvizError
 from seisviz.settings import (ASSIST_BETA, ASSIST_THRESHOLD, DEFAULT_DEVICE, STEP_DAYS,
                               TRAINING_STEP_DAYS)
 
+# where `--calibrate` draws its catalogs (see --calibrate-on)
+CALIBRATION_DRAWS = ("training-like", "every-set")
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of `seisviz evaluate` to `p`."""
@@ -29,7 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "pooled period precision on the calibration catalogs reaches this "
                         "(e.g. 0.95), instead of the best F1")
     p.add_argument("--n-calibration", type=int, default=16,
-                   help="calibration catalogs (drawn like the training data)")
+                   help="calibration catalogs (with --calibrate-on every-set: per set)")
+    p.add_argument("--calibrate-on", choices=CALIBRATION_DRAWS, default=CALIBRATION_DRAWS[0],
+                   help="the calibration catalogs: 'training-like' (default; drawn like the "
+                        "training data, mostly large episodes) or 'every-set' (drawn like "
+                        "each held-out set, small, diffuse, busy-place and quiet catalogs "
+                        "among them, from the calibration seed)")
     p.add_argument("--flips", default="",
                    help="comma-separated models also scored with test-time flips (the mean "
                         "over the map and three flips/turns: 4x the inference time)")
@@ -87,8 +95,12 @@ def run(args: argparse.Namespace) -> int:
             raise SeisvizError(f"--flips {m}: not one of the models scored "
                                f"({', '.join(models)})")
     if args.calibrate:
-        records = ev.collect(models, {"calibration (training-like)": {}}, n_cal,
-                             ev.CALIBRATION_SEED, step, device, log, flips)
+        # every set: each held-out set's generator, from the calibration seed (disjoint
+        # from the held-out seed), so the threshold sees the episodes that are hard to find
+        draws = ({"calibration (training-like)": {}} if args.calibrate_on == "training-like"
+                 else ev.EVALUATION_SETS)
+        records = ev.collect(models, draws, n_cal, ev.CALIBRATION_SEED, step, device, log,
+                             flips)
         thresholds = ev.calibrate(records, min_precision=args.min_precision)
         log("calibrated thresholds: " + ", ".join(f"{m} {t:g}" for m, t in thresholds.items()))
     else:
@@ -110,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     if args.update_cards:
         record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
                   "n_catalogs": n * len(sets)}
-        calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal, "step_days": step,
+        calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal * len(draws),
+                        "drawn": args.calibrate_on, "step_days": step,
                         "criterion": (
                             "flagged-period F1 (ties: window F1, higher threshold)"
                             if args.min_precision is None else

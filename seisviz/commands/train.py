@@ -12,6 +12,7 @@ from seisviz.errors import SeisvizError
 from seisviz.detect.models import ARCHITECTURES
 from seisviz.progress import terminal_progress
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL
+from seisviz.training.synthetic import DATA_VERSION, DATA_VERSIONS
 
 if TYPE_CHECKING:
     from seisviz.training.train import Budget
@@ -28,6 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-val", type=int, help="artificial validation maps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int, default=0, help="seed of the artificial training data")
+    p.add_argument("--data-version", type=int, choices=DATA_VERSIONS, default=None,
+                   help=f"training data version (default: {DATA_VERSION}, or 2 with --sweep: "
+                        "the paper's sweeps in docs/ ran on v2)")
     p.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or mps")
     p.add_argument("--threads", type=int, help="CPU threads for torch")
     p.add_argument("--quick", action="store_true",
@@ -76,22 +80,25 @@ def run(args: argparse.Namespace) -> int:
     terminal = terminal_progress("epoch", unit="batch")
     bar = None if terminal is None else (
         lambda epoch, epochs, step, steps: terminal(step, steps, f"epoch {epoch}/{epochs}"))
+    version = args.data_version or (2 if args.sweep else DATA_VERSION)
     print(f"making {budget.n_train:,} training and {budget.n_val:,} validation maps "
-          f"(seed {args.seed})…", file=sys.stderr)
-    data = make_data(budget, args.seed)
+          f"(seed {args.seed}, data v{version})…", file=sys.stderr)
+    data = make_data(budget, args.seed, data_version=version)
     if args.sweep:
         record = os.path.join(args.out, f"sweep_{args.arch}_runs.json")
         if args.restart and os.path.exists(record):
             os.remove(record)
         wd_table, lr_table, best = sweep(args.arch, data, budget, device, args.seed,
-                                         log=_log, progress=bar, record=record)
+                                         log=_log, progress=bar, record=record,
+                                         data_version=version)
         text = sweep_markdown(args.arch, wd_table, lr_table, best)
         with open(os.path.join(args.out, f"sweep_{args.arch}.md"), "w") as f:
             f.write(text)
         with open(os.path.join(args.out, f"sweep_{args.arch}.json"), "w") as f:
             json.dump({"weight_decay": wd_table, "learning_rate": lr_table, "best": best,
                        "weight_decay_stage_lr": PAPER_HYPERPARAMETERS[args.arch]["lr"],
-                       "budget": budget.__dict__, "seed": args.seed, "device": device}, f,
+                       "budget": budget.__dict__, "seed": args.seed, "data_version": version,
+                       "device": device}, f,
                       indent=2)
         print(text)
         return 0
@@ -112,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
                                f"not a {args.arch}")
 
     def save(result):
-        card = model_card(args.arch, result, budget, args.seed, lr, wd, {}, device)
+        card = model_card(args.arch, result, budget, args.seed, lr, wd,
+                          {"data_version": version}, device)
         card.quick = bool(args.quick)
         if init is not None:
             card.extra["fine_tuned_from"] = {k: init[1].get(k) for k in (

@@ -304,10 +304,10 @@ def sweep_comparison_markdown(arch: str, ours: dict[str, Any] | None) -> str:
 
 
 def sweep_command(arch: str) -> str:
-    """The command that runs our sweep of `arch` at the small CPU budget."""
-    short = arch.removeprefix("resnet")
-    return (f"python -m seisviz train --arch {arch} --sweep --n-train 128 --n-val 64 "
-            f"--epochs 3 --patience 2 --seed 0 --threads 1 --out runs/sweep{short}")
+    """The command that runs our sweep of `arch` at the budget of the sweeps in docs/
+    (1,000 / 500 maps of training data v2, at most 8 epochs, patience 3; resumable)."""
+    return (f"python -m seisviz train --arch {arch} --sweep --n-train 1000 --n-val 500 "
+            f"--epochs 8 --patience 3 --seed 0 --threads 1 --out runs/v3/sweep_{arch}")
 
 
 def load_sweep(docs_dir: str | os.PathLike[str], arch: str) -> dict[str, Any] | None:

@@ -72,7 +72,8 @@ class TrainResult:
 
 def make_data(budget: Budget, seed: int, **options: Any
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Training and validation maps from disjoint seeds: (x_train, y_train, x_val, y_val, kinds_val)."""
+    """Training and validation maps from disjoint seeds: (x_train, y_train, x_val, y_val,
+    kinds_val); `options` go to `make_dataset` (`data_version` among them)."""
     x_tr, y_tr, _ = make_dataset(budget.n_train, seed=seed, **options)
     x_va, y_va, k_va = make_dataset(budget.n_val, seed=seed + 100_000, **options)
     return x_tr, y_tr, x_va, y_va, k_va
@@ -241,16 +242,19 @@ def _resume(path, settings, model, opt, schedule, result, torch, log):
 
 def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str = "cpu",
           seed: int = 0, log: Callable[[str], Any] = print, progress: Progress | None = None,
-          record: str | None = None, should_stop: Callable[[], bool] | None = None
+          record: str | None = None, should_stop: Callable[[], bool] | None = None,
+          data_version: int = 2
           ) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float]]:
     """The paper's procedure: the weight-decay grid at the paper's learning rate, then
     the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best).
 
     `record` (a JSON path): each finished run is written there at once, and runs already
     in it (same budget and seed) are not trained again, so a stopped sweep resumes.
-    `should_stop` is passed to every training (`Cancelled` ends the sweep)."""
+    `should_stop` is passed to every training (`Cancelled` ends the sweep).
+    `data_version`: of the training data in `data`, kept in the record (the paper's sweeps
+    in docs/ ran on v2)."""
     lr0 = PAPER_HYPERPARAMETERS[arch]["lr"]
-    key = {"arch": arch, "budget": budget.__dict__, "seed": seed}
+    key = {"arch": arch, "budget": budget.__dict__, "seed": seed, "data_version": data_version}
     runs = _sweep_runs(record, key)
 
     def loss_of(lr, wd):
@@ -328,6 +332,7 @@ def _sweep_runs(record, key):
         return []
     with open(record) as f:
         old = json.load(f)
+    old.setdefault("data_version", 2)  # records from before v3 data were all on v2
     if {k: old.get(k) for k in key} != json.loads(json.dumps(key)):
         raise TrainingError(f"{record}: runs of another sweep (other budget or seed); "
                             "remove it or use another --out")
@@ -404,7 +409,8 @@ def model_card(arch: str, result: TrainResult, budget: Budget, seed: int, lr: fl
         "background_days": opts["background_days"],
         "label_rule": label_rule_text(),
         "training_data": {"generator": "seisviz.training.synthetic.make_dataset",
-                          "data_version": DATA_VERSION, "seed": seed,
+                          "data_version": data_options.get("data_version", DATA_VERSION),
+                          "seed": seed,
                           "validation_seed": seed + 100_000, "n_train": budget.n_train,
                           "n_val": budget.n_val},
         "hyperparameters": {"optimizer": "Adam (L2 weight decay)", "lr": lr, "wd": wd,

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seisviz.training.synthetic import DATA_VERSION
+
 from seisviz.errors import ModelError
 from seisviz.maps import box_sum, make_grid, rasterize
 
@@ -61,6 +63,35 @@ def test_episode_styles_draw_what_they_say():
     assert pd.concat([s.episodes for s in diffuse])["radius_km"].median() > 3.0
     with pytest.raises(ValueError, match="style"):
         random_scenario(rng, style="enormous")
+
+
+def test_training_data_v3_draws_more_hard_episodes_and_busy_places(monkeypatch):
+    """v3: the hard styles get double v2's share and a fifth of the catalogs are new
+    sequences on places busy for half a year; v2 (the sweeps' data) draws neither."""
+    from seisviz.training import busyplaces, synthetic
+
+    drawn = {"busy": 0, "mixes": set()}
+    real_busy, real_random = busyplaces.busy_place_scenario, synthetic.random_scenario
+
+    def busy(rng, **kw):
+        drawn["busy"] += 1
+        return real_busy(rng, **kw)
+
+    def random(rng, **kw):
+        drawn["mixes"].add(tuple(kw["style_mix"]))
+        return real_random(rng, **kw)
+
+    monkeypatch.setattr(busyplaces, "busy_place_scenario", busy)
+    monkeypatch.setattr(synthetic, "random_scenario", random)
+    x2, y2, _ = synthetic.make_dataset(600, seed=5, data_version=2)
+    assert drawn == {"busy": 0, "mixes": {synthetic.STYLE_MIX[2]}}
+    x3, y3, _ = synthetic.make_dataset(3000, seed=5, data_version=3)
+    assert drawn["busy"] > 0 and synthetic.STYLE_MIX[3] in drawn["mixes"]
+    mix2, mix3 = synthetic.STYLE_MIX[2], synthetic.STYLE_MIX[3]
+    assert all(b > a for a, b in zip(mix2[1:], mix3[1:]))  # small, diffuse, busy: more
+    assert y3.any() and not y3.all()
+    with pytest.raises(ValueError, match="training data version"):
+        synthetic.make_dataset(10, seed=5, data_version=1)
 
 
 def _tiny_data(n=48, seed=0):
@@ -116,6 +147,15 @@ def test_sweep_resumes_from_its_record(tmp_path, monkeypatch):
     other = tr.Budget(64, 16, epochs=1, patience=1, batch_size=32)
     with pytest.raises(tr.TrainingError, match="another sweep"):
         tr.sweep("resnet18", data, other, record=record, log=None)
+    # a record is of one training data version (one written before v3 data was v2's)
+    with pytest.raises(tr.TrainingError, match="another sweep"):
+        tr.sweep("resnet18", data, budget, record=record, log=None, data_version=3)
+    rec = json.load(open(record))
+    del rec["data_version"]
+    json.dump(rec, open(record, "w"))
+    calls.clear()
+    tr.sweep("resnet18", data, budget, record=record, log=None)
+    assert calls == []
 
 
 def _seisviz(*args):
@@ -136,7 +176,8 @@ def test_fine_tuning_from_a_trained_model(quick_model_dir, tmp_path):
     parent = read_card(os.path.join(quick_model_dir, "resnet18.json"))
     assert card.get("fine_tuned_from")["sha256"] == parent.sha256
     assert card.normalization == parent.normalization  # kept, not recomputed
-    assert card.get("training_data")["data_version"] == 2
+    # the newest training data unless asked for another
+    assert card.get("training_data")["data_version"] == DATA_VERSION == 3
     r = _seisviz("train", "--arch", "resnet34", "--init", src, "--out", str(tmp_path / "x"))
     assert r.returncode == 2 and "is a resnet18, not a resnet34" in r.stderr
 
@@ -305,3 +346,27 @@ def test_evaluate_cli_calibrates_scores_and_writes_the_cards(quick_model_dir, tm
     assert r.returncode == 0 and "ensemble" in r.stdout
     r = _seisviz("evaluate", "--models", "nothing.pt", "--quick")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_evaluate_calibrates_on_catalogs_drawn_like_every_held_out_set(quick_model_dir,
+                                                                       tmp_path):
+    """`--calibrate-on every-set` draws the calibration catalogs from each held-out set's
+    generator (small, diffuse, busy-place and quiet ones among them) at the calibration
+    seed, and the card says so."""
+    from seisviz.detect import read_card
+    from seisviz.training.evaluate import EVALUATION_SETS, NO_ANOMALY
+
+    folder = tmp_path / "w"
+    shutil.copytree(quick_model_dir, folder)
+    path = str(folder / "resnet18.json")
+    r = _seisviz("evaluate", "--models", path, "--quick", "--calibrate", "--calibrate-on",
+                 "every-set", "--set", "mixed", "--update-cards")
+    assert r.returncode == 0, r.stderr
+    calibration_log = r.stderr.split("calibrated thresholds")[0]
+    assert f"scored set '{NO_ANOMALY}'" in calibration_log
+    assert "training-like" not in calibration_log
+    drawn = read_card(path).get("threshold_calibration")
+    assert drawn["drawn"] == "every-set" and drawn["n_catalogs"] == 2 * len(EVALUATION_SETS)
+    r = _seisviz("evaluate", "--models", path, "--quick", "--calibrate", "--calibrate-on",
+                 "somewhere")
+    assert r.returncode == 2 and "--calibrate-on" in r.stderr

@@ -155,8 +155,8 @@ def test_sweep_command():
     add_arguments(p)
     args = p.parse_args(sweep_command("resnet34").split()[4:])
     assert args.arch == "resnet34" and args.sweep
-    assert (args.n_train, args.n_val, args.epochs, args.patience) == (128, 64, 3, 2)
-    assert args.out == "runs/sweep34"
+    assert (args.n_train, args.n_val, args.epochs, args.patience) == (1000, 500, 8, 3)
+    assert args.out == "runs/v3/sweep_resnet34" and args.data_version is None  # v2: --sweep's
 
 
 def test_paper_module_needs_neither_streamlit_nor_torch():
