@@ -20,7 +20,8 @@ def quick_model_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick_model")
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("SEISVIZ_DEBUG", None)
-    r = subprocess.run([sys.executable, "-m", "seisviz", "train", "--quick", "--out", str(out)],
+    r = subprocess.run([sys.executable, "-m", "seisviz", "train", "--quick", "--data-version", "2",
+                        "--out", str(out)],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, f"seisviz train --quick failed:\n{r.stderr}"
     assert (out / "resnet18.pt").is_file() and (out / "resnet18.json").is_file()

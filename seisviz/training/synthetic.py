@@ -390,25 +390,27 @@ def scenario_maps(scenario: Scenario, n_pixels: int = GRID_PIXELS,
 def make_dataset(n_maps: int, seed: int, n_pixels: int = GRID_PIXELS,
                  window_days: float = WINDOW_DAYS, step_days: float = TRAINING_STEP_DAYS,
                  background_days: float = BACKGROUND_DAYS, progress: Progress | None = None,
-                 data_version: int = DATA_VERSION,
+                 data_version: int = DATA_VERSION, busy_place_draw: Any = None,
                  **scenario_options: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`n_maps` labelled artificial maps from seeded random scenarios of training data
     `data_version` (see the module docstring; `scenario_options` go to `random_scenario`).
+    v3 needs `busy_place_draw` (`seisviz.training.busyplaces.busy_place_scenario`, passed
+    in because that module is built from this one; `train.make_data` passes it).
 
     Returns (maps [N, 2, ny, nx] float32, labels [N] int64, kinds [N] str)."""
-    # imported here: busyplaces builds its catalogs from this module's building blocks
-    from seisviz.training.busyplaces import busy_place_scenario
-
     if data_version not in DATA_VERSIONS:
         raise ValueError(f"unknown training data version {data_version!r}: "
                          f"use one of {DATA_VERSIONS}")
+    if BUSY_PLACE_SHARE[data_version] and busy_place_draw is None:
+        raise ValueError(f"training data v{data_version} needs busy_place_draw "
+                         "(seisviz.training.busyplaces.busy_place_scenario)")
     rng = np.random.default_rng(seed)
     scenario_options = {"style_mix": STYLE_MIX[data_version], **scenario_options}
     xs, ys, ks = [], [], []
     total = 0
     while total < n_maps:
         if BUSY_PLACE_SHARE[data_version] and rng.uniform() < BUSY_PLACE_SHARE[data_version]:
-            sc = busy_place_scenario(rng)
+            sc = busy_place_draw(rng)
         else:
             sc = random_scenario(rng, **scenario_options)
         x, y, k = scenario_maps(sc, n_pixels, window_days, step_days, background_days)

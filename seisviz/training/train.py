@@ -74,6 +74,9 @@ def make_data(budget: Budget, seed: int, **options: Any
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Training and validation maps from disjoint seeds: (x_train, y_train, x_val, y_val,
     kinds_val); `options` go to `make_dataset` (`data_version` among them)."""
+    from seisviz.training.busyplaces import busy_place_scenario
+
+    options = {"busy_place_draw": busy_place_scenario, **options}
     x_tr, y_tr, _ = make_dataset(budget.n_train, seed=seed, **options)
     x_va, y_va, k_va = make_dataset(budget.n_val, seed=seed + 100_000, **options)
     return x_tr, y_tr, x_va, y_va, k_va

@@ -26,7 +26,7 @@ pytest.importorskip("onnxruntime")
 def maps():
     from seisviz.training.synthetic import make_dataset
 
-    x, _, _ = make_dataset(300, seed=4242)
+    x, _, _ = make_dataset(300, seed=4242, data_version=2)
     return x[:300]
 
 

@@ -81,17 +81,18 @@ def test_training_data_v3_draws_more_hard_episodes_and_busy_places(monkeypatch):
         drawn["mixes"].add(tuple(kw["style_mix"]))
         return real_random(rng, **kw)
 
-    monkeypatch.setattr(busyplaces, "busy_place_scenario", busy)
     monkeypatch.setattr(synthetic, "random_scenario", random)
     x2, y2, _ = synthetic.make_dataset(600, seed=5, data_version=2)
     assert drawn == {"busy": 0, "mixes": {synthetic.STYLE_MIX[2]}}
-    x3, y3, _ = synthetic.make_dataset(3000, seed=5, data_version=3)
+    x3, y3, _ = synthetic.make_dataset(3000, seed=5, data_version=3, busy_place_draw=busy)
     assert drawn["busy"] > 0 and synthetic.STYLE_MIX[3] in drawn["mixes"]
     mix2, mix3 = synthetic.STYLE_MIX[2], synthetic.STYLE_MIX[3]
     assert all(b > a for a, b in zip(mix2[1:], mix3[1:]))  # small, diffuse, busy: more
     assert y3.any() and not y3.all()
     with pytest.raises(ValueError, match="training data version"):
         synthetic.make_dataset(10, seed=5, data_version=1)
+    with pytest.raises(ValueError, match="busy_place_draw"):
+        synthetic.make_dataset(10, seed=5, data_version=3)
 
 
 def _tiny_data(n=48, seed=0):
@@ -207,7 +208,7 @@ def test_ensemble_is_the_mean_of_its_members(quick_model_dir, tmp_path):
     ens.write(str(tmp_path / "ensemble.json"))
     net, loaded = load_model(str(tmp_path / "ensemble.json"))
     assert loaded.architecture == "ensemble" and loaded.threshold == 0.4
-    maps, _, _ = make_dataset(64, seed=31337)
+    maps, _, _ = make_dataset(64, seed=31337, data_version=2)
     got, _ = window_probabilities(maps, net, loaded)
     members = [window_probabilities(maps, *load_model(p))[0] for p in paths]
     assert not np.allclose(members[0], members[1])

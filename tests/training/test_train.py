@@ -32,7 +32,7 @@ def test_quick_model_beats_chance_on_held_out_maps(quick_model_dir):
 
     net, card = load_model(os.path.join(quick_model_dir, "resnet18.pt"))
     # seeds far from the training (0) and validation (100000) seeds
-    maps, labels, _ = make_dataset(400, seed=424242)
+    maps, labels, _ = make_dataset(400, seed=424242, data_version=2)
     assert 0.1 < labels.mean() < 0.9
     probs, info = window_probabilities(maps, net, card, "cpu")
     assert info["device"] == "cpu" and info["maps_per_second"] > 0
