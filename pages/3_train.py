@@ -136,7 +136,8 @@ if start:
     from seisviz.errors import SeisvizError
     from seisviz.detect.models import pick_device, save_model
     from seisviz.training.synthetic import DATA_VERSION
-    from seisviz.training.train import (Budget, make_data, model_card, sweep, sweep_markdown, train_model)
+    from seisviz.training.train import (SWEEP_DATA_VERSION, Budget, make_data, model_card,
+                                        sweep, sweep_markdown, train_model)
 
     try:
         device = pick_device(device_choice)
@@ -167,9 +168,7 @@ if start:
         bar.progress(min(1.0, ((epoch - 1) + step / steps) / n_epochs),
                      text=f"epoch {epoch}/{n_epochs}, step {step}/{steps}")
 
-    # a sweep on the training data of the paper's sweeps in docs/ (v2), so that the tables
-    # beside them compare like with like; a training on the newest
-    version = 2 if sweeping else DATA_VERSION
+    version = SWEEP_DATA_VERSION if sweeping else DATA_VERSION
     data = make_data(budget, int(seed), data_version=version)
     try:
         if sweeping:

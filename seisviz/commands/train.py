@@ -12,7 +12,6 @@ from seisviz.errors import SeisvizError
 from seisviz.detect.models import ARCHITECTURES
 from seisviz.progress import terminal_progress
 from seisviz.settings import DEFAULT_DEVICE, DEFAULT_MODEL
-from seisviz.training.synthetic import DATA_VERSION, DATA_VERSIONS
 
 if TYPE_CHECKING:
     from seisviz.training.train import Budget
@@ -29,9 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-val", type=int, help="artificial validation maps")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int, default=0, help="seed of the artificial training data")
-    p.add_argument("--data-version", type=int, choices=DATA_VERSIONS, default=None,
-                   help=f"training data version (default: {DATA_VERSION}, or 2 with --sweep: "
-                        "the paper's sweeps in docs/ ran on v2)")
+    # checked in `run`: the versions live with the generator, which a parser need not import
+    p.add_argument("--data-version", type=int, default=None,
+                   help="training data version (default: the newest, or the paper's sweeps' "
+                        "in docs/ with --sweep)")
     p.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or mps")
     p.add_argument("--threads", type=int, help="CPU threads for torch")
     p.add_argument("--quick", action="store_true",
@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
 
     from seisviz.detect.models import PAPER_HYPERPARAMETERS, pick_device, save_model
     from seisviz.plots.training import loss_curve
-    from seisviz.training.train import (make_data, model_card, sweep, sweep_markdown, train_model)
+    from seisviz.training.synthetic import DATA_VERSION, DATA_VERSIONS
+    from seisviz.training.train import (SWEEP_DATA_VERSION, make_data, model_card, sweep,
+                                        sweep_markdown, train_model)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -80,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
     terminal = terminal_progress("epoch", unit="batch")
     bar = None if terminal is None else (
         lambda epoch, epochs, step, steps: terminal(step, steps, f"epoch {epoch}/{epochs}"))
-    version = args.data_version or (2 if args.sweep else DATA_VERSION)
+    version = args.data_version or (SWEEP_DATA_VERSION if args.sweep else DATA_VERSION)
+    if version not in DATA_VERSIONS:
+        raise SeisvizError(f"--data-version {version}: use one of "
+                           f"{', '.join(map(str, DATA_VERSIONS))}")
     print(f"making {budget.n_train:,} training and {budget.n_val:,} validation maps "
           f"(seed {args.seed}, data v{version})…", file=sys.stderr)
     data = make_data(budget, args.seed, data_version=version)

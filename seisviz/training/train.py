@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 # The paper's grids (Tables S1-S6): weight decay first, then learning rate.
 WEIGHT_DECAY_GRID = (0.0, 0.001, 0.003, 0.005, 0.01, 0.03, 0.05)
+# The training data of the paper's sweeps in docs/ (v2): sweeps keep it by default, so a
+# new sweep compares like with like beside them
+SWEEP_DATA_VERSION = 2
 LEARNING_RATE_GRID = {
     "resnet18": (0.001, 0.003, 0.005, 0.007, 0.01),
     "resnet34": (0.001, 0.003, 0.005, 0.007, 0.01),
@@ -246,7 +249,7 @@ def _resume(path, settings, model, opt, schedule, result, torch, log):
 def sweep(arch: str, data: tuple[np.ndarray, ...], budget: Budget, device: str = "cpu",
           seed: int = 0, log: Callable[[str], Any] = print, progress: Progress | None = None,
           record: str | None = None, should_stop: Callable[[], bool] | None = None,
-          data_version: int = 2
+          data_version: int = SWEEP_DATA_VERSION
           ) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float]]:
     """The paper's procedure: the weight-decay grid at the paper's learning rate, then
     the learning-rate grid at the best weight decay. Returns (wd_table, lr_table, best).
@@ -337,7 +340,8 @@ def _sweep_runs(record, key):
         old = json.load(f)
     old.setdefault("data_version", 2)  # records from before v3 data were all on v2
     if {k: old.get(k) for k in key} != json.loads(json.dumps(key)):
-        raise TrainingError(f"{record}: runs of another sweep (other budget or seed); "
+        raise TrainingError(f"{record}: runs of another sweep (other budget, seed or "
+                            "training data version); "
                             "remove it or use another --out")
     return old.get("runs", [])
 

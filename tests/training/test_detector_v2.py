@@ -371,3 +371,9 @@ def test_evaluate_calibrates_on_catalogs_drawn_like_every_held_out_set(quick_mod
     r = _seisviz("evaluate", "--models", path, "--quick", "--calibrate", "--calibrate-on",
                  "somewhere")
     assert r.returncode == 2 and "--calibrate-on" in r.stderr
+
+
+def test_an_unknown_training_data_version_is_one_line(tmp_path):
+    r = _seisviz("train", "--data-version", "7", "--quick", "--out", str(tmp_path))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "--data-version 7" in r.stderr and "2, 3" in r.stderr
