@@ -28,8 +28,11 @@ BASELINE_THRESHOLD = 5.0  # beta threshold when a model card carries none
 # ASSIST_THRESHOLD is flagged too when the regional beta (each place against its own past,
 # scaled by the whole map's change) reaches ASSIST_BETA: new sequences on places busy for
 # months, where the network alone is unsure (docs/evaluation.md). At or above the
-# threshold (e.g. 1) it is off: the probability alone decides.
-ASSIST_THRESHOLD = 0.45
+# threshold (e.g. 1) it is off: the probability alone decides. Both calibrated for the
+# default model on catalogs drawn like every held-out set (`seisviz evaluate
+# --calibrate-assist`, recorded in its card's `assistance`): the most episode recall at
+# period precision >= 0.95.
+ASSIST_THRESHOLD = 0.15
 ASSIST_BETA = 5.0
 ASSIST_OFF = 1.0  # turns it off: a probability that reaches 1 passes any threshold anyway
 MIN_PERIOD_DAYS = 5.0     # runs of flagged windows shorter than this are flicker
@@ -60,9 +63,10 @@ MIN_EVENTS = 10           # events of an episode in a 3x3 neighbourhood (the lab
 # others are scored every COARSE_STEP_DAYS first, then at the user's step only around the
 # coarse windows whose probability reached FINE_PASS_FLOOR (or the threshold, if lower).
 COARSE_STEP_DAYS = TRAINING_STEP_DAYS
-# Under every shipped card's threshold (0.25-0.6): the Detect page's slider re-flags
+# Under every shipped card's threshold (0.2-0.6) and at baseline assistance's floor, so a
+# fast scan scores every window assistance can flag: the Detect page's slider re-flags
 # without a rescan down to here
-FINE_PASS_FLOOR = 0.2
+FINE_PASS_FLOOR = min(0.2, ASSIST_THRESHOLD)
 # Animations of the maps (seisviz.plots.maps, the Maps page)
 MAX_FRAMES = 300          # longer runs of windows show every k-th: the browser stays smooth
 FRAME_MS = 150            # milliseconds per frame

@@ -28,9 +28,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pick every threshold (each model's, the ensemble's, the baseline's) "
                         "for flagged-period F1 on separate calibration catalogs first")
     p.add_argument("--min-precision", type=float,
-                   help="with --calibrate: the threshold with the most episode recall whose "
-                        "pooled period precision on the calibration catalogs reaches this "
-                        "(e.g. 0.95), instead of the best F1")
+                   help="with --calibrate (--calibrate-assist): the threshold (assistance) "
+                        "with the most episode recall whose pooled period precision on the "
+                        "calibration catalogs reaches this (e.g. 0.95), instead of the best F1")
+    p.add_argument("--calibrate-assist", action="store_true",
+                   help="pick baseline assistance's probability floor and regional beta for "
+                        "each assisted model, at its threshold, on the calibration catalogs "
+                        "(--calibrate-on, --min-precision); without --calibrate the "
+                        "thresholds stay the cards'")
     p.add_argument("--n-calibration", type=int, default=16,
                    help="calibration catalogs (with --calibrate-on every-set: per set)")
     p.add_argument("--calibrate-on", choices=CALIBRATION_DRAWS, default=CALIBRATION_DRAWS[0],
@@ -94,23 +99,35 @@ def run(args: argparse.Namespace) -> int:
         if m not in models:
             raise SeisvizError(f"--flips {m}: not one of the models scored "
                                f"({', '.join(models)})")
-    if args.calibrate:
+    assist = _assisted(args.assist, models)
+    if args.calibrate_assist and not assist:
+        raise SeisvizError("--calibrate-assist: no model is scored with assistance "
+                           "(--assist none)")
+    draws, assistance = None, None
+    if args.calibrate or args.calibrate_assist:
         # every set: each held-out set's generator, from the calibration seed (disjoint
         # from the held-out seed), so the threshold sees the episodes that are hard to find
         draws = ({"calibration (training-like)": {}} if args.calibrate_on == "training-like"
                  else ev.EVALUATION_SETS)
         records = ev.collect(models, draws, n_cal, ev.CALIBRATION_SEED, step, device, log,
                              flips)
+    if args.calibrate:
         thresholds = ev.calibrate(records, min_precision=args.min_precision)
         log("calibrated thresholds: " + ", ".join(f"{m} {t:g}" for m, t in thresholds.items()))
     else:
         thresholds = _card_thresholds(models)
         thresholds.update({f"{m} + flips": thresholds[m] for m in flips})
+    if args.calibrate_assist:
+        assistance = ev.calibrate_assistance(records, thresholds, assist,
+                                             min_precision=args.min_precision)
+        log("calibrated assistance (probability floor, regional beta): " + ", ".join(
+            f"{m} {a:g}, {b:g}" for m, (a, b) in assistance.items()))
     sets = _chosen_sets(args.sets, ev.EVALUATION_SETS)
-    assist = _assisted(args.assist, models)
     result = ev.evaluate(models, thresholds, sets=sets, n_catalogs=n, step_days=step,
                          device=device, seed=seed, log=log, flips=flips, assist=assist,
-                         assist_threshold=args.assist_threshold, assist_beta=args.assist_beta)
+                         assist_threshold=args.assist_threshold, assist_beta=args.assist_beta,
+                         assistance=assistance)
+    thresholds.update({f"{m} + assist": thresholds[m] for m in assist})  # as evaluate's
     text = ("## Summary\n\n" + ev.summary_markdown(result["summary"]) +
             "\n## Per set\n\n" + ev.evaluation_markdown(result["by_set"]))
     print(text)
@@ -122,17 +139,28 @@ def run(args: argparse.Namespace) -> int:
     if args.update_cards:
         record = {"held_out_seed": seed, "catalogs_per_set": n, "step_days": step,
                   "n_catalogs": n * len(sets)}
-        calibration = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal * len(draws),
-                        "drawn": args.calibrate_on, "step_days": step,
-                        "criterion": (
-                            "flagged-period F1 (ties: window F1, higher threshold)"
-                            if args.min_precision is None else
-                            f"most episode recall at period precision >= {args.min_precision:g}"
-                            " (ties: F1, higher threshold)")}
-                       if args.calibrate else None)
-        for path in _update_cards(models, names, thresholds, result, record, calibration):
+        drawn = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal * len(draws),
+                  "drawn": args.calibrate_on, "step_days": step} if draws else None)
+        calibration = ({**drawn, "criterion": _criterion(
+            args.min_precision, "window F1, higher threshold", "higher threshold")}
+            if args.calibrate else None)
+        pairs = assistance or {m: (args.assist_threshold, args.assist_beta) for m in assist}
+        assisted = {m: {"assist_threshold": a, "assist_beta": b, "calibration": (
+            {**drawn, "criterion": _criterion(args.min_precision, "higher floor, higher beta",
+                                              "higher floor, higher beta")}
+            if assistance else None)} for m, (a, b) in pairs.items()}
+        for path in _update_cards(models, names, thresholds, result, record, calibration,
+                                  assisted):
             log(f"updated {path}")
     return 0
+
+
+def _criterion(min_precision, f1_ties, recall_ties):
+    """How a calibration picked (`seisviz.training.evaluate._criterion`), for the cards."""
+    if min_precision is None:
+        return f"flagged-period F1 (ties: {f1_ties})"
+    return (f"most episode recall at period precision >= {min_precision:g} "
+            f"(ties: F1, {recall_ties})")
 
 
 def _assisted(option, models):
@@ -196,7 +224,10 @@ def _rows(table, methods):
     return table[table["method"].isin(methods)].to_dict(orient="records")
 
 
-def _update_cards(models, names, thresholds, result, record, calibration):
+def _update_cards(models, names, thresholds, result, record, calibration, assisted):
+    """Write each model's thresholds (when calibrated), its baseline assistance
+    (`assisted` {method: its floor, beta and their calibration}) and its held-out rows,
+    its own, its assisted ones and the baseline's, into its card; and the ensemble's."""
     from seisviz.detect import ensemble_card, read_card, resolve_model_path
     from seisviz.training.evaluate import BASELINE, ENSEMBLE
 
@@ -212,6 +243,9 @@ def _update_cards(models, names, thresholds, result, record, calibration):
             card.baseline_threshold = thresholds[BASELINE]
             card.extra["threshold_calibration"] = calibration
         mine = [method, BASELINE]
+        if method in assisted:
+            card.extra["assistance"] = assisted[method]
+            mine.insert(1, f"{method} + assist")
         card.extra["evaluation"] = {**record, "thresholds": {m: thresholds[m] for m in mine},
                                     "summary": _rows(result["summary"], mine),
                                     "rows": _rows(result["by_set"], mine)}

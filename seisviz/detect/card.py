@@ -123,6 +123,12 @@ class ModelCard:
             if quiet:
                 line += f", {int(quiet['false_periods'])} false periods in the quiet catalogs"
             parts.append(line)
+        assisted = next((r for r in (self.get("evaluation") or {}).get("summary", [])
+                         if r.get("method") == f"{method} + assist"
+                         and r.get("group") == "overall"), None)
+        if assisted:  # what a scan with the default baseline assistance scores
+            parts.append(f"with baseline assistance: recall {assisted['episode_recall']:.2f}"
+                         f", period precision {assisted['period_precision']:.2f}")
         return " · ".join(parts)
 
     def summary(self) -> dict:

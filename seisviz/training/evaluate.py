@@ -22,7 +22,8 @@ import pandas as pd
 
 from seisviz.detect import (ENSEMBLE, beta_scores, flagged_periods, overlaps, window_scores)
 from seisviz.detect.flags import assisted_flags, regional_beta_scores
-from seisviz.settings import ASSIST_BETA, ASSIST_THRESHOLD, MIN_PERIOD_DAYS, STEP_DAYS
+from seisviz.settings import (ASSIST_BETA, ASSIST_OFF, ASSIST_THRESHOLD, MIN_PERIOD_DAYS,
+                              STEP_DAYS)
 from seisviz.timeutil import DAY_NS, to_ns
 from seisviz.training.busyplaces import busy_place_scenario
 from seisviz.training.synthetic import random_scenario, scenario_windows
@@ -54,6 +55,9 @@ EVALUATION_SETS = {
 SIZE_BUCKETS = (("< 20 events", 0, 20), ("20-50 events", 20, 51), ("> 50 events", 51, 10**9))
 PROBABILITY_GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 BETA_GRID = np.arange(1.0, 20.01, 0.5)
+# baseline assistance (`calibrate_assistance`): its probability floor and regional beta
+ASSIST_THRESHOLD_GRID = np.round(np.arange(0.05, 0.51, 0.05), 2)
+ASSIST_BETA_GRID = np.arange(3.0, 8.01, 0.5)
 
 
 # ---------------------------------------------------------------- catalogs and scores
@@ -109,26 +113,37 @@ def collect(models: dict[str, tuple[Any, ModelCard]], sets: dict[str, dict[str, 
 
 def add_assisted(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
                  methods: Sequence[str], assist_threshold: float = ASSIST_THRESHOLD,
-                 assist_beta: float = ASSIST_BETA) -> dict[str, float]:
+                 assist_beta: float = ASSIST_BETA,
+                 assistance: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
     """Score each of `methods` also as "<method> + assist" (its windows flagged as
     `seisviz.detect.flags.assisted_flags` does: the method's threshold, or
-    `assist_threshold` with the regional beta at `assist_beta`), in place. A window's
-    score is its probability, raised to the threshold where only the assistance flags it.
+    `assist_threshold` with the regional beta at `assist_beta`; `assistance` {method:
+    (assist_threshold, assist_beta)} overrides the pair per method, e.g. from
+    `calibrate_assistance`), in place. A window's score is its probability, raised to the
+    threshold where only the assistance flags it.
     -> `thresholds` with the new methods' (each its method's own)."""
     out = dict(thresholds)
     for m in methods:
         name, t = f"{m} + assist", thresholds[m]
+        floor, beta = (assistance or {}).get(m, (assist_threshold, assist_beta))
         for r in records:
-            p = r["scores"][m]
-            flagged = assisted_flags(p, r["regional_beta"], t, assist_threshold, assist_beta)
-            r["scores"][name] = np.where(flagged, np.maximum(p, t), p)
+            r["scores"][name] = _assisted_score(r, m, t, floor, beta)
         out[name] = t
     return out
 
 
-def _outcome(record, method, threshold, min_period_days):
-    """Flagged windows, periods, which periods are right and which episodes are found."""
-    score = record["scores"][method]
+def _assisted_score(record, method, threshold, assist_threshold, assist_beta):
+    """The method's probability, raised to `threshold` where only assistance flags it."""
+    p = record["scores"][method]
+    flagged = assisted_flags(p, record["regional_beta"], threshold, assist_threshold,
+                             assist_beta)
+    return np.where(flagged, np.maximum(p, threshold), p)
+
+
+def _outcome(record, method, threshold, min_period_days, score=None):
+    """Flagged windows, periods, which periods are right and which episodes are found
+    (`score`: the method's per-window score when not the record's own)."""
+    score = record["scores"][method] if score is None else score
     flagged = score >= threshold
     periods = flagged_periods(record["windows"], flagged, probability=score,
                               min_period_days=min_period_days)
@@ -196,15 +211,51 @@ def calibrate(records: Sequence[dict[str, Any]], min_period_days: float = MIN_PE
         best = None
         for t in grid:
             s = _pool(records, [_outcome(r, method, t, min_period_days) for r in records])
-            f1 = np.nan_to_num(s["episode_f1"])
-            if min_precision is None:
-                key = (f1, s["window_f1"], t)
-            else:
-                enough = bool(np.nan_to_num(s["period_precision"]) >= min_precision)
-                key = (enough, np.nan_to_num(s["episode_recall"]) if enough else 0.0, f1, t)
+            ties = (s["window_f1"], t) if min_precision is None else (t,)
+            key = _criterion(s, min_precision, *ties)
             if best is None or key >= best:
                 best = key
         out[method] = float(best[-1])
+    return out
+
+
+def _criterion(pooled, min_precision, *ties):
+    """What `calibrate` maximises: the episode F1 (then `ties`), or with `min_precision`
+    whether the pooled period precision reaches it, then the episode recall, the F1 and
+    `ties`."""
+    f1 = float(np.nan_to_num(pooled["episode_f1"]))
+    if min_precision is None:
+        return (f1, *ties)
+    enough = bool(np.nan_to_num(pooled["period_precision"]) >= min_precision)
+    return (enough, float(np.nan_to_num(pooled["episode_recall"])) if enough else 0.0, f1,
+            *ties)
+
+
+def calibrate_assistance(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
+                         methods: Sequence[str], min_period_days: float = MIN_PERIOD_DAYS,
+                         min_precision: float | None = None
+                         ) -> dict[str, tuple[float, float]]:
+    """Per method of `methods`, at its threshold in `thresholds`: baseline assistance's
+    (assist_threshold, assist_beta), picked on `records` by `calibrate`'s criterion
+    (best pooled episode F1, or the most recall at `min_precision`) over
+    ASSIST_THRESHOLD_GRID (under the threshold) x ASSIST_BETA_GRID, and assistance off
+    (ASSIST_OFF). Ties: the higher floor, then the higher beta (fewer windows assisted).
+    -> {method: (assist_threshold, assist_beta)}."""
+    out = {}
+    for m in methods:
+        t = thresholds[m]
+        pairs = [(ASSIST_OFF, ASSIST_BETA)] + [
+            (float(a), float(b)) for a in ASSIST_THRESHOLD_GRID[ASSIST_THRESHOLD_GRID < t]
+            for b in ASSIST_BETA_GRID]
+        best = None
+        for floor, beta in pairs:
+            s = _pool(records, [_outcome(r, m, t, min_period_days,
+                                         _assisted_score(r, m, t, floor, beta))
+                                for r in records])
+            key = _criterion(s, min_precision, floor, beta)
+            if best is None or key > best:
+                best = key
+        out[m] = (best[-2], best[-1])
     return out
 
 
@@ -305,15 +356,19 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
              min_period_days: float = MIN_PERIOD_DAYS,
              flips: Sequence[str] = (), assist: Sequence[str] = (),
              assist_threshold: float = ASSIST_THRESHOLD,
-             assist_beta: float = ASSIST_BETA) -> dict[str, pd.DataFrame]:
+             assist_beta: float = ASSIST_BETA,
+             assistance: dict[str, tuple[float, float]] | None = None
+             ) -> dict[str, pd.DataFrame]:
     """Score `models` (name -> (net, card)), their ensemble and the baseline at
     `thresholds` ({method: threshold}) on held-out catalogs; the methods in `assist`
-    also with baseline assistance (`add_assisted`).
+    also with baseline assistance (`add_assisted`; `assistance` {method: (floor, beta)}
+    where calibrated).
 
     -> {"by_set": ..., "summary": ..., "episodes": ...}."""
     records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log,
                       flips)
-    thresholds = add_assisted(records, thresholds, assist, assist_threshold, assist_beta)
+    thresholds = add_assisted(records, thresholds, assist, assist_threshold, assist_beta,
+                              assistance)
     outcomes = outcomes_of(records, thresholds, min_period_days)
     return {"by_set": score_by_set(records, thresholds, min_period_days, outcomes),
             "summary": summary(records, thresholds, min_period_days, outcomes),

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from seisviz.detect.card import ModelCard
-from seisviz.settings import MIN_EVENTS, ScanSettings
+from seisviz.settings import FINE_PASS_FLOOR, MIN_EVENTS, ScanSettings
 
 T0 = pd.Timestamp("2020-01-01", tz="UTC")
 
@@ -140,7 +140,7 @@ def test_a_threshold_under_the_floor_says_a_rescan_is_needed(both):
 
 def test_the_page_cache_reruns_only_when_the_fine_pass_would_change():
     s = ScanSettings(threshold=0.5)
-    assert s.fine_pass() == {"coarse_stride": 5, "floor": 0.2}
+    assert s.fine_pass() == {"coarse_stride": 5, "floor": FINE_PASS_FLOOR}
     assert s.raster_part() == s.replace(threshold=0.7, max_gap_days=3).raster_part()
     assert s.raster_part() != s.replace(threshold=0.1).raster_part()
     assert s.raster_part() != s.replace(min_period_days=2).raster_part()

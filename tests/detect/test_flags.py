@@ -141,4 +141,5 @@ def test_the_dashboards_command_line_keeps_baseline_assistance():
     off = ScanSettings(threshold=0.6, assist_threshold=ASSIST_OFF)
     assert parsed(off).assist_threshold == ASSIST_OFF and not off.assisted()
     assert ScanSettings(threshold=0.6).assisted()
-    assert not ScanSettings(threshold=0.4).assisted()  # its floor 0.45 adds no flag
+    # a floor at the threshold adds no flag
+    assert not ScanSettings(threshold=ASSIST_THRESHOLD).assisted()

@@ -14,6 +14,7 @@ import pytest
 from seisviz.training.synthetic import DATA_VERSION
 
 from seisviz.errors import ModelError
+from seisviz.settings import ASSIST_BETA, ASSIST_OFF, ASSIST_THRESHOLD
 from seisviz.maps import box_sum, make_grid, rasterize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -288,6 +289,38 @@ def test_calibration_for_recall_at_a_precision_floor():
     assert 0.5 < strict <= 0.9
 
 
+def test_assistance_is_calibrated_for_recall_where_the_network_is_unsure():
+    """`calibrate_assistance`: the floor and beta that find an episode the network alone
+    misses (its probability 0.3, a strong regional beta) without the quiet catalog's two
+    traps (a strong beta at probability 0.1, a weak one at 0.5); off where it only adds
+    false periods."""
+    from seisviz.training.evaluate import NO_ANOMALY, add_assisted, calibrate_assistance
+
+    t = pd.Timestamp("2020-01-01", tz="UTC")
+    day = pd.Timedelta(days=1)
+    score, beta = np.zeros(40), np.zeros(40)
+    score[10:20] = 0.9                      # the big swarm: the network finds it
+    score[30:40], beta[30:40] = 0.3, 9.0    # the small one: only with assistance
+    busy = _record("swarm, with busy spots",
+                   [(0, "swarm", t + 10 * day, t + 15 * day, 100, 1.0),
+                    (1, "swarm", t + 55 * day, t + 57 * day, 15, 1.0)], score)
+    busy["regional_beta"] = beta
+    quiet = _record(NO_ANOMALY, [], np.r_[np.full(20, 0.1), np.full(20, 0.5)])
+    quiet["regional_beta"] = np.r_[np.full(20, 9.0), np.full(20, 4.0)]
+    for floor in (None, 0.95):
+        chosen = calibrate_assistance([busy, quiet], {"net": 0.6}, ["net"],
+                                      min_precision=floor)
+        assert chosen == {"net": (0.3, 8.0)}   # ties: the higher floor and beta
+    add_assisted([busy, quiet], {"net": 0.6}, ["net"], assistance=chosen)
+    assert (busy["scores"]["net + assist"][30:40] >= 0.6).all()
+    assert (quiet["scores"]["net + assist"] < 0.6).all()
+    # where it would only add false periods, assistance stays off
+    busy["regional_beta"] = np.zeros(40)   # and where it finds nothing more
+    quiet["scores"]["net"] = np.full(40, 0.3)
+    assert calibrate_assistance([busy, quiet], {"net": 0.6}, ["net"]) == {
+        "net": (ASSIST_OFF, ASSIST_BETA)}
+
+
 def test_a_precision_floor_out_of_range_is_one_line_before_any_scoring(quick_model_dir):
     r = _seisviz("evaluate", "--models", str(quick_model_dir / "resnet18.pt"), "--quick",
                  "--calibrate", "--min-precision", "2")
@@ -338,7 +371,10 @@ def test_evaluate_cli_calibrates_scores_and_writes_the_cards(quick_model_dir, tm
     assert card.get("threshold_calibration")["seed"] == 8_000_000
     assert "validation_threshold" in card.extra
     summary = card.get("evaluation")["summary"]
-    assert {row["method"] for row in summary} == {"resnet18", "baseline"}
+    assert {row["method"] for row in summary} == {"resnet18", "resnet18 + assist", "baseline"}
+    # assistance at the settings' floor and beta, not calibrated
+    assert card.get("assistance") == {"assist_threshold": ASSIST_THRESHOLD,
+                                      "assist_beta": ASSIST_BETA, "calibration": None}
     net, ens = load_model(str(tmp_path / "w" / "ensemble.json"))
     assert ens.architecture == "ensemble" and len(ens.get("members")) == 2
     assert ens.get("evaluation")["thresholds"]["ensemble"] == ens.threshold
@@ -361,13 +397,25 @@ def test_evaluate_calibrates_on_catalogs_drawn_like_every_held_out_set(quick_mod
     shutil.copytree(quick_model_dir, folder)
     path = str(folder / "resnet18.json")
     r = _seisviz("evaluate", "--models", path, "--quick", "--calibrate", "--calibrate-on",
-                 "every-set", "--set", "mixed", "--update-cards")
+                 "every-set", "--set", "mixed", "--calibrate-assist", "--min-precision",
+                 "0.9", "--update-cards")
     assert r.returncode == 0, r.stderr
     calibration_log = r.stderr.split("calibrated thresholds")[0]
     assert f"scored set '{NO_ANOMALY}'" in calibration_log
     assert "training-like" not in calibration_log
-    drawn = read_card(path).get("threshold_calibration")
+    card = read_card(path)
+    drawn = card.get("threshold_calibration")
     assert drawn["drawn"] == "every-set" and drawn["n_catalogs"] == 2 * len(EVALUATION_SETS)
+    # baseline assistance calibrated on the same catalogs, at the calibrated threshold
+    assistance = card.get("assistance")
+    assert "calibrated assistance" in r.stderr
+    assert assistance["calibration"]["drawn"] == "every-set"
+    assert "period precision >= 0.9" in assistance["calibration"]["criterion"]
+    assert (assistance["assist_threshold"] < card.threshold
+            or assistance["assist_threshold"] == ASSIST_OFF)
+    r = _seisviz("evaluate", "--models", path, "--quick", "--calibrate-assist", "--assist",
+                 "none")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--calibrate-assist" in r.stderr
     r = _seisviz("evaluate", "--models", path, "--quick", "--calibrate", "--calibrate-on",
                  "somewhere")
     assert r.returncode == 2 and "--calibrate-on" in r.stderr
