@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seisviz.detect.flags import assisted_flags
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "data", "changning_demo.csv")
 ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"  # exact: event times keep their fraction
@@ -83,10 +85,13 @@ def test_scan_tables_agree_with_run_json_and_the_catalog(scan):
     end = pd.to_datetime(windows["window_end"], utc=True)
     assert (start.diff().dropna() == pd.Timedelta(days=5)).all()
     assert (end - start == pd.Timedelta(days=settings["window_days"])).all()
-    # probability only where there is history; flagged = probability >= threshold
+    # probability only where there is history; flagged = probability >= threshold, or
+    # >= the assisted floor where the regional beta agrees (baseline assistance)
     assert windows.loc[~windows["has_history"], "probability"].isna().all()
     assert windows.loc[windows["has_history"], "probability"].between(0, 1).all()
-    expect = windows["probability"].fillna(0) >= settings["threshold"]
+    expect = assisted_flags(windows["probability"], windows["regional_beta"],
+                            settings["threshold"], settings["assist_threshold"],
+                            settings["assist_beta"])
     assert (windows["flagged"] == expect).all()
 
     # periods: refined to the day inside the span of their flagged windows (times compared
