@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.calibrate_assist and not assist:
         raise SeisvizError("--calibrate-assist: no model is scored with assistance "
                            "(--assist none)")
-    draws, assistance = None, None
+    draws = None
     if args.calibrate or args.calibrate_assist:
         # every set: each held-out set's generator, from the calibration seed (disjoint
         # from the held-out seed), so the threshold sees the episodes that are hard to find
@@ -117,17 +117,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         thresholds = _card_thresholds(models)
         thresholds.update({f"{m} + flips": thresholds[m] for m in flips})
+    # each assisted model's (probability floor, regional beta): calibrated, or as given
     if args.calibrate_assist:
         assistance = ev.calibrate_assistance(records, thresholds, assist,
                                              min_precision=args.min_precision)
         log("calibrated assistance (probability floor, regional beta): " + ", ".join(
             f"{m} {a:g}, {b:g}" for m, (a, b) in assistance.items()))
+    else:
+        assistance = {m: (args.assist_threshold, args.assist_beta) for m in assist}
     sets = _chosen_sets(args.sets, ev.EVALUATION_SETS)
     result = ev.evaluate(models, thresholds, sets=sets, n_catalogs=n, step_days=step,
                          device=device, seed=seed, log=log, flips=flips, assist=assist,
-                         assist_threshold=args.assist_threshold, assist_beta=args.assist_beta,
                          assistance=assistance)
-    thresholds.update({f"{m} + assist": thresholds[m] for m in assist})  # as evaluate's
+    thresholds = result["thresholds"]
     text = ("## Summary\n\n" + ev.summary_markdown(result["summary"]) +
             "\n## Per set\n\n" + ev.evaluation_markdown(result["by_set"]))
     print(text)
@@ -141,26 +143,17 @@ def run(args: argparse.Namespace) -> int:
                   "n_catalogs": n * len(sets)}
         drawn = ({"seed": ev.CALIBRATION_SEED, "n_catalogs": n_cal * len(draws),
                   "drawn": args.calibrate_on, "step_days": step} if draws else None)
-        calibration = ({**drawn, "criterion": _criterion(
-            args.min_precision, "window F1, higher threshold", "higher threshold")}
-            if args.calibrate else None)
-        pairs = assistance or {m: (args.assist_threshold, args.assist_beta) for m in assist}
+        calibration = ({**drawn, "criterion": ev.criterion_text(
+            args.min_precision, "higher threshold" if args.min_precision is not None
+            else "window F1, higher threshold")} if args.calibrate else None)
         assisted = {m: {"assist_threshold": a, "assist_beta": b, "calibration": (
-            {**drawn, "criterion": _criterion(args.min_precision, "higher floor, higher beta",
-                                              "higher floor, higher beta")}
-            if assistance else None)} for m, (a, b) in pairs.items()}
+            {**drawn, "criterion": ev.criterion_text(args.min_precision,
+                                                     "higher floor, higher beta")}
+            if args.calibrate_assist else None)} for m, (a, b) in assistance.items()}
         for path in _update_cards(models, names, thresholds, result, record, calibration,
                                   assisted):
             log(f"updated {path}")
     return 0
-
-
-def _criterion(min_precision, f1_ties, recall_ties):
-    """How a calibration picked (`seisviz.training.evaluate._criterion`), for the cards."""
-    if min_precision is None:
-        return f"flagged-period F1 (ties: {f1_ties})"
-    return (f"most episode recall at period precision >= {min_precision:g} "
-            f"(ties: F1, {recall_ties})")
 
 
 def _assisted(option, models):

@@ -112,8 +112,8 @@ class ModelCard:
                     "maps")
             method = self.architecture
         parts = [head, f"threshold {self.threshold:.2f}"]
-        rows = {r["group"]: r for r in (self.get("evaluation") or {}).get("summary", [])
-                if r.get("method") == method}
+        summary = (self.get("evaluation") or {}).get("summary", [])
+        rows = {r["group"]: r for r in summary if r.get("method") == method}
         if "overall" in rows:
             line = f"held-out episode F1 {rows['overall']['episode_f1']:.2f}"
             big = rows.get("20 or more events")
@@ -123,8 +123,7 @@ class ModelCard:
             if quiet:
                 line += f", {int(quiet['false_periods'])} false periods in the quiet catalogs"
             parts.append(line)
-        assisted = next((r for r in (self.get("evaluation") or {}).get("summary", [])
-                         if r.get("method") == f"{method} + assist"
+        assisted = next((r for r in summary if r.get("method") == f"{method} + assist"
                          and r.get("group") == "overall"), None)
         if assisted:  # what a scan with the default baseline assistance scores
             parts.append(f"with baseline assistance: recall {assisted['episode_recall']:.2f}"

@@ -222,13 +222,22 @@ def calibrate(records: Sequence[dict[str, Any]], min_period_days: float = MIN_PE
 def _criterion(pooled, min_precision, *ties):
     """What `calibrate` maximises: the episode F1 (then `ties`), or with `min_precision`
     whether the pooled period precision reaches it, then the episode recall, the F1 and
-    `ties`."""
+    `ties` (`criterion_text` says it in words)."""
     f1 = float(np.nan_to_num(pooled["episode_f1"]))
     if min_precision is None:
         return (f1, *ties)
     enough = bool(np.nan_to_num(pooled["period_precision"]) >= min_precision)
     return (enough, float(np.nan_to_num(pooled["episode_recall"])) if enough else 0.0, f1,
             *ties)
+
+
+def criterion_text(min_precision: float | None, ties: str) -> str:
+    """`_criterion` in words, for a card: how a calibration with `min_precision` picked,
+    and its last `ties`."""
+    if min_precision is None:
+        return f"flagged-period F1 (ties: {ties})"
+    return (f"most episode recall at period precision >= {min_precision:g} "
+            f"(ties: F1, {ties})")
 
 
 def calibrate_assistance(records: Sequence[dict[str, Any]], thresholds: dict[str, float],
@@ -358,13 +367,14 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
              assist_threshold: float = ASSIST_THRESHOLD,
              assist_beta: float = ASSIST_BETA,
              assistance: dict[str, tuple[float, float]] | None = None
-             ) -> dict[str, pd.DataFrame]:
+             ) -> dict[str, Any]:
     """Score `models` (name -> (net, card)), their ensemble and the baseline at
     `thresholds` ({method: threshold}) on held-out catalogs; the methods in `assist`
     also with baseline assistance (`add_assisted`; `assistance` {method: (floor, beta)}
     where calibrated).
 
-    -> {"by_set": ..., "summary": ..., "episodes": ...}."""
+    -> {"by_set": ..., "summary": ..., "episodes": ..., "thresholds": every method's,
+    the assisted ones' too}."""
     records = collect(models, sets or EVALUATION_SETS, n_catalogs, seed, step_days, device, log,
                       flips)
     thresholds = add_assisted(records, thresholds, assist, assist_threshold, assist_beta,
@@ -372,7 +382,8 @@ def evaluate(models: dict[str, tuple[Any, ModelCard]], thresholds: dict[str, flo
     outcomes = outcomes_of(records, thresholds, min_period_days)
     return {"by_set": score_by_set(records, thresholds, min_period_days, outcomes),
             "summary": summary(records, thresholds, min_period_days, outcomes),
-            "episodes": episode_table(records, thresholds, min_period_days, outcomes)}
+            "episodes": episode_table(records, thresholds, min_period_days, outcomes),
+            "thresholds": thresholds}
 
 
 def _markdown(table, cols):
